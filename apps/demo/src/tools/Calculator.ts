@@ -132,6 +132,7 @@ type Token =
   | { readonly kind: "number"; readonly value: number; readonly text: string; readonly position: number }
   | { readonly kind: "identifier"; readonly text: string; readonly position: number }
   | { readonly kind: "operator"; readonly text: string; readonly position: number }
+  | { readonly kind: "invalid"; readonly text: string; readonly position: number }
   | { readonly kind: "end"; readonly text: ""; readonly position: number }
 
 interface Fn {
@@ -214,11 +215,7 @@ class Evaluator {
       const num = numberPattern.exec(s)
       if (num !== null) {
         const text = num[0]
-        const value = Number(text)
-        if (!Number.isFinite(value)) {
-          throw this.nonFinite(i, `the number ${text} is too large to represent`)
-        }
-        this.tokens.push({ kind: "number", value, text, position: i })
+        this.tokens.push({ kind: "number", value: Number(text), text, position: i })
         i += text.length
         continue
       }
@@ -241,15 +238,9 @@ class Evaluator {
         i++
         continue
       }
-      const found = String.fromCodePoint(s.codePointAt(i)!)
-      throw new UnexpectedCharacter({
-        expression: s,
-        position: i,
-        found,
-        message:
-          `Unexpected character ${quote(found)} at position ${i}. Only numbers, the operators + - * / % ^, ` +
-          `parentheses, commas and the names pi, e, ${[...functions.keys()].join(", ")} are allowed.`
-      })
+      // Reported only when the parser reaches it, so errors surface in left-to-right order.
+      this.tokens.push({ kind: "invalid", text: String.fromCodePoint(s.codePointAt(i)!), position: i })
+      break
     }
     this.tokens.push({ kind: "end", text: "", position: s.length })
   }
@@ -348,6 +339,9 @@ class Evaluator {
     const token = this.advance()
     switch (token.kind) {
       case "number":
+        if (!Number.isFinite(token.value)) {
+          throw this.nonFinite(token.position, `the number ${token.text} is too large to represent`)
+        }
         return token.value
       case "identifier":
         return this.identifier(token)
@@ -360,6 +354,7 @@ class Evaluator {
           return value
         }
         throw this.unexpected(token, "expected a number, a constant, a function call or (")
+      case "invalid":
       case "end":
         throw this.unexpected(token, "expected a number, a constant, a function call or (")
     }
@@ -420,6 +415,16 @@ class Evaluator {
         expression: this.source,
         position: token.position,
         message: `Unexpected end of expression at position ${token.position}: ${expected}.`
+      })
+    }
+    if (token.kind === "invalid") {
+      return new UnexpectedCharacter({
+        expression: this.source,
+        position: token.position,
+        found: token.text,
+        message:
+          `Unexpected character ${quote(token.text)} at position ${token.position}. Only numbers, the operators ` +
+          `+ - * / % ^, parentheses, commas and the names pi, e, ${[...functions.keys()].join(", ")} are allowed.`
       })
     }
     return new UnexpectedCharacter({

@@ -37,7 +37,7 @@ export type Input = typeof Input.Type
 
 /** Output of the `current_time` tool. */
 export const Output = Schema.Struct({
-  timezone: Schema.String.annotations({ description: "The canonical IANA name of the time zone." }),
+  timezone: Schema.String.annotations({ description: "The IANA name of the time zone." }),
   iso: Schema.String.annotations({
     description: "Local date and time in ISO-8601 with UTC offset, e.g. 2026-11-22T08:18:35+09:00."
   }),
@@ -67,7 +67,7 @@ export type Failure = UnknownTimeZone
 const similarZones = (input: string): ReadonlyArray<string> => {
   const needle = input.trim().toLowerCase().replace(/\s+/g, "_")
   if (needle === "") return []
-  return Intl.supportedValuesOf("timeZone")
+  return [...new Set([...exampleTimeZones, ...Intl.supportedValuesOf("timeZone")])]
     .filter((zone) => {
       const z = zone.toLowerCase()
       return z.endsWith(`/${needle}`) || (needle.length >= 4 && z.includes(needle))
@@ -118,8 +118,18 @@ const formatOffset = (minutes: number): string => {
   return `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`
 }
 
-/** Renders the instant `millis` in the zone of `formatter`. */
-export const render = (formatter: Intl.DateTimeFormat, millis: number): Output => {
+/**
+ * The name to report for a valid `requested` zone: ICU's canonical spelling when it only differs in case, otherwise
+ * the requested name (ICU canonicalises some current names to legacy ones, e.g. Asia/Kolkata to Asia/Calcutta).
+ */
+const displayName = (formatter: Intl.DateTimeFormat, requested: string): string => {
+  const canonical = formatter.resolvedOptions().timeZone
+  const trimmed = requested.trim()
+  return canonical.toLowerCase() === trimmed.toLowerCase() ? canonical : trimmed
+}
+
+/** Renders the instant `millis` in the zone of `formatter`, reporting the zone as `timezone`. */
+export const render = (formatter: Intl.DateTimeFormat, millis: number, timezone: string): Output => {
   const parts = new Map<string, string>()
   for (const part of formatter.formatToParts(millis)) parts.set(part.type, part.value)
   const field = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.get(type) ?? "0")
@@ -138,7 +148,7 @@ export const render = (formatter: Intl.DateTimeFormat, millis: number): Output =
   const date = `${year < 0 ? "-" : ""}${pad(Math.abs(year), 4)}-${pad(month)}-${pad(day)}`
   const time = `${pad(hour)}:${pad(minute)}:${pad(second)}`
   return {
-    timezone: formatter.resolvedOptions().timeZone,
+    timezone,
     iso: `${date}T${time}${utcOffset}`,
     date,
     time,
@@ -152,5 +162,5 @@ export const handler = (input: Input): Effect.Effect<Output, Failure> =>
   Effect.gen(function* () {
     const formatter = yield* formatterFor(input.timezone)
     const millis = yield* Clock.currentTimeMillis
-    return render(formatter, millis)
+    return render(formatter, millis, displayName(formatter, input.timezone))
   })
