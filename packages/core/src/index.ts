@@ -16,3 +16,14 @@ export * as Request from "./Request.js"
 export * as StreamEvent from "./StreamEvent.js"
 /** @since 0.1.0 */
 export * as Wire from "./Wire.js"
+export * as Accumulator from "./Accumulator.js"
+/** @since 0.1.0 */
+export * as Conversation from "./Conversation.js"
+/** @since 0.1.0 */
+export * as Tokens from "./Tokens.js"
+/** @since 0.1.0 */
+export * as Tool from "./Tool.js"
+/** @since 0.1.0 */
+export * as Toolkit from "./Toolkit.js"
+/** @since 0.1.0 */
+export * as Validation from "./Validation.js"

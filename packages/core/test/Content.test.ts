@@ -1,9 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Schema from "effect/Schema"
 import * as Content from "../src/Content.js"
-import * as Message from "../src/Message.js"
+import { assertKeepsNewFields, assertRoundTrip } from "./utils/properties.js"
 
-const roundTrip = <A, I>(schema: Schema.Schema<A, I>, wire: unknown) =>
+const roundTrip = <A, I>(schema: Schema.Schema<A, I>, wire: unknown): I =>
   Schema.encodeSync(schema)(Schema.decodeUnknownSync(schema)(wire))
 
 describe("Content", () => {
@@ -14,33 +14,40 @@ describe("Content", () => {
     assert.deepStrictEqual(Schema.encodeSync(Content.ContentBlock)(decoded), wire)
   })
 
-  it("keeps unknown fields of a known block", () => {
-    const wire = { type: "text", text: "hi", future_field: { a: [1] } }
+  it("keeps unknown fields of a known block, nested ones included", () => {
+    const wire = {
+      type: "tool_result",
+      tool_use_id: "toolu_1",
+      content: [{ type: "text", text: "hi", future_field: { a: [1] } }],
+      also_new: true
+    }
+    assert.deepStrictEqual(roundTrip(Content.ContentBlock, wire), wire)
+  })
+
+  it("keeps an unknown citation kind inside a text block", () => {
+    const wire = { type: "text", text: "x", citations: [{ type: "video_location", cited_text: "x", start_ms: 5 }] }
     assert.deepStrictEqual(roundTrip(Content.ContentBlock, wire), wire)
   })
 
   it("rejects a known block type with an invalid body instead of treating it as unknown", () => {
     const result = Schema.decodeUnknownEither(Content.ContentBlock)({ type: "text", text: 42 })
-    assert.isTrue(result._tag === "Left")
+    assert.strictEqual(result._tag, "Left")
   })
 
   it("narrows with is()", () => {
-    const blocks: ReadonlyArray<Content.ContentBlock> = [Content.text("a"), { type: "x" } as Content.ContentBlock]
-    const texts = blocks.filter(Content.is("text")).map((b) => b.text)
-    assert.deepStrictEqual(texts, ["a"])
+    const blocks: ReadonlyArray<Content.ContentBlock> = [Content.text("a"), { type: "x" }]
+    assert.deepStrictEqual(
+      blocks.filter(Content.is("text")).map((block) => block.text),
+      ["a"]
+    )
   })
 
-  it("accepts a message with a new stop reason", () => {
-    const wire = {
-      id: "msg_1",
-      type: "message",
-      role: "assistant",
-      content: [{ type: "text", text: "Hello!" }],
-      model: "claude-x",
-      stop_reason: "brand_new_reason",
-      stop_sequence: null,
-      usage: { input_tokens: 12, output_tokens: 6 }
-    }
-    assert.deepStrictEqual(roundTrip(Message.Message, wire), wire)
+  it("decode(encode(x)) == x for every content block (property)", () => {
+    assertRoundTrip(Content.ContentBlock, 300)
+    for (const member of Content.KnownBlock.members) assertRoundTrip(member, 50)
+  })
+
+  it("a new field on any block survives decode -> encode (property)", () => {
+    assertKeepsNewFields(Content.ContentBlock)
   })
 })

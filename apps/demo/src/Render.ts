@@ -1,0 +1,118 @@
+/**
+ * How the demo shows a run: streamed text as it arrives, tool calls and results on one compact line each, and a
+ * usage line at the end of each answer — or, with `--json`, every loop event as one JSON line.
+ */
+import * as Content from "@parley/core/Content"
+import type * as LoopEvent from "@parley/loop/LoopEvent"
+import type { LoopResult } from "@parley/loop/LoopResult"
+import * as StopReason from "@parley/loop/StopReason"
+
+/** Where rendered output goes (stdout in the app). */
+export type Write = (text: string) => void
+
+const maxLine = 160
+
+const clip = (text: string): string => {
+  const line = text.replace(/\s+/g, " ").trim()
+  return line.length <= maxLine ? line : `${line.slice(0, maxLine - 1)}…`
+}
+
+const resultText = (result: Content.ToolResultBlock): string => {
+  const content = result.content
+  if (content === undefined) return ""
+  if (typeof content === "string") return content
+  return content
+    .filter(Content.is("text"))
+    .map((block) => block.text)
+    .join("")
+}
+
+/** The essence of a tool's answer: `result`, `message` or `content` of a JSON object, else the text itself. */
+const summary = (text: string): string => {
+  try {
+    const value: unknown = JSON.parse(text)
+    if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+      const record = value as Record<string, unknown>
+      for (const key of ["result", "message", "iso", "content"]) {
+        const field = record[key]
+        if (typeof field === "string") return field
+        if (typeof field === "number" || typeof field === "boolean") return String(field)
+      }
+    }
+  } catch {
+    // Not JSON: shown as it is.
+  }
+  return text
+}
+
+/** The usage line that ends an answer, e.g. `[2 turns · 2 tool calls · 1,234 tokens (1,000 in, 234 out)]`. */
+export const usageLine = (result: LoopResult): string => {
+  const n = (value: number) => value.toLocaleString("en-US")
+  const plural = (count: number, word: string) => `${n(count)} ${word}${count === 1 ? "" : "s"}`
+  const usage = result.usage
+  const parts = [
+    plural(result.turns, "turn"),
+    plural(result.toolCalls, "tool call"),
+    `${plural(usage.total, "token")} (${n(usage.inputTokens)} in, ${n(usage.outputTokens)} out)`
+  ]
+  const stop = result.stopReason._tag === "EndTurn" ? "" : ` · stopped: ${StopReason.describe(result.stopReason)}`
+  return `[${parts.join(" · ")}${stop}]`
+}
+
+/**
+ * A text renderer: call it with each event of a run. `streamed` says whether text arrives as `TextDelta` events
+ * (streaming calls) or only in `TurnFinished` messages.
+ */
+export const text = (write: Write, streamed: boolean): ((event: LoopEvent.LoopEvent) => void) => {
+  let atLineStart = true
+  const out = (chunk: string) => {
+    if (chunk === "") return
+    write(chunk)
+    atLineStart = chunk.endsWith("\n")
+  }
+  const line = (content: string) => {
+    if (!atLineStart) out("\n")
+    out(`${content}\n`)
+  }
+  return (event) => {
+    switch (event._tag) {
+      case "TextDelta":
+        out(event.text)
+        break
+      case "TurnFinished":
+        if (!streamed) {
+          const texts = event.message.content.filter(Content.is("text")).map((block) => block.text)
+          if (texts.length > 0) out(texts.join(""))
+        }
+        break
+      case "ToolCalled":
+        line(`→ ${event.call.name}(${clip(JSON.stringify(event.call.input) ?? "")})`)
+        break
+      case "ToolResult": {
+        const body = clip(event.result.is_error ? resultText(event.result) : summary(resultText(event.result)))
+        line(event.result.is_error ? `← error: ${body}` : `← ${body}`)
+        break
+      }
+      case "Finished":
+        line(usageLine(event.result))
+        break
+      default:
+        break
+    }
+  }
+}
+
+/**
+ * A JSON-lines renderer: one JSON object per event. `Finished` carries the result without the conversation (every
+ * turn of it has already been reported by `TurnFinished` and `ToolResult`).
+ */
+export const json =
+  (write: Write) =>
+  (event: LoopEvent.LoopEvent): void => {
+    if (event._tag === "Finished") {
+      const { conversation: _conversation, ...result } = event.result
+      write(`${JSON.stringify({ _tag: "Finished", ...result })}\n`)
+    } else {
+      write(`${JSON.stringify(event)}\n`)
+    }
+  }

@@ -1,0 +1,369 @@
+/**
+ * Turns the runs into `bench/RESULTS.md`: machine and versions, the targets checked, one table per transport case
+ * (medians with min–max over repetitions; each driver's ratio to raw `fetch` computed pair by pair within a
+ * repetition), then cold start, loop, conversation and rate limiter. The hand-written section between
+ * `<!-- notes:start -->` and `<!-- notes:end -->` of the previous file is carried over.
+ */
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import * as Build from "./Build.js"
+import * as Plan from "./Plan.js"
+import type * as Spawn from "./Spawn.js"
+import * as Stats from "./Stats.js"
+
+/** One measured process: which case, which driver, which repetition, what it reported, what the server did. */
+export interface Run {
+  readonly group: string
+  readonly driver: string
+  readonly rep: number
+  readonly outcome: Spawn.Outcome
+  readonly server: {
+    readonly cpuMs: number
+    readonly requests: number
+    readonly rejected: number
+    readonly maxInFlight: number
+  }
+}
+
+const metric = (run: Run, name: string): number | undefined =>
+  run.outcome._tag === "Ok" ? run.outcome.report.metrics[name] : undefined
+
+const fmt = (n: number | undefined, digits?: number): string => {
+  if (n === undefined || Number.isNaN(n)) return "—"
+  const d = digits ?? (Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : Math.abs(n) >= 1 ? 2 : 3)
+  return n.toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d })
+}
+
+const fmtSpread = (sample: ReadonlyArray<number>, digits?: number, suffix = ""): string => {
+  if (sample.length === 0) return "—"
+  const s = Stats.spread(sample)
+  return s.n === 1
+    ? `${fmt(s.median, digits)}${suffix}`
+    : `${fmt(s.median, digits)}${suffix} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+}
+
+/** A one-line summary of a run, for the progress log. */
+export const describe = (run: Run): string => {
+  if (run.outcome._tag === "Failed") return `FAILED: ${run.outcome.reason}`
+  const m = run.outcome.report.metrics
+  const main = m.primaryMs !== undefined ? `${fmt(m.primaryMs)} ms` : ""
+  return `${main} process ${fmt(run.outcome.wallMs)} ms, rss ${fmt(m.maxRssMb)} MB, server cpu ${fmt(run.server.cpuMs)} ms`
+}
+
+const values = (runs: ReadonlyArray<Run>, name: string): Array<number> =>
+  runs.map((r) => metric(r, name)).filter((n): n is number => n !== undefined)
+
+/** Pairwise ratios `driver / baseline` of `name`, one per repetition where both runs succeeded. */
+const ratios = (runs: ReadonlyArray<Run>, group: string, driver: string, name = "primaryMs"): Array<number> => {
+  const out: Array<number> = []
+  for (const run of runs.filter((r) => r.group === group && r.driver === driver)) {
+    const base = runs.find((r) => r.group === group && r.driver === Plan.baseline && r.rep === run.rep)
+    const a = metric(run, name)
+    const b = base === undefined ? undefined : metric(base, name)
+    if (a !== undefined && b !== undefined && b > 0) out.push(a / b)
+  }
+  return out
+}
+
+const of = (runs: ReadonlyArray<Run>, group: string, driver: string) =>
+  runs.filter((r) => r.group === group && r.driver === driver)
+
+const failures = (runs: ReadonlyArray<Run>): string =>
+  runs
+    .filter((r) => r.outcome._tag === "Failed")
+    .map((r) => `${r.driver} rep ${r.rep}: ${r.outcome._tag === "Failed" ? r.outcome.reason : ""}`)
+    .join("; ")
+
+const version = (pkg: string): string => {
+  try {
+    const file = Path.join(Build.root, "..", "node_modules", pkg, "package.json")
+    return (JSON.parse(Fs.readFileSync(file, "utf8")) as { version: string }).version
+  } catch {
+    return "?"
+  }
+}
+
+const git = (args: ReadonlyArray<string>): string => {
+  try {
+    return ChildProcess.execFileSync("git", args, { cwd: Build.root, encoding: "utf8" }).trim()
+  } catch {
+    return "?"
+  }
+}
+
+const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string =>
+  [
+    `| ${header.join(" | ")} |`,
+    `|${header.map(() => "---").join("|")}|`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`)
+  ].join("\n")
+
+const throughput = (key: string, runs: ReadonlyArray<Run>): string => {
+  if (key.startsWith("create")) return `${fmtSpread(values(runs, "reqPerSec"), 0)} req/s`
+  if (key.startsWith("stream-")) {
+    return `${fmtSpread(
+      values(runs, "eventsPerSec").map((n) => n / 1000),
+      0
+    )} k events/s, ${fmtSpread(values(runs, "mbPerSec"), 1)} MB/s`
+  }
+  return `${fmtSpread(
+    values(runs, "eventsPerSec").map((n) => n / 1000),
+    0
+  )} k events/s`
+}
+
+/** Everything {@link markdown} needs. */
+export interface Input {
+  readonly plan: Plan.Plan
+  readonly runs: ReadonlyArray<Run>
+  readonly drivers: ReadonlyArray<Plan.Driver>
+  readonly totalMs: number
+  readonly quick: boolean
+  readonly profiled: boolean
+  /** The previous RESULTS.md, whose notes section is kept. */
+  readonly previous: string
+}
+
+const notesStart = "<!-- notes:start -->"
+const notesEnd = "<!-- notes:end -->"
+
+/** The whole RESULTS.md. */
+export const markdown = (input: Input): string => {
+  const { drivers, plan, runs } = input
+  const out: Array<string> = []
+  const cpu = Os.cpus()
+  out.push(
+    "# Parley benchmark results",
+    "",
+    `Written by \`npm run bench\`${input.quick ? " --quick (smoke run: smaller sizes, fewer repetitions)" : ""} on ${new Date().toISOString()}, in ${fmt(input.totalMs / 1000, 0)} s.` +
+      ` ${plan.reps} repetitions, drivers interleaved within each repetition; every run is a fresh process.` +
+      (input.profiled ? " **Profiled run (`--cpu-prof`): absolute times are inflated.**" : ""),
+    "",
+    "## Machine and versions",
+    "",
+    `- ${cpu[0]?.model ?? "?"} × ${cpu.length} cores, ${fmt(Os.totalmem() / 2 ** 30, 1)} GiB, ${Os.type()} ${Os.release()} (${Os.arch()})` +
+      `; load average at the end ${Os.loadavg()
+        .map((n) => fmt(n, 2))
+        .join(" / ")}`,
+    `- Node ${process.version} (bundled undici ${process.versions.undici ?? "?"})`,
+    `- effect ${version("effect")}, @effect/platform ${version("@effect/platform")}, @effect/platform-node ${version("@effect/platform-node")}, @effect/experimental ${version("@effect/experimental")}, @anthropic-ai/sdk ${version("@anthropic-ai/sdk")}, undici (npm, used by \`layerUndici\`) ${version("undici")}, esbuild ${version("esbuild")}, tsx ${version("tsx")}`,
+    `- Parley at commit ${git(["rev-parse", "--short", "HEAD"])}${git(["status", "--porcelain", "--", "packages", "bench/src"]) === "" ? "" : " plus uncommitted changes"}`,
+    "",
+    "Drivers:",
+    "",
+    ...drivers.map((d) => `- **${d.name}**: ${d.description}`),
+    ""
+  )
+
+  // ---------------------------------------------------------------------------- targets
+  const parleyRatio = (group: string) => Stats.spread(ratios(runs, group, Plan.parley)).median
+  const loopPerTurn = Stats.spread(values(of(runs, "loop", Plan.parley), "overheadPerTurnMs")).median
+  const encodeMs = Stats.spread(values(of(runs, "conversation", Plan.parley), "encodeMs")).median
+  const coldRuns = of(runs, "cold", Plan.parley).filter((r) => r.outcome._tag === "Ok")
+  const coldMs = Stats.spread(coldRuns.map((r) => r.outcome.wallMs)).median
+  const rss = (driver: string) => Stats.spread(values(of(runs, "streams-256", driver), "maxRssMb")).median
+  const rate = of(runs, "ratelimit", Plan.parley)
+  const rateRejected = rate.reduce((n, r) => n + r.server.rejected, 0)
+  const rateShare = Stats.spread(values(rate, "achievedShare")).median
+  const ahead = plan.cases.map((c) => {
+    const p = Stats.spread(ratios(runs, c.key, Plan.parley)).median
+    const s = Stats.spread(ratios(runs, c.key, "sdk")).median
+    return { key: c.key, p, s }
+  })
+  const check = (ok: boolean | undefined) => (ok === undefined ? "not measured" : ok ? "**met**" : "**missed**")
+  const finite = (n: number) => (Number.isNaN(n) ? undefined : n)
+  const cmp = (n: number, limit: number) => (Number.isNaN(n) ? undefined : n <= limit)
+  out.push(
+    "## Targets",
+    "",
+    table(
+      ["target", "measured (median)", "status"],
+      [
+        [
+          "create c=64 ≤ 1.0× raw fetch",
+          `${fmt(finite(parleyRatio("create-c64")), 2)}×`,
+          check(cmp(parleyRatio("create-c64"), Plan.targets.ratioCreateC64))
+        ],
+        [
+          "stream of 50k text deltas ≤ 1.0× raw fetch",
+          `${fmt(finite(parleyRatio("stream-50k")), 2)}×`,
+          check(cmp(parleyRatio("stream-50k"), Plan.targets.ratioStream))
+        ],
+        [
+          "tool input stream ≤ 1.0× raw fetch",
+          `${fmt(finite(parleyRatio("tool-2000")), 2)}×`,
+          check(cmp(parleyRatio("tool-2000"), Plan.targets.ratioTool))
+        ],
+        [
+          "ahead of the SDK on every row",
+          ahead.map((a) => `${a.key} ${fmt(finite(a.p), 2)}× vs ${fmt(finite(a.s), 2)}×`).join("; "),
+          check(ahead.some((a) => Number.isNaN(a.p) || Number.isNaN(a.s)) ? undefined : ahead.every((a) => a.p < a.s))
+        ],
+        [
+          "peak RSS at 256 streams ≤ the SDK's",
+          `${fmt(finite(rss(Plan.parley)), 0)} MB vs ${fmt(finite(rss("sdk")), 0)} MB`,
+          check(Number.isNaN(rss(Plan.parley)) || Number.isNaN(rss("sdk")) ? undefined : rss(Plan.parley) <= rss("sdk"))
+        ],
+        [
+          "loop overhead < 0.2 ms per turn",
+          `${fmt(finite(loopPerTurn), 3)} ms`,
+          check(cmp(loopPerTurn, Plan.targets.loopOverheadMs))
+        ],
+        [
+          "10,000-turn conversation encode < 50 ms",
+          `${fmt(finite(encodeMs), 1)} ms`,
+          check(cmp(encodeMs, Plan.targets.conversationEncodeMs))
+        ],
+        [
+          "cold start < 0.5 s (compiled, whole process)",
+          `${fmt(finite(coldMs), 0)} ms`,
+          check(cmp(coldMs, Plan.targets.coldStartMs))
+        ],
+        [
+          "rate limiter: 0 429s, ≥ 95% of the allowed rate",
+          rate.length === 0 ? "—" : `${rateRejected} × 429, ${fmt(finite(rateShare * 100), 1)}%`,
+          check(
+            rate.length === 0 || Number.isNaN(rateShare)
+              ? undefined
+              : rateRejected === 0 && rateShare >= Plan.targets.rateLimitShare
+          )
+        ]
+      ]
+    ),
+    ""
+  )
+
+  // ---------------------------------------------------------------------------- transport
+  out.push(
+    "## (a)–(d) Transport: the same requests through each client",
+    "",
+    `Lower is better. "time" is the case's primary measure; "ratio" is that time divided by raw fetch's in the same repetition (median and min–max of the ${plan.reps} pairwise ratios). CPU is the driver's user+system time during the measured phase (after warm-up); peak RSS is the whole driver process's \`maxRSS\`. "server CPU" is the benchmark server's CPU time during the run as a share of the driver process's wall time: well under 100% means the server was not the bottleneck.`,
+    ""
+  )
+  for (const kase of plan.cases) {
+    const caseRuns = runs.filter((r) => r.group === kase.key)
+    if (caseRuns.length === 0) continue
+    out.push(`### ${kase.title}`, "", `time = ${kase.measures}.`, "")
+    out.push(
+      table(
+        ["driver", "time ms", "ratio to fetch", "throughput", "p50 / p99 ms", "CPU ms", "peak RSS MB", "server CPU"],
+        drivers.map((d) => {
+          const rs = of(runs, kase.key, d.name)
+          const ok = rs.filter((r) => r.outcome._tag === "Ok")
+          return [
+            `**${d.name}**${ok.length < rs.length ? ` (${rs.length - ok.length} failed)` : ""}`,
+            fmtSpread(values(rs, "primaryMs")),
+            d.name === Plan.baseline ? "1" : fmtSpread(ratios(runs, kase.key, d.name), 2, "×"),
+            throughput(kase.key, rs),
+            `${fmt(Stats.median(values(rs, "p50Ms")))} / ${fmt(Stats.median(values(rs, "p99Ms")))}`,
+            fmtSpread(values(rs, "cpuMs"), 0),
+            fmtSpread(values(rs, "maxRssMb"), 0),
+            `${fmt(Stats.median(ok.map((r) => (100 * r.server.cpuMs) / r.outcome.wallMs)), 0)}%`
+          ]
+        })
+      ),
+      ""
+    )
+    const failed = failures(caseRuns)
+    if (failed !== "") out.push(`Failed runs: ${failed}`, "")
+  }
+
+  // ---------------------------------------------------------------------------- cold start
+  const cold = runs.filter((r) => r.group === "cold")
+  if (cold.length > 0) {
+    const names = [...new Set(cold.map((r) => r.driver))]
+    out.push(
+      "## (g) Cold start: a process that imports the client and makes one request",
+      "",
+      'Whole-process wall time measured by the runner from spawn to exit (the driver exits right after verifying the response). Compiled drivers run on plain `node` (ESM produced by esbuild: our own code and `@parley/*` bundled, npm packages imported from `node_modules` as usual). `(tsx)` rows run the TypeScript source through `node --import tsx`, as `npm run bench` itself does, to show what the loader adds. "imports done" is `performance.now()` when the driver\'s `main` starts; "response" when the verified response is in.',
+      "",
+      table(
+        ["driver", "whole process ms", "imports done ms", "response ms", "peak RSS MB"],
+        names.map((name) => {
+          const rs = cold.filter((r) => r.driver === name)
+          const ok = rs.filter((r) => r.outcome._tag === "Ok")
+          return [
+            `**${name}**${ok.length < rs.length ? ` (${rs.length - ok.length} failed)` : ""}`,
+            fmtSpread(
+              ok.map((r) => r.outcome.wallMs),
+              0
+            ),
+            fmtSpread(values(rs, "importedMs"), 0),
+            fmtSpread(values(rs, "responseMs"), 0),
+            fmtSpread(values(rs, "maxRssMb"), 0)
+          ]
+        })
+      ),
+      ""
+    )
+    const failed = failures(cold)
+    if (failed !== "") out.push(`Failed runs: ${failed}`, "")
+  }
+
+  // ---------------------------------------------------------------------------- parley-only groups
+  const metricsTable = (group: string, title: string, intro: string) => {
+    const rs = runs.filter((r) => r.group === group)
+    if (rs.length === 0) return
+    const names = [
+      ...new Set(rs.flatMap((r) => (r.outcome._tag === "Ok" ? Object.keys(r.outcome.report.metrics) : [])))
+    ]
+    out.push(`## ${title}`, "", intro, "")
+    out.push(
+      table(
+        ["metric", "median (min–max)"],
+        names.map((name) => [name, fmtSpread(values(rs, name))])
+      ),
+      ""
+    )
+    const failed = failures(rs)
+    if (failed !== "") out.push(`Failed runs: ${failed}`, "")
+  }
+  metricsTable(
+    "loop",
+    `(e) The agent loop: ${plan.loopTurns} turns of scripted tool use`,
+    "`AgentLoop.run` against an in-process responder (`ScriptedClient`: no HTTP), each turn a `tool_use` answered by a toolkit handler, the last an `end_turn`. `overheadPerTurnMs` = the run's wall time / turns: everything Parley does per turn (conversation append and checks, request building, tool input decode, handler, result encode). `firstTurnsPerTurnMs` / `lastTurnsPerTurnMs` are the first and last 10% of turns, to show whether the cost grows with the history."
+  )
+  metricsTable(
+    "conversation",
+    `(f) A ${plan.conversationTurns.toLocaleString("en-US")}-turn conversation: build, check, encode`,
+    "`buildMs`: appending every turn with `Conversation.append*` (each append checked against the previous turn). `checkMs`: `Validation.validateRequest` of the whole request. `encodeMs`: `Schema.encode(MessagesRequest)` + `JSON.stringify`, the request body as sent. `rawStringifyMs`: `JSON.stringify` of the same plain array, the floor."
+  )
+
+  // ---------------------------------------------------------------------------- rate limiter
+  const limited = runs.filter((r) => r.group === "ratelimit")
+  if (limited.length > 0) {
+    out.push(
+      "## (h) The rate limiter",
+      "",
+      `${plan.rateLimitCalls} calls fanned out 8-wide against a server that allows 5 requests/s (token bucket of 5, continuously refilled, as the API does) and 2 requests in flight, answering after 250 ms; a request over either limit gets a 429 with \`retry-after: 1\`. "429s" are counted by the server. The achieved rate is calls / wall time of the whole fan-out, as a share of 5/s (the initial bucket of 5 lets a perfect client slightly exceed 100%).`,
+      "",
+      table(
+        ["driver", "calls ok", "429s provoked", "wall s", "achieved rate /s", "share of allowed", "max in flight"],
+        limited.map((r) => [
+          `**${r.driver}** (rep ${r.rep})`,
+          r.outcome._tag === "Ok"
+            ? fmt(metric(r, "succeeded"), 0)
+            : `FAILED: ${r.outcome._tag === "Failed" ? r.outcome.reason : ""}`,
+          fmt(r.server.rejected, 0),
+          fmt((metric(r, "primaryMs") ?? Number.NaN) / 1000, 2),
+          fmt(metric(r, "achievedRate"), 2),
+          `${fmt((metric(r, "achievedShare") ?? Number.NaN) * 100, 1)}%`,
+          fmt(r.server.maxInFlight, 0)
+        ])
+      ),
+      ""
+    )
+  }
+
+  // ---------------------------------------------------------------------------- notes
+  const start = input.previous.indexOf(notesStart)
+  const end = input.previous.indexOf(notesEnd)
+  const notes =
+    start !== -1 && end > start
+      ? input.previous.slice(start + notesStart.length, end).trim()
+      : "(Profiles, before/after figures and explanations go here; this section is kept when the file is regenerated.)"
+  out.push("## Notes", "", notesStart, notes, notesEnd, "")
+  return out.join("\n")
+}

@@ -1,0 +1,16 @@
+/**
+ * The benchmark's scenarios, by the name a driver is given on its command line, and the shape of what a driver
+ * measures. Effect-free: drivers of every kind import it.
+ */
+
+/** Every scenario a driver may be asked to run. */
+export const scenarios = ["create", "stream", "streams", "tool", "cold", "loop", "conversation", "ratelimit"] as const
+
+/** A scenario name. */
+export type Scenario = (typeof scenarios)[number]
+
+/**
+ * What a driver measured, by name (milliseconds end in `Ms`). `primaryMs`, when present, is the figure drivers are
+ * compared on (lower is better).
+ */
+export type Metrics = Readonly<Record<string, number>>

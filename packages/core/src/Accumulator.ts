@@ -1,0 +1,424 @@
+/**
+ * Builds the final `Message` of a streaming response from its events, the way the API builds it: text deltas are
+ * appended, `input_json_delta` pieces form the tool input, `message_delta` sets the stop reason and usage.
+ *
+ * Built for speed on long streams: text pieces are kept in arrays and joined once at `content_block_stop`, partial
+ * JSON is parsed once when its block stops, and {@link Accumulator.snapshot} is computed only when asked for.
+ * Unknown events, unknown delta types and unknown fields pass through (unknown fields of `message_delta` land on the
+ * message), so a stream from a newer API version still accumulates.
+ *
+ * @example
+ * ```ts
+ * import { Accumulator } from "@parley/core"
+ *
+ * // Effect<Message, MessagesError | AccumulatorError>
+ * const message = Accumulator.collect(client.stream(request))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
+import type * as Content from "./Content.js"
+import type * as Message from "./Message.js"
+import type * as StreamEvent from "./StreamEvent.js"
+
+// =============================================================================
+// Errors
+// =============================================================================
+
+/**
+ * A stream that cannot be made into a message:
+ *
+ * - `InvalidToolInput`: the `input_json_delta` pieces of block `index` do not form JSON.
+ * - `OutOfOrder`: an event that cannot follow the events before it (a delta before its block started, a block
+ *   started twice, an event after `message_stop`, a delta of the wrong kind for its block, ...).
+ * - `Incomplete`: the events ended before `message_stop` (or with an `error` event).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AccumulatorError extends Schema.TaggedError<AccumulatorError>()("AccumulatorError", {
+  reason: Schema.Literal("InvalidToolInput", "OutOfOrder", "Incomplete"),
+  index: Schema.optional(Schema.Number),
+  message: Schema.String
+}) {}
+
+// =============================================================================
+// Models
+// =============================================================================
+
+/**
+ * A mutable, synchronous accumulator for one stream. Feed every event to {@link Accumulator.add}; read the result
+ * with {@link Accumulator.finish}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Accumulator {
+  /**
+   * Adds one event. Returns an error when the event cannot be applied; after an error the accumulator keeps
+   * returning it and {@link Accumulator.finish} fails with it.
+   */
+  readonly add: (event: StreamEvent.StreamEvent) => AccumulatorError | undefined
+  /**
+   * The message so far: stopped blocks as they will be, open blocks with their text so far and a best-effort
+   * parse of their partial tool input (the input of the last complete member, or `{}` when nothing parses yet).
+   */
+  readonly snapshot: () => Message.Message
+  /** Whether `message_stop` was seen. */
+  readonly complete: boolean
+  /** The final message, or why there is none. */
+  readonly finish: () => Either.Either<Message.Message, AccumulatorError>
+}
+
+// =============================================================================
+// Internals
+// =============================================================================
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] }
+
+/** One content block being built. */
+interface Block {
+  readonly start: Content.ContentBlock
+  readonly kind: "text" | "input" | "thinking" | "other"
+  readonly pieces: Array<string>
+  readonly signatures: Array<string>
+  readonly citations: Array<unknown>
+  final: Content.ContentBlock | undefined
+}
+
+const kindOf = (block: Content.ContentBlock): Block["kind"] => {
+  switch (block.type) {
+    case "text":
+      return "text"
+    case "thinking":
+      return "thinking"
+    case "tool_use":
+    case "server_tool_use":
+    case "mcp_tool_use":
+      return "input"
+    default:
+      return "input" in block ? "input" : "other"
+  }
+}
+
+const errorOf = (reason: AccumulatorError["reason"], message: string, index?: number): AccumulatorError =>
+  new AccumulatorError(index === undefined ? { reason, message } : { reason, index, message })
+
+const stringField = (block: Content.ContentBlock, field: string): string => {
+  const value = (block as Record<string, unknown>)[field]
+  return typeof value === "string" ? value : ""
+}
+
+/** Parses partial JSON as far as it goes: closes open strings and containers, drops an incomplete last member. */
+const parsePartial = (json: string): unknown => {
+  const stack: Array<{ readonly close: "}" | "]"; cut: number }> = []
+  let inString = false
+  let escaped = false
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i)
+    if (inString) {
+      if (escaped) escaped = false
+      else if (c === 92) escaped = true
+      else if (c === 34) inString = false
+      continue
+    }
+    if (c === 34) {
+      inString = true
+    } else if (c === 123 || c === 91) {
+      stack.push({ close: c === 123 ? "}" : "]", cut: i + 1 })
+    } else if (c === 125 || c === 93) {
+      stack.pop()
+      const parent = stack[stack.length - 1]
+      if (parent !== undefined) parent.cut = i + 1
+    } else if (c === 44) {
+      const top = stack[stack.length - 1]
+      if (top !== undefined) top.cut = i
+    }
+  }
+  const closers = (depth: number) => {
+    let out = ""
+    for (let i = depth - 1; i >= 0; i--) out += stack[i]!.close
+    return out
+  }
+  const attempt = (text: string): { readonly value: unknown } | undefined => {
+    try {
+      return { value: JSON.parse(text) }
+    } catch {
+      return undefined
+    }
+  }
+  let head = json
+  if (inString) {
+    head = json.replace(/\\u[0-9a-fA-F]{0,3}$/, "")
+    if (escaped && head.length === json.length) head = head.slice(0, -1)
+    head += '"'
+  }
+  const whole = attempt(head + closers(stack.length))
+  if (whole !== undefined) return whole.value
+  const top = stack[stack.length - 1]
+  if (top === undefined) return undefined
+  return attempt(json.slice(0, top.cut) + closers(stack.length))?.value
+}
+
+const finalize = (block: Block, index: number): Content.ContentBlock | AccumulatorError => {
+  switch (block.kind) {
+    case "text": {
+      if (block.pieces.length === 0 && block.citations.length === 0) return block.start
+      const out: Record<string, unknown> = {
+        ...block.start,
+        text: stringField(block.start, "text") + block.pieces.join("")
+      }
+      if (block.citations.length > 0) {
+        const before = (block.start as { readonly citations?: unknown }).citations
+        out.citations = Array.isArray(before) ? [...before, ...block.citations] : block.citations
+      }
+      return out as Content.ContentBlock
+    }
+    case "thinking": {
+      if (block.pieces.length === 0 && block.signatures.length === 0) return block.start
+      return {
+        ...block.start,
+        thinking: stringField(block.start, "thinking") + block.pieces.join(""),
+        signature: stringField(block.start, "signature") + block.signatures.join("")
+      } as Content.ContentBlock
+    }
+    case "input": {
+      const json = block.pieces.length === 1 ? block.pieces[0]! : block.pieces.join("")
+      if (json.trim() === "") return block.start
+      try {
+        return { ...block.start, input: JSON.parse(json) } as Content.ContentBlock
+      } catch (cause) {
+        return errorOf(
+          "InvalidToolInput",
+          `content block ${index}: the input_json_delta pieces are not valid JSON (${String(cause)})`,
+          index
+        )
+      }
+    }
+    case "other":
+      return block.start
+  }
+}
+
+const partial = (block: Block, index: number): Content.ContentBlock => {
+  if (block.final !== undefined) return block.final
+  if (block.kind === "input") {
+    const json = block.pieces.join("")
+    if (json.trim() === "") return block.start
+    const input = parsePartial(json)
+    return input === undefined ? block.start : ({ ...block.start, input } as Content.ContentBlock)
+  }
+  const result = finalize(block, index)
+  return result instanceof AccumulatorError ? block.start : result
+}
+
+// =============================================================================
+// Constructors
+// =============================================================================
+
+/**
+ * A fresh accumulator for one stream.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (): Accumulator => {
+  let message: Mutable<Message.Message> | undefined
+  const blocks: Array<Block | undefined> = []
+  let complete = false
+  let failure: AccumulatorError | undefined
+  let streamError: string | undefined
+  let result: Message.Message | undefined
+
+  const fail = (error: AccumulatorError) => {
+    failure = error
+    return error
+  }
+
+  const openBlock = (index: number, what: string): Block | AccumulatorError => {
+    const block = blocks[index]
+    if (block === undefined)
+      return fail(errorOf("OutOfOrder", `${what} for content block ${index}, which was not started`, index))
+    if (block.final !== undefined)
+      return fail(errorOf("OutOfOrder", `${what} for content block ${index} after it stopped`, index))
+    return block
+  }
+
+  const build = (content: Array<Content.ContentBlock>): Message.Message => ({ ...message!, content })
+
+  const add = (event: StreamEvent.StreamEvent): AccumulatorError | undefined => {
+    if (failure !== undefined) return failure
+    const type = event.type
+    if (type === "ping") return undefined
+    if (type === "error") {
+      const detail = (event as StreamEvent.ErrorEvent).error
+      streamError = `${detail.type}: ${detail.message}`
+      return undefined
+    }
+    if (complete) return fail(errorOf("OutOfOrder", `a ${type} event after message_stop`))
+    if (type === "message_start") {
+      if (message !== undefined) return fail(errorOf("OutOfOrder", "a second message_start"))
+      const start = (event as StreamEvent.MessageStartEvent).message
+      message = { ...start }
+      start.content.forEach((block, index) => {
+        blocks[index] = { start: block, kind: "other", pieces: [], signatures: [], citations: [], final: block }
+      })
+      return undefined
+    }
+    const known =
+      type === "content_block_start" ||
+      type === "content_block_delta" ||
+      type === "content_block_stop" ||
+      type === "message_delta" ||
+      type === "message_stop"
+    if (!known) return undefined
+    if (message === undefined) return fail(errorOf("OutOfOrder", `a ${type} event before message_start`))
+    switch (type) {
+      case "content_block_delta": {
+        const { index, delta } = event as StreamEvent.ContentBlockDeltaEvent
+        const block = openBlock(index, delta.type)
+        if (block instanceof AccumulatorError) return block
+        const expected =
+          delta.type === "text_delta" || delta.type === "citations_delta"
+            ? "text"
+            : delta.type === "input_json_delta"
+              ? "input"
+              : delta.type === "thinking_delta" || delta.type === "signature_delta"
+                ? "thinking"
+                : undefined
+        if (expected === undefined) return undefined
+        if (expected !== block.kind) {
+          return fail(
+            errorOf("OutOfOrder", `a ${delta.type} for content block ${index} of type ${block.start.type}`, index)
+          )
+        }
+        switch (delta.type) {
+          case "text_delta":
+            block.pieces.push((delta as typeof StreamEvent.TextDelta.Type).text)
+            break
+          case "input_json_delta":
+            block.pieces.push((delta as typeof StreamEvent.InputJsonDelta.Type).partial_json)
+            break
+          case "thinking_delta":
+            block.pieces.push((delta as typeof StreamEvent.ThinkingDelta.Type).thinking)
+            break
+          case "signature_delta":
+            block.signatures.push((delta as typeof StreamEvent.SignatureDelta.Type).signature)
+            break
+          case "citations_delta":
+            block.citations.push((delta as typeof StreamEvent.CitationsDelta.Type).citation)
+            break
+        }
+        return undefined
+      }
+      case "content_block_start": {
+        const { index, content_block } = event as StreamEvent.ContentBlockStartEvent
+        if (!Number.isInteger(index) || index < 0) {
+          return fail(errorOf("OutOfOrder", `content_block_start with an invalid index ${index}`))
+        }
+        if (blocks[index] !== undefined)
+          return fail(errorOf("OutOfOrder", `content block ${index} started twice`, index))
+        blocks[index] = {
+          start: content_block,
+          kind: kindOf(content_block),
+          pieces: [],
+          signatures: [],
+          citations: [],
+          final: undefined
+        }
+        return undefined
+      }
+      case "content_block_stop": {
+        const { index } = event as StreamEvent.ContentBlockStopEvent
+        const block = openBlock(index, "content_block_stop")
+        if (block instanceof AccumulatorError) return block
+        const final = finalize(block, index)
+        if (final instanceof AccumulatorError) return fail(final)
+        block.final = final
+        block.pieces.length = 0
+        return undefined
+      }
+      case "message_delta": {
+        const { delta, usage } = event as StreamEvent.MessageDeltaEvent
+        Object.assign(message, delta)
+        const merged: Record<string, unknown> = { ...message.usage }
+        for (const key in usage) {
+          const value = (usage as Record<string, unknown>)[key]
+          if (value !== undefined && value !== null) merged[key] = value
+        }
+        message.usage = merged as Message.Usage
+        return undefined
+      }
+      default: {
+        const open = blocks.findIndex((block) => block !== undefined && block.final === undefined)
+        if (open >= 0) return fail(errorOf("OutOfOrder", `message_stop while content block ${open} is open`, open))
+        complete = true
+        return undefined
+      }
+    }
+  }
+
+  const content = (f: (block: Block, index: number) => Content.ContentBlock): Array<Content.ContentBlock> => {
+    const out: Array<Content.ContentBlock> = []
+    blocks.forEach((block, index) => {
+      if (block !== undefined) out.push(f(block, index))
+    })
+    return out
+  }
+
+  const empty: Message.Message = { id: "", type: "message", role: "assistant", content: [] }
+
+  return {
+    add,
+    get complete() {
+      return complete
+    },
+    snapshot: () => {
+      if (result !== undefined) return result
+      if (message === undefined) return empty
+      return build(content(partial))
+    },
+    finish: () => {
+      if (failure !== undefined) return Either.left(failure)
+      if (!complete) {
+        return Either.left(
+          errorOf(
+            "Incomplete",
+            streamError === undefined
+              ? message === undefined
+                ? "the stream ended before message_start"
+                : "the stream ended before message_stop"
+              : `the stream ended with an error event (${streamError})`
+          )
+        )
+      }
+      result ??= build(content((block) => block.final!))
+      return Either.right(result)
+    }
+  }
+}
+
+/**
+ * Runs a stream of events to its end and returns the accumulated message; fails with the stream's error, or with
+ * an {@link AccumulatorError} when the events do not form a complete message.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const collect = <E, R>(
+  events: Stream.Stream<StreamEvent.StreamEvent, E, R>
+): Effect.Effect<Message.Message, E | AccumulatorError, R> =>
+  Effect.suspend(() => {
+    const accumulator = make()
+    return Stream.runForEachChunk(events, (chunk) => {
+      for (const event of chunk) {
+        const error = accumulator.add(event)
+        if (error !== undefined) return Effect.fail(error)
+      }
+      return Effect.void
+    }).pipe(Effect.flatMap(() => accumulator.finish()))
+  })

@@ -1,0 +1,439 @@
+/**
+ * An immutable, pipeable conversation: the system prompt and the turns, with operations that append a turn only if
+ * the API would accept it. Each append checks the new turn against the one before it (never the whole history) and
+ * shares the history with the previous value instead of copying it, so a 10,000-turn conversation is as cheap to
+ * extend as a short one.
+ *
+ * Operations that can fail return `Either<Conversation, ValidationError>`; an `Either` can be `yield*`ed in
+ * `Effect.gen`, or chained with `Either.flatMap`.
+ *
+ * @example
+ * ```ts
+ * import { Conversation } from "@parley/core"
+ * import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+ *
+ * const request = Conversation.make({ system: "Answer briefly." }).pipe(
+ *   Conversation.appendUser("What is latin for Ant?"),
+ *   Either.flatMap(Conversation.prefill("The answer is")),
+ *   Either.map(Conversation.toRequest({ model: "claude-sonnet-4-5", max_tokens: 100 }))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { dual } from "effect/Function"
+import * as Inspectable from "effect/Inspectable"
+import * as ParseResult from "effect/ParseResult"
+import { type Pipeable, pipeArguments } from "effect/Pipeable"
+import * as Schema from "effect/Schema"
+import type * as Content from "./Content.js"
+import * as Message from "./Message.js"
+import * as Request from "./Request.js"
+import * as Validation from "./Validation.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("@parley/core/Conversation")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * A conversation: the system prompt and turns that alternate between user and assistant, starting with the user.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Conversation extends Pipeable, Inspectable.Inspectable {
+  readonly [TypeId]: TypeId
+  /** The system prompt, if any. */
+  readonly system: Request.SystemPrompt | undefined
+  /** What appending a user turn after a user turn does; see {@link Options}. */
+  readonly consecutiveUsers: Validation.ConsecutiveUsers
+  /** The API version whose rules appends also check, if any. */
+  readonly apiVersion: Validation.ApiVersion | undefined
+  /** The number of turns. */
+  readonly length: number
+}
+
+/**
+ * Options of {@link make}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The system prompt. Default: none. */
+  readonly system?: Request.SystemPrompt | undefined
+  /**
+   * What appending a user turn right after a user turn does: `"reject"` (the default) fails with
+   * `ConsecutiveUserTurns`; `"merge"` appends the new content to the last user turn (and checks the merged turn).
+   */
+  readonly consecutiveUsers?: Validation.ConsecutiveUsers | undefined
+  /** Also check this API version's rules on every append (e.g. no documents in assistant turns under 2026-10-21). */
+  readonly apiVersion?: Validation.ApiVersion | undefined
+}
+
+/**
+ * What a user turn may be given as: text, one block (image, document, ...), or blocks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type UserInput = string | Content.ContentBlock | ReadonlyArray<Content.ContentBlock>
+
+/**
+ * The request parameters other than `messages` and `system`, which come from the conversation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestParams = Omit<Request.MessagesRequest, "messages" | "system">
+
+// =============================================================================
+// Implementation
+// =============================================================================
+
+/** One turn and the history before it: appending allocates one node and copies nothing. */
+interface Node {
+  readonly message: Message.MessageParam
+  readonly previous: Node | undefined
+  readonly length: number
+}
+
+class ConversationImpl implements Conversation {
+  readonly [TypeId]: TypeId = TypeId
+  #messages: ReadonlyArray<Message.MessageParam> | undefined
+  constructor(
+    readonly system: Request.SystemPrompt | undefined,
+    readonly consecutiveUsers: Validation.ConsecutiveUsers,
+    readonly apiVersion: Validation.ApiVersion | undefined,
+    readonly last: Node | undefined
+  ) {}
+  get length(): number {
+    return this.last?.length ?? 0
+  }
+  /** The turns as an array, built once per value (values are immutable, so the cache never goes stale). */
+  get messages(): ReadonlyArray<Message.MessageParam> {
+    if (this.#messages === undefined) {
+      const out = new Array<Message.MessageParam>(this.length)
+      for (let node = this.last; node !== undefined; node = node.previous) out[node.length - 1] = node.message
+      this.#messages = out
+    }
+    return this.#messages
+  }
+  with(last: Node | undefined): ConversationImpl {
+    return new ConversationImpl(this.system, this.consecutiveUsers, this.apiVersion, last)
+  }
+  pipe() {
+    // biome-ignore lint/complexity/noArguments: pipeArguments takes the arguments object (the Effect idiom)
+    return pipeArguments(this, arguments)
+  }
+  toJSON() {
+    return { _id: "Conversation", system: this.system, messages: this.messages }
+  }
+  toString() {
+    return Inspectable.format(this.toJSON())
+  }
+  [Inspectable.NodeInspectSymbol]() {
+    return this.toJSON()
+  }
+}
+
+const impl = (self: Conversation) => self as ConversationImpl
+
+const blocksOf = (content: Message.MessageParam["content"]): ReadonlyArray<Content.ContentBlock> =>
+  typeof content === "string" ? [{ type: "text", text: content }] : content
+
+const push = (
+  self: ConversationImpl,
+  message: Message.MessageParam
+): Either.Either<ConversationImpl, Validation.ValidationError> => {
+  const last = self.last
+  const options = { apiVersion: self.apiVersion }
+  const continues =
+    last?.message.role === message.role && (message.role === "assistant" || self.consecutiveUsers === "merge")
+  if (last !== undefined && continues) {
+    // The API treats consecutive turns of one role as one turn; so does the conversation, explicitly.
+    const merged: Message.MessageParam = {
+      ...last.message,
+      content: [...blocksOf(last.message.content), ...blocksOf(message.content)]
+    }
+    const error = Validation.checkTurn(merged, last.length - 1, last.previous?.message, options)
+    return error === undefined
+      ? Either.right(self.with({ message: merged, previous: last.previous, length: last.length }))
+      : Either.left(error)
+  }
+  const error = Validation.checkTurn(message, self.length, last?.message, options)
+  return error === undefined
+    ? Either.right(self.with({ message, previous: last, length: self.length + 1 }))
+    : Either.left(error)
+}
+
+// =============================================================================
+// Constructors
+// =============================================================================
+
+/**
+ * An empty conversation.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options?: Options | undefined): Conversation =>
+  new ConversationImpl(options?.system, options?.consecutiveUsers ?? "reject", options?.apiVersion, undefined)
+
+/**
+ * A conversation holding existing turns, checked as if appended one by one (consecutive assistant turns, and user
+ * turns under `consecutiveUsers: "merge"`, are merged).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromMessages = (
+  messages: ReadonlyArray<Message.MessageParam>,
+  options?: Options | undefined
+): Either.Either<Conversation, Validation.ValidationError> => {
+  let conversation = impl(make(options))
+  for (const message of messages) {
+    const next = push(conversation, message)
+    if (Either.isLeft(next)) return next
+    conversation = next.right
+  }
+  return Either.right(conversation)
+}
+
+/**
+ * Whether a value is a {@link Conversation}.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isConversation = (u: unknown): u is Conversation => u instanceof ConversationImpl
+
+// =============================================================================
+// Appending
+// =============================================================================
+
+/**
+ * Appends user input: text, a block (image, document, ...) or blocks. The turn is checked against the previous
+ * assistant turn: every `tool_use` there must be answered, tool results must come first and answer a `tool_use`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const appendUser: {
+  (input: UserInput): (self: Conversation) => Either.Either<Conversation, Validation.ValidationError>
+  (self: Conversation, input: UserInput): Either.Either<Conversation, Validation.ValidationError>
+} = dual(
+  2,
+  (self: Conversation, input: UserInput): Either.Either<Conversation, Validation.ValidationError> =>
+    push(impl(self), {
+      role: "user",
+      content:
+        typeof input === "string" || Array.isArray(input)
+          ? (input as string | ReadonlyArray<Content.ContentBlock>)
+          : [input as Content.ContentBlock]
+    })
+)
+
+/**
+ * Appends the tool results answering the last assistant turn's `tool_use` blocks; every `tool_use` must be answered.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const appendToolResults: {
+  (
+    results: ReadonlyArray<Content.ToolResultBlock>
+  ): (self: Conversation) => Either.Either<Conversation, Validation.ValidationError>
+  (
+    self: Conversation,
+    results: ReadonlyArray<Content.ToolResultBlock>
+  ): Either.Either<Conversation, Validation.ValidationError>
+} = dual(
+  2,
+  (
+    self: Conversation,
+    results: ReadonlyArray<Content.ToolResultBlock>
+  ): Either.Either<Conversation, Validation.ValidationError> => push(impl(self), { role: "user", content: results })
+)
+
+/**
+ * Appends the assistant's reply: a `Message` from the API, or anything with `content`. Only `content` is kept (the
+ * id, usage and stop reason are not sent back). After an assistant turn (a prefill, or a `pause_turn` reply) the
+ * content is appended to that turn, since the reply continues it.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const appendAssistant: {
+  (message: {
+    readonly content: Message.MessageParam["content"]
+  }): (self: Conversation) => Either.Either<Conversation, Validation.ValidationError>
+  (
+    self: Conversation,
+    message: { readonly content: Message.MessageParam["content"] }
+  ): Either.Either<Conversation, Validation.ValidationError>
+} = dual(
+  2,
+  (
+    self: Conversation,
+    message: { readonly content: Message.MessageParam["content"] }
+  ): Either.Either<Conversation, Validation.ValidationError> =>
+    push(impl(self), { role: "assistant", content: message.content })
+)
+
+/**
+ * Prefills the assistant's reply: the model continues from this text. The text must not end with whitespace.
+ * Some models reject prefills (see `Validation.prefillUnsupportedModels`).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const prefill: {
+  (text: string): (self: Conversation) => Either.Either<Conversation, Validation.ValidationError>
+  (self: Conversation, text: string): Either.Either<Conversation, Validation.ValidationError>
+} = dual(
+  2,
+  (self: Conversation, text: string): Either.Either<Conversation, Validation.ValidationError> =>
+    Either.flatMap(push(impl(self), { role: "assistant", content: text }), (next) => {
+      const error = Validation.checkPrefill(next.last!.message, next.length - 1)
+      return error === undefined ? Either.right(next) : Either.left(error)
+    })
+)
+
+/**
+ * Replaces the system prompt (`undefined` removes it).
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withSystem: {
+  (system: Request.SystemPrompt | undefined): (self: Conversation) => Conversation
+  (self: Conversation, system: Request.SystemPrompt | undefined): Conversation
+} = dual(
+  2,
+  (self: Conversation, system: Request.SystemPrompt | undefined): Conversation =>
+    new ConversationImpl(system, self.consecutiveUsers, self.apiVersion, impl(self).last)
+)
+
+// =============================================================================
+// Reading
+// =============================================================================
+
+/**
+ * The request's `messages`: every turn, in order.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const messages = (self: Conversation): ReadonlyArray<Message.MessageParam> => impl(self).messages
+
+/**
+ * The last turn, if any.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const lastTurn = (self: Conversation): Message.MessageParam | undefined => impl(self).last?.message
+
+/**
+ * The `tool_use` blocks of the last turn when it is an assistant turn: the calls the next user turn must answer.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const pendingToolUses = (self: Conversation): ReadonlyArray<Content.ToolUseBlock> => {
+  const last = lastTurn(self)
+  if (last === undefined || last.role !== "assistant" || typeof last.content === "string") return []
+  return last.content.filter((block): block is Content.ToolUseBlock => block.type === "tool_use")
+}
+
+/**
+ * The request for this conversation: `messages` and `system` from the conversation, the rest from `params`.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const toRequest: {
+  (params: RequestParams): (self: Conversation) => Request.MessagesRequest
+  (self: Conversation, params: RequestParams): Request.MessagesRequest
+} = dual(
+  2,
+  (self: Conversation, params: RequestParams): Request.MessagesRequest => ({
+    ...params,
+    messages: messages(self),
+    ...(self.system === undefined ? {} : { system: self.system })
+  })
+)
+
+// =============================================================================
+// Storage
+// =============================================================================
+
+const Turns = Schema.Struct({
+  system: Schema.optional(Request.SystemPrompt),
+  messages: Schema.Array(Message.MessageParam)
+})
+
+const Stored = Schema.Struct({
+  system: Schema.optional(Schema.Unknown),
+  messages: Schema.Array(Schema.Unknown),
+  consecutiveUsers: Schema.optional(Schema.Literal("merge", "reject")),
+  apiVersion: Schema.optional(Validation.ApiVersion)
+})
+
+/**
+ * The stored form of a conversation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Json {
+  readonly system?: typeof Request.SystemPrompt.Encoded | undefined
+  readonly messages: ReadonlyArray<typeof Message.MessageParam.Encoded>
+  readonly consecutiveUsers?: Validation.ConsecutiveUsers | undefined
+  readonly apiVersion?: Validation.ApiVersion | undefined
+}
+
+/**
+ * A conversation as JSON, for storage: `{ system?, messages, consecutiveUsers?, apiVersion? }`. Decoding checks the
+ * turns with the wire schemas and the conversation rules again (a tampered history fails with the
+ * `ValidationError`'s message); unknown blocks and fields are kept. Encoding is a plain copy, as the turns are
+ * already in wire form (the wire schemas have no transformations). Use `Schema.parseJson(Conversation.Json)` to go
+ * to and from a string.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const Json: Schema.Schema<Conversation, Json> = Schema.transformOrFail(
+  Stored,
+  Schema.declare(isConversation, { identifier: "Conversation" }),
+  {
+    strict: true,
+    decode: (stored, options, ast) =>
+      ParseResult.decodeUnknown(Turns)(stored, options).pipe(
+        Effect.flatMap((turns) =>
+          fromMessages(turns.messages, { ...stored, system: turns.system }).pipe(
+            Either.mapLeft((error) => new ParseResult.Type(ast, stored, error.message))
+          )
+        )
+      ),
+    encode: (self) =>
+      ParseResult.succeed({
+        ...(self.system === undefined ? {} : { system: self.system }),
+        messages: messages(self),
+        consecutiveUsers: self.consecutiveUsers,
+        ...(self.apiVersion === undefined ? {} : { apiVersion: self.apiVersion })
+      })
+  }
+) as Schema.Schema<Conversation, typeof Stored.Encoded> as unknown as Schema.Schema<Conversation, Json>

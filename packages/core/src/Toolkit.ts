@@ -1,0 +1,229 @@
+/**
+ * A set of {@link Tool}s: the `tools` array of a request, and, once given handlers, the dispatcher that turns each
+ * `tool_use` block into a `tool_result` block. Dispatch never fails: an unknown tool name, input the Schema rejects,
+ * a handler failure and a defect each become a `tool_result` with `is_error: true` and a message the model can act
+ * on, and a handler is never called with input its Schema rejected.
+ *
+ * @example
+ * ```ts
+ * import { Tool, Toolkit } from "@parley/core"
+ * import * as Effect from "effect/Effect"
+ * import * as Schema from "effect/Schema"
+ *
+ * const Add = Tool.make("add", {
+ *   description: "Adds two numbers",
+ *   input: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
+ *   output: Schema.Number
+ * })
+ * const handled = Toolkit.make(Add).handle({ add: ({ a, b }) => Effect.succeed(a + b) })
+ * // handled.run({ type: "tool_use", id: "toolu_1", name: "add", input: { a: 1, b: 2 } })
+ * //   => { type: "tool_result", tool_use_id: "toolu_1", content: "3" }
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import * as Content from "./Content.js"
+import type * as Request from "./Request.js"
+import type * as Tool from "./Tool.js"
+
+/**
+ * The handler of every tool of a toolkit, keyed by tool name: a function from the decoded input to an Effect of the
+ * tool's output, failing only with the tool's failure type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Handlers<Tools extends ReadonlyArray<Tool.Any>> = {
+  readonly [T in Tools[number] as T["name"]]: (
+    input: Tool.Input<T>
+  ) => Effect.Effect<Tool.Output<T>, Tool.Failure<T>, unknown>
+}
+
+/**
+ * The services the handlers need.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type HandlersContext<H> = {
+  [K in keyof H]: H[K] extends (input: never) => Effect.Effect<infer _A, infer _E, infer R> ? R : never
+}[keyof H]
+
+/**
+ * A group of tools.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Toolkit<Tools extends ReadonlyArray<Tool.Any>> {
+  /** The tools, in the order given. */
+  readonly tools: Tools
+  /** The request's `tools` array. */
+  readonly definitions: ReadonlyArray<Request.CustomTool>
+  /** Attaches one handler per tool; the result is what an agent loop runs. */
+  readonly handle: <H extends Handlers<Tools>>(handlers: H) => Handled<HandlersContext<H>>
+}
+
+/**
+ * A toolkit with its handlers: the request's `tools`, and `run`, which answers a `tool_use` block.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Handled<R = never> {
+  /** The request's `tools` array. */
+  readonly definitions: ReadonlyArray<Request.CustomTool>
+  /** The names of the tools. */
+  readonly names: ReadonlySet<string>
+  /**
+   * Decodes the call's `input` with the tool's Schema, runs the handler and encodes its result. Never fails: an
+   * unknown tool, invalid input, a handler failure, a defect or an interruption of the handler becomes a
+   * `tool_result` with `is_error: true`.
+   */
+  readonly run: (call: Content.ToolUseBlock) => Effect.Effect<Content.ToolResultBlock, never, R>
+}
+
+/**
+ * Two tools of a toolkit share a name; the API would reject the request. Thrown by {@link make}.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class DuplicateToolName extends Schema.TaggedError<DuplicateToolName>()("DuplicateToolName", {
+  tool: Schema.String,
+  message: Schema.String
+}) {}
+
+/**
+ * Groups tools. Their names must be distinct.
+ *
+ * @throws DuplicateToolName if two tools share a name.
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <const Tools extends ReadonlyArray<Tool.Any>>(...tools: Tools): Toolkit<Tools> => {
+  const byName = new Map<string, Schemas>()
+  for (const tool of tools) {
+    if (byName.has(tool.name)) {
+      throw new DuplicateToolName({ tool: tool.name, message: `Two tools of a toolkit are named "${tool.name}"` })
+    }
+    byName.set(tool.name, {
+      name: tool.name,
+      input: Schema.make(tool.input.ast),
+      output: Schema.make(tool.output.ast),
+      failure: Schema.make(tool.failure.ast)
+    })
+  }
+  const definitions = tools.map((tool) => tool.definition)
+  return {
+    tools,
+    definitions,
+    handle: <H extends Handlers<Tools>>(handlers: H): Handled<HandlersContext<H>> => {
+      const table = handlers as unknown as Record<string, (input: unknown) => Effect.Effect<unknown, unknown, unknown>>
+      return {
+        definitions,
+        names: new Set(byName.keys()),
+        run: (call) => {
+          const tool = byName.get(call.name)
+          const handler = table[call.name]
+          if (tool === undefined || handler === undefined) {
+            const available = [...byName.keys()].map((name) => `"${name}"`).join(", ")
+            return Effect.succeed(
+              failure(call, `Error: there is no tool named "${call.name}". Available tools: ${available || "none"}.`)
+            )
+          }
+          return dispatch(tool, handler, call) as Effect.Effect<Content.ToolResultBlock, never, HandlersContext<H>>
+        }
+      }
+    }
+  }
+}
+
+// =============================================================================
+// Dispatch
+// =============================================================================
+
+/** A tool's Schemas, seen from JSON: what dispatch decodes from and encodes to. */
+interface Schemas {
+  readonly name: string
+  readonly input: Schema.Schema<unknown, unknown>
+  readonly output: Schema.Schema<unknown, unknown>
+  readonly failure: Schema.Schema<unknown, unknown>
+}
+
+const failure = (call: Content.ToolUseBlock, message: string): Content.ToolResultBlock =>
+  Content.toolResult(call.id, message, { isError: true })
+
+const success = (call: Content.ToolUseBlock, content: string): Content.ToolResultBlock =>
+  Content.toolResult(call.id, content)
+
+/** A string as is, anything else as JSON; fails on values JSON cannot represent (cycles, bigints). */
+const render = (value: unknown): string => {
+  if (typeof value === "string") return value
+  const json = JSON.stringify(value)
+  if (json === undefined) throw new TypeError(`${typeof value} has no JSON representation`)
+  return json
+}
+
+const describeDefect = (defect: unknown): string => {
+  if (defect instanceof Error) return `${defect.name}: ${defect.message}`
+  if (typeof defect === "string") return defect
+  try {
+    return render(defect)
+  } catch {
+    return String(defect)
+  }
+}
+
+/** Encodes with the Schema, then renders; the failure is a description of what went wrong. */
+const encodeResult = (schema: Schema.Schema<unknown, unknown>, value: unknown): Effect.Effect<string, string> =>
+  Schema.encode(schema)(value).pipe(
+    Effect.mapError((error) => ParseResult.TreeFormatter.formatErrorSync(error)),
+    Effect.flatMap((encoded) => Effect.try({ try: () => render(encoded), catch: describeDefect }))
+  )
+
+const dispatch = (
+  tool: Schemas,
+  handler: (input: unknown) => Effect.Effect<unknown, unknown, unknown>,
+  call: Content.ToolUseBlock
+): Effect.Effect<Content.ToolResultBlock, never, unknown> =>
+  Effect.gen(function* () {
+    const decoded = yield* Effect.either(Schema.decodeUnknown(tool.input, { errors: "all" })(call.input))
+    if (decoded._tag === "Left") {
+      return failure(
+        call,
+        `Error: invalid input for tool "${tool.name}". Fix these problems and call the tool again:\n${ParseResult.TreeFormatter.formatErrorSync(
+          decoded.left
+        )}`
+      )
+    }
+    // `suspend` turns a handler that throws instead of returning an Effect into a defect.
+    const exit = yield* Effect.exit(Effect.suspend(() => handler(decoded.right)))
+    if (Exit.isSuccess(exit)) {
+      const encoded = yield* Effect.either(encodeResult(tool.output, exit.value))
+      return encoded._tag === "Right"
+        ? success(call, encoded.right)
+        : failure(call, `Error: tool "${tool.name}" produced a result that could not be encoded:\n${encoded.left}`)
+    }
+    const error = Cause.failureOption(exit.cause)
+    if (Option.isSome(error)) {
+      const encoded = yield* Effect.either(encodeResult(tool.failure, error.value))
+      return failure(
+        call,
+        encoded._tag === "Right"
+          ? encoded.right
+          : `Error: tool "${tool.name}" failed with an error that could not be encoded:\n${encoded.left}`
+      )
+    }
+    const defect = Cause.dieOption(exit.cause)
+    if (Option.isSome(defect)) {
+      return failure(call, `Error: tool "${tool.name}" failed unexpectedly: ${describeDefect(defect.value)}`)
+    }
+    return failure(call, `Error: tool "${tool.name}" was interrupted before it finished.`)
+  })

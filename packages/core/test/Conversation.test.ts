@@ -1,0 +1,467 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import * as Content from "../src/Content.js"
+import * as Conversation from "../src/Conversation.js"
+import type * as Message from "../src/Message.js"
+import * as Validation from "../src/Validation.js"
+
+const reply = (content: ReadonlyArray<Content.ContentBlock>, stop_reason = "end_turn"): Message.Message => ({
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  content,
+  model: "claude-sonnet-4-5",
+  stop_reason,
+  stop_sequence: null,
+  usage: { input_tokens: 10, output_tokens: 5 }
+})
+
+const toolUse = (id: string, name = "get_weather"): Content.ToolUseBlock => ({
+  type: "tool_use",
+  id,
+  name,
+  input: { city: "Oslo" }
+})
+
+const error = (fields: { rule: Validation.Rule; turn?: number; block?: number; message: string }) =>
+  new Validation.ValidationError(fields)
+
+/** user -> assistant asking for tools a and b. */
+const awaitingTools = Effect.gen(function* () {
+  const conversation = yield* Conversation.appendUser(Conversation.make(), "Weather in Oslo and Bergen?")
+  return yield* Conversation.appendAssistant(
+    conversation,
+    reply([Content.text("Checking."), toolUse("toolu_a"), toolUse("toolu_b")], "tool_use")
+  )
+})
+
+describe("Conversation", () => {
+  it.effect("builds a request from system, user input, replies and tool results", () =>
+    Effect.gen(function* () {
+      const conversation = yield* Conversation.make({ system: "Be brief." }).pipe(
+        Conversation.appendUser("Weather?"),
+        Either.flatMap(Conversation.appendAssistant(reply([toolUse("toolu_a")], "tool_use"))),
+        Either.flatMap(Conversation.appendToolResults([Content.toolResult("toolu_a", "-3C")]))
+      )
+      assert.deepStrictEqual(Conversation.pendingToolUses(conversation), [])
+      assert.strictEqual(conversation.length, 3)
+      assert.deepStrictEqual(Conversation.toRequest(conversation, { model: "claude-sonnet-4-5", max_tokens: 256 }), {
+        model: "claude-sonnet-4-5",
+        max_tokens: 256,
+        system: "Be brief.",
+        messages: [
+          { role: "user", content: "Weather?" },
+          { role: "assistant", content: [toolUse("toolu_a")] },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_a", content: "-3C" }] }
+        ]
+      })
+    })
+  )
+
+  it.effect("accepts images and documents as user input", () =>
+    Effect.gen(function* () {
+      const image = Content.imageUrl("https://example.com/ant.jpg")
+      const document = Content.textDocument("Ants are insects.", { title: "Ants" })
+      const conversation = yield* Conversation.appendUser(Conversation.make(), [image, document, Content.text("?")])
+      const single = yield* Conversation.appendUser(Conversation.make(), image)
+      assert.deepStrictEqual(Conversation.messages(conversation), [
+        { role: "user", content: [image, document, Content.text("?")] }
+      ])
+      assert.deepStrictEqual(Conversation.messages(single), [{ role: "user", content: [image] }])
+    })
+  )
+
+  it.effect("is immutable: appending to an older value leaves newer ones untouched", () =>
+    Effect.gen(function* () {
+      const first = yield* Conversation.appendUser(Conversation.make(), "Hi")
+      const a = yield* Conversation.appendAssistant(first, reply([Content.text("A")]))
+      const b = yield* Conversation.appendAssistant(first, reply([Content.text("B")]))
+      assert.deepStrictEqual(Conversation.messages(first), [{ role: "user", content: "Hi" }])
+      assert.deepStrictEqual(Conversation.lastTurn(a), { role: "assistant", content: [Content.text("A")] })
+      assert.deepStrictEqual(Conversation.lastTurn(b), { role: "assistant", content: [Content.text("B")] })
+    })
+  )
+
+  it.effect("lists the tool_use blocks the next turn must answer", () =>
+    Effect.gen(function* () {
+      const conversation = yield* awaitingTools
+      assert.deepStrictEqual(Conversation.pendingToolUses(conversation), [toolUse("toolu_a"), toolUse("toolu_b")])
+    })
+  )
+
+  describe("rejects what the API would reject", () => {
+    it.effect("a first turn not from the user", () =>
+      Effect.gen(function* () {
+        const expected = error({
+          rule: "FirstTurnNotUser",
+          turn: 0,
+          message: "messages[0]: the first turn must be from the user"
+        })
+        assert.deepStrictEqual(
+          yield* Effect.flip(Conversation.appendAssistant(Conversation.make(), reply([Content.text("Hi")]))),
+          expected
+        )
+        assert.deepStrictEqual(yield* Effect.flip(Conversation.prefill(Conversation.make(), "Sure")), expected)
+      })
+    )
+
+    it.effect("a tool_result whose tool_use_id has no tool_use in the previous assistant turn", () =>
+      Effect.gen(function* () {
+        const conversation = yield* awaitingTools
+        const failure = yield* Effect.flip(
+          Conversation.appendToolResults(conversation, [
+            Content.toolResult("toolu_a", "-3C"),
+            Content.toolResult("toolu_zzz", "?")
+          ])
+        )
+        assert.deepStrictEqual(
+          failure,
+          error({
+            rule: "ToolResultWithoutToolUse",
+            turn: 2,
+            block: 1,
+            message:
+              `messages[2].content[1]: tool_result for "toolu_zzz" answers no tool_use of the previous ` +
+              `assistant turn messages[1]`
+          })
+        )
+        const first = yield* Effect.flip(
+          Conversation.appendToolResults(Conversation.make(), [Content.toolResult("toolu_a", "x")])
+        )
+        assert.deepStrictEqual(
+          first,
+          error({
+            rule: "ToolResultWithoutToolUse",
+            turn: 0,
+            block: 0,
+            message: `messages[0].content[0]: tool_result for "toolu_a" has no tool_use before it`
+          })
+        )
+      })
+    )
+
+    it.effect("tool_use blocks left unanswered when the next user turn is added", () =>
+      Effect.gen(function* () {
+        const conversation = yield* awaitingTools
+        const partial = yield* Effect.flip(
+          Conversation.appendToolResults(conversation, [Content.toolResult("toolu_a", "-3C")])
+        )
+        assert.deepStrictEqual(
+          partial,
+          error({
+            rule: "UnansweredToolUse",
+            turn: 1,
+            block: 2,
+            message: `messages[1].content[2]: tool_use "toolu_b" has no tool_result in the next turn messages[2]`
+          })
+        )
+        const text = yield* Effect.flip(Conversation.appendUser(conversation, "Never mind"))
+        assert.deepStrictEqual(
+          text,
+          error({
+            rule: "UnansweredToolUse",
+            turn: 1,
+            block: 1,
+            message: `messages[1].content[1]: tool_use "toolu_a" has no tool_result in the next turn messages[2]`
+          })
+        )
+      })
+    )
+
+    it.effect("tool results not placed before other content in their turn", () =>
+      Effect.gen(function* () {
+        const conversation = yield* awaitingTools
+        const failure = yield* Effect.flip(
+          Conversation.appendUser(conversation, [
+            Content.toolResult("toolu_a", "-3C"),
+            Content.text("Also:"),
+            Content.toolResult("toolu_b", "2C")
+          ])
+        )
+        assert.deepStrictEqual(
+          failure,
+          error({
+            rule: "ToolResultNotFirst",
+            turn: 2,
+            block: 2,
+            message: "messages[2].content[2]: tool_result blocks must come before any other content"
+          })
+        )
+        const ok = yield* Conversation.appendUser(conversation, [
+          Content.toolResult("toolu_b", "2C"),
+          Content.toolResult("toolu_a", "-3C"),
+          Content.text("Thanks")
+        ])
+        assert.strictEqual(ok.length, 3)
+      })
+    )
+
+    it.effect("a thinking block without its signature in an assistant turn", () =>
+      Effect.gen(function* () {
+        const conversation = yield* Conversation.appendUser(Conversation.make(), "Think.")
+        const failure = yield* Effect.flip(
+          Conversation.appendAssistant(
+            conversation,
+            reply([{ type: "thinking", thinking: "Hmm", signature: "" }, Content.text("Done")])
+          )
+        )
+        assert.deepStrictEqual(
+          failure,
+          error({
+            rule: "ThinkingWithoutSignature",
+            turn: 1,
+            block: 0,
+            message: "messages[1].content[0]: a thinking block must be sent back with the signature the API gave it"
+          })
+        )
+        const signed = yield* Conversation.appendAssistant(
+          conversation,
+          reply([{ type: "thinking", thinking: "Hmm", signature: "sig" }, Content.text("Done")])
+        )
+        assert.strictEqual(signed.length, 2)
+      })
+    )
+
+    it.effect("empty user input", () =>
+      Effect.gen(function* () {
+        for (const input of ["", "  \n", []] as const) {
+          assert.deepStrictEqual(
+            yield* Effect.flip(Conversation.appendUser(Conversation.make(), input)),
+            error({ rule: "EmptyContent", turn: 0, message: "messages[0]: a user turn must have non-blank content" })
+          )
+        }
+        assert.deepStrictEqual(
+          yield* Effect.flip(Conversation.appendUser(Conversation.make(), [Content.text("a"), Content.text(" ")])),
+          error({
+            rule: "EmptyContent",
+            turn: 0,
+            block: 1,
+            message: "messages[0].content[1]: text blocks must contain non-whitespace text"
+          })
+        )
+      })
+    )
+
+    it.effect("an empty assistant turn once a user turn follows it", () =>
+      Effect.gen(function* () {
+        const conversation = yield* Conversation.make().pipe(
+          Conversation.appendUser("Hi"),
+          Either.flatMap(Conversation.appendAssistant(reply([])))
+        )
+        assert.deepStrictEqual(
+          yield* Effect.flip(Conversation.appendUser(conversation, "Hello?")),
+          error({
+            rule: "EmptyContent",
+            turn: 1,
+            message: "messages[1]: an assistant turn must have non-blank content"
+          })
+        )
+      })
+    )
+
+    it.effect("a prefill ending with whitespace", () =>
+      Effect.gen(function* () {
+        const conversation = yield* Conversation.appendUser(Conversation.make(), "Haiku?")
+        assert.deepStrictEqual(
+          yield* Effect.flip(Conversation.prefill(conversation, "Here is a haiku:\n\n")),
+          error({
+            rule: "PrefillTrailingWhitespace",
+            turn: 1,
+            message: "messages[1]: the final assistant turn cannot end with whitespace"
+          })
+        )
+      })
+    )
+  })
+
+  describe("consecutive user turns", () => {
+    it.effect("are rejected by default", () =>
+      Effect.gen(function* () {
+        const conversation = yield* Conversation.appendUser(Conversation.make(), "One")
+        assert.strictEqual(conversation.consecutiveUsers, "reject")
+        assert.deepStrictEqual(
+          yield* Effect.flip(Conversation.appendUser(conversation, "Two")),
+          error({
+            rule: "ConsecutiveUserTurns",
+            turn: 1,
+            message:
+              "messages[1]: a user turn follows the user turn messages[0]; merge them or add an assistant " +
+              "turn between them"
+          })
+        )
+      })
+    )
+
+    it.effect("are merged into one turn when chosen, and the merged turn is checked", () =>
+      Effect.gen(function* () {
+        const merging = yield* Conversation.appendUser(Conversation.make({ consecutiveUsers: "merge" }), "One")
+        const merged = yield* Conversation.appendUser(merging, [Content.text("Two")])
+        assert.deepStrictEqual(Conversation.messages(merged), [
+          { role: "user", content: [Content.text("One"), Content.text("Two")] }
+        ])
+        const awaiting = yield* Conversation.appendAssistant(merged, reply([toolUse("toolu_a")], "tool_use"))
+        const answered = yield* Conversation.appendToolResults(awaiting, [Content.toolResult("toolu_a", "ok")])
+        const followUp = yield* Conversation.appendUser(answered, "And then?")
+        assert.deepStrictEqual(Conversation.lastTurn(followUp), {
+          role: "user",
+          content: [Content.toolResult("toolu_a", "ok"), Content.text("And then?")]
+        })
+        const texted = yield* Conversation.appendUser(awaiting, [
+          Content.toolResult("toolu_a", "ok"),
+          Content.text("Hm")
+        ])
+        assert.deepStrictEqual(
+          yield* Effect.flip(Conversation.appendToolResults(texted, [Content.toolResult("toolu_a", "again")])),
+          error({
+            rule: "ToolResultNotFirst",
+            turn: 2,
+            block: 2,
+            message: "messages[2].content[2]: tool_result blocks must come before any other content"
+          })
+        )
+      })
+    )
+  })
+
+  it.effect("continues the last assistant turn with a reply to a prefill", () =>
+    Effect.gen(function* () {
+      const conversation = yield* Conversation.make().pipe(
+        Conversation.appendUser("What is latin for Ant? (A) Apoidea, (B) Rhopalocera, (C) Formicidae"),
+        Either.flatMap(Conversation.prefill("The answer is (")),
+        Either.flatMap(Conversation.appendAssistant(reply([Content.text("C")], "max_tokens")))
+      )
+      assert.strictEqual(conversation.length, 2)
+      assert.deepStrictEqual(Conversation.lastTurn(conversation), {
+        role: "assistant",
+        content: [Content.text("The answer is ("), Content.text("C")]
+      })
+    })
+  )
+
+  describe("API version 2026-10-21", () => {
+    const cited: Content.TextBlock = {
+      type: "text",
+      text: "Ants",
+      citations: [
+        { type: "char_location", cited_text: "Ants", document_index: 0, start_char_index: 0, end_char_index: 4 }
+      ]
+    }
+    const document = Content.textDocument("Ants are insects.")
+
+    it.effect("rejects documents in assistant turns and citations on user text", () =>
+      Effect.gen(function* () {
+        const conversation = yield* Conversation.appendUser(Conversation.make({ apiVersion: "2026-10-21" }), "Hi")
+        assert.deepStrictEqual(
+          yield* Effect.flip(Conversation.appendAssistant(conversation, reply([Content.text("See"), document]))),
+          error({
+            rule: "DocumentInAssistantTurn",
+            turn: 1,
+            block: 1,
+            message:
+              "messages[1].content[1]: anthropic-version 2026-10-21 does not accept document blocks in " +
+              "assistant turns"
+          })
+        )
+        assert.deepStrictEqual(
+          yield* Effect.flip(Conversation.appendUser(Conversation.make({ apiVersion: "2026-10-21" }), [cited])),
+          error({
+            rule: "CitationsOnUserText",
+            turn: 0,
+            block: 0,
+            message:
+              "messages[0].content[0]: anthropic-version 2026-10-21 does not accept citations on user text " + "blocks"
+          })
+        )
+      })
+    )
+
+    it.effect("allows both under 2023-06-01 and when no version is asked for", () =>
+      Effect.gen(function* () {
+        for (const options of [{ apiVersion: "2023-06-01" as const }, {}]) {
+          const conversation = yield* Conversation.make(options).pipe(
+            Conversation.appendUser([cited, { ...cited, citations: [] }]),
+            Either.flatMap(Conversation.appendAssistant(reply([document])))
+          )
+          assert.strictEqual(conversation.length, 2)
+        }
+        const empty = yield* Conversation.appendUser(Conversation.make({ apiVersion: "2026-10-21" }), [
+          { ...cited, citations: [] }
+        ])
+        assert.strictEqual(empty.length, 1)
+      })
+    )
+  })
+
+  it.effect("serialises to JSON and back, losing nothing", () =>
+    Effect.gen(function* () {
+      const conversation = yield* Conversation.make({
+        system: [Content.text("Be brief.")],
+        apiVersion: "2023-06-01"
+      }).pipe(
+        Conversation.appendUser([Content.text("Hi"), { type: "hologram", frames: [1, 2] } as Content.ContentBlock]),
+        Either.flatMap(
+          Conversation.appendAssistant(
+            reply([{ type: "text", text: "Yes", future_field: { a: 1 } } as Content.ContentBlock, toolUse("toolu_a")])
+          )
+        ),
+        Either.flatMap(Conversation.appendToolResults([Content.toolResult("toolu_a", "ok", { isError: true })]))
+      )
+      const text = JSON.stringify(Schema.encodeSync(Conversation.Json)(conversation))
+      const restored = Schema.decodeUnknownSync(Conversation.Json)(JSON.parse(text))
+      assert.isTrue(Conversation.isConversation(restored))
+      assert.deepStrictEqual(Conversation.messages(restored), Conversation.messages(conversation))
+      assert.deepStrictEqual(restored.system, conversation.system)
+      assert.strictEqual(restored.apiVersion, "2023-06-01")
+      assert.strictEqual(restored.consecutiveUsers, "reject")
+      assert.deepStrictEqual(
+        JSON.parse(JSON.stringify(Schema.encodeSync(Conversation.Json)(restored))),
+        JSON.parse(text)
+      )
+      assert.deepStrictEqual(JSON.parse(text).messages[1].content[0], {
+        type: "text",
+        text: "Yes",
+        future_field: { a: 1 }
+      })
+    })
+  )
+
+  it("fails to restore a history the API would reject, with the rule's message", () => {
+    const result = Schema.decodeUnknownEither(Conversation.Json)({
+      messages: [{ role: "assistant", content: "Hi" }]
+    })
+    assert.isTrue(Either.isLeft(result))
+    if (Either.isLeft(result)) {
+      assert.include(result.left.message, "messages[0]: the first turn must be from the user")
+    }
+  })
+
+  it.effect("builds, checks and encodes a 10,000-turn conversation", () =>
+    Effect.gen(function* () {
+      let conversation = Conversation.make({ system: "Long." })
+      for (let i = 0; i < 5_000; i++) {
+        const id = `toolu_${i}`
+        conversation = yield* i % 2 === 0
+          ? Conversation.appendUser(conversation, `Question ${i}`)
+          : Conversation.appendToolResults(conversation, [Content.toolResult(`toolu_${i - 1}`, `Result ${i}`)])
+        conversation = yield* Conversation.appendAssistant(
+          conversation,
+          reply(i % 2 === 0 ? [Content.text(`Calling ${i}`), toolUse(id)] : [Content.text(`Answer ${i}`)])
+        )
+      }
+      assert.strictEqual(conversation.length, 10_000)
+      const messages = Conversation.messages(conversation)
+      assert.strictEqual(messages.length, 10_000)
+      assert.deepStrictEqual(messages[0], { role: "user", content: "Question 0" })
+      assert.deepStrictEqual(messages[2], { role: "user", content: [Content.toolResult("toolu_0", "Result 1")] })
+      assert.deepStrictEqual(messages[9_999], { role: "assistant", content: [Content.text("Answer 4999")] })
+      const request = Conversation.toRequest(conversation, { model: "claude-sonnet-4-5", max_tokens: 64 })
+      assert.strictEqual(yield* Validation.validateRequest(request), request)
+      const restored = Schema.decodeUnknownSync(Conversation.Json)(
+        JSON.parse(JSON.stringify(Schema.encodeSync(Conversation.Json)(conversation)))
+      )
+      assert.strictEqual(JSON.stringify(Conversation.messages(restored)), JSON.stringify(messages))
+    })
+  )
+})

@@ -1,0 +1,61 @@
+/**
+ * The failure of an agent loop: a model call failed, its response could not be used, or the conversation given
+ * cannot take the next turn. It carries the conversation so far — consistent, with every `tool_use` answered — so
+ * nothing is lost and the caller can go on from it.
+ *
+ * @since 0.1.0
+ */
+import * as Accumulator from "@parley/core/Accumulator"
+import * as Conversation from "@parley/core/Conversation"
+import * as Validation from "@parley/core/Validation"
+import * as MessagesError from "@parley/transport/MessagesError"
+import * as Schema from "effect/Schema"
+
+/**
+ * Why the loop failed:
+ *
+ * - `ModelCall`: the transport or the API failed (`cause` is a `MessagesError`, which tells `isRetryable`).
+ * - `InvalidResponse`: a streamed response could not be assembled (`AccumulatorError`), or the reply cannot be part
+ *   of a conversation (`ValidationError`, e.g. a thinking block without its signature).
+ * - `InvalidConversation`: the conversation given cannot take the next turn (`ValidationError`, e.g. a prompt after
+ *   a user turn in a conversation that rejects consecutive user turns).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Reason = Schema.Literal("ModelCall", "InvalidResponse", "InvalidConversation")
+/** @since 0.1.0 */
+export type Reason = typeof Reason.Type
+
+/**
+ * A failed run, with `turn` (the model calls made so far), the `cause`, and everything the run had: `conversation`,
+ * `usage` and `toolCalls`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LoopError extends Schema.TaggedError<LoopError>("@parley/loop/LoopError")("LoopError", {
+  reason: Reason,
+  turn: Schema.Number,
+  cause: Schema.Union(MessagesError.MessagesError, Accumulator.AccumulatorError, Validation.ValidationError),
+  conversation: Schema.declare(Conversation.isConversation, { identifier: "Conversation" }),
+  usage: Schema.Struct({
+    inputTokens: Schema.Number,
+    outputTokens: Schema.Number,
+    cacheCreationInputTokens: Schema.Number,
+    cacheReadInputTokens: Schema.Number,
+    total: Schema.Number
+  }),
+  toolCalls: Schema.Number
+}) {
+  /** What failed, after how many model calls, and the cause's own message. */
+  override get message(): string {
+    const what =
+      this.reason === "ModelCall"
+        ? `The model call of turn ${this.turn} failed`
+        : this.reason === "InvalidResponse"
+          ? `The response of turn ${this.turn} cannot be used`
+          : "The conversation cannot take the next turn"
+    return `${what}: ${this.cause.message}`
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * What an agent loop reports while it runs, for UIs and logs: `AgentLoop.stream` emits these in order, ending with
+ * `Finished`. Events are only built when someone listens: `AgentLoop.run` builds none.
+ *
+ * Order within a turn: `TurnStarted`, `TextDelta`* (streaming calls only), `TurnFinished`, `TurnUsage`, then for each
+ * `tool_use` block `ToolCalled` ... `ToolResult` (calls run concurrently, so their pairs may interleave; every
+ * `ToolCalled` is followed by its `ToolResult`).
+ *
+ * @since 0.1.0
+ */
+import type * as Content from "@parley/core/Content"
+import type * as Message from "@parley/core/Message"
+import * as Data from "effect/Data"
+import type { LoopResult, UsageTotals } from "./LoopResult.js"
+
+/**
+ * An event of an agent loop. `turn` counts model calls of the run from 1.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LoopEvent = Data.TaggedEnum<{
+  /** A model call is about to be made. */
+  TurnStarted: { readonly turn: number }
+  /** A piece of text of the content block at `index`, as it streams (streaming calls only). */
+  TextDelta: { readonly turn: number; readonly index: number; readonly text: string }
+  /** The assistant message of the turn is complete and appended to the conversation. */
+  TurnFinished: { readonly turn: number; readonly message: Message.Message }
+  /** Token usage of the turn, and the run's totals after it. */
+  TurnUsage: { readonly turn: number; readonly usage: Message.Usage | undefined; readonly totals: UsageTotals }
+  /** A `tool_use` block is about to be handled (approval, then the handler). */
+  ToolCalled: { readonly turn: number; readonly call: Content.ToolUseBlock }
+  /** The result that answers `call`; `result.is_error` tells failures (and denials, timeouts, calls not run). */
+  ToolResult: {
+    readonly turn: number
+    readonly call: Content.ToolUseBlock
+    readonly result: Content.ToolResultBlock
+    readonly durationMillis: number
+  }
+  /** The run ended; the last event of a stream that did not fail. */
+  Finished: { readonly result: LoopResult }
+}>
+
+/**
+ * Constructors, guards and matcher of {@link LoopEvent}.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const { $is, $match, Finished, TextDelta, ToolCalled, ToolResult, TurnFinished, TurnStarted, TurnUsage } =
+  Data.taggedEnum<LoopEvent>()

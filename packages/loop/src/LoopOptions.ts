@@ -1,0 +1,141 @@
+/**
+ * The settings of an agent loop: model and request settings, where the conversation starts, the tools, hooks, and
+ * the limits that keep a run bounded. Every limit is on by default; pass `Infinity` to turn one off.
+ *
+ * @since 0.1.0
+ */
+import type * as Content from "@parley/core/Content"
+import type * as Conversation from "@parley/core/Conversation"
+import type * as Request from "@parley/core/Request"
+import type * as Toolkit from "@parley/core/Toolkit"
+import * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Ref from "effect/Ref"
+import type { Approval } from "./Approval.js"
+
+/**
+ * The limits of one run. Each ends the loop with its own typed stop reason; calls the model asked for in the last
+ * turn are then answered with `is_error` results saying why they were not run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Limits {
+  /**
+   * Model calls one run may make (continuations of `pause_turn` / `max_tokens` count). Default
+   * {@link defaults}.maxTurns = 25: the official SDK's tool runner has no default cap, and a loop that never
+   * converges should not run until the token budget is gone.
+   */
+  readonly maxTurns?: number | undefined
+  /**
+   * Tokens one run may use: input + output + cache writes + cache reads, summed over its calls. Checked after each
+   * call. Default 1,000,000.
+   */
+  readonly tokenBudget?: number | undefined
+  /**
+   * Wall-clock time one run may take, model calls and tools included. When it passes, the call or tools in flight are
+   * interrupted. Default 10 minutes.
+   */
+  readonly deadline?: Duration.DurationInput | undefined
+  /**
+   * The repeated-call guard: the loop ends when the model calls the same tool with the same input (compared as JSON
+   * with sorted keys) this many times in a row; the last, repeated call is not run. Default 3.
+   */
+  readonly repeatedCalls?: number | undefined
+}
+
+/**
+ * The default limits.
+ *
+ * @since 0.1.0
+ * @category defaults
+ */
+export const defaults = {
+  maxTurns: 25,
+  tokenBudget: 1_000_000,
+  deadline: Duration.minutes(10),
+  repeatedCalls: 3,
+  maxTokens: 4096,
+  concurrency: 8,
+  toolTimeout: Duration.seconds(60)
+} as const
+
+/**
+ * Request fields the loop passes through unchanged (temperature, tool_choice, thinking, metadata, server tools in
+ * `tools`, ...). `tools` listed here are sent after the toolkit's definitions.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RequestSettings = Partial<
+  Omit<Request.MessagesRequest, "model" | "max_tokens" | "messages" | "system" | "stream">
+>
+
+/**
+ * What `max_tokens` does: `"stop"` ends the loop with `MaxTokens`; `"continue"` sends the truncated assistant turn
+ * back so the model continues it (its pieces are kept as they came, as consecutive assistant turns).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type MaxTokensPolicy = "stop" | "continue"
+
+/**
+ * Everything `AgentLoop.run` and `AgentLoop.stream` take. `R` is what the toolkit's handlers, the approval hook and
+ * the stop signal need.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoopOptions<R = never> {
+  /** The model id, e.g. `"claude-sonnet-4-5"`. */
+  readonly model: string
+  /** `max_tokens` of every call. Default 4096. */
+  readonly maxTokens?: number | undefined
+  /** The system prompt. With `conversation`, it replaces the conversation's own. */
+  readonly system?: Request.SystemPrompt | undefined
+  /**
+   * The conversation to continue. Default: a new one that merges consecutive user turns (so a prompt after a turn
+   * of tool results, or after a failed call, joins that turn).
+   */
+  readonly conversation?: Conversation.Conversation | undefined
+  /** A user turn appended before the first call (the first message of a new conversation, or the next one). */
+  readonly prompt?: string | ReadonlyArray<Content.ContentBlock> | undefined
+  /** The tools the model may call, with their handlers. Default: none. */
+  readonly toolkit?: Toolkit.Handled<R> | undefined
+  /** Other request fields, sent with every call. */
+  readonly request?: RequestSettings | undefined
+  /**
+   * Use streaming calls (`MessagesClient.stream`), which also emit `TextDelta` events. Default `false`
+   * (`MessagesClient.create`).
+   */
+  readonly stream?: boolean | undefined
+  /** How many tool calls of one turn run at the same time. Default 8. */
+  readonly concurrency?: number | undefined
+  /**
+   * How long one tool call may take before it is interrupted and answered with an `is_error` result. Default 60
+   * seconds.
+   */
+  readonly toolTimeout?: Duration.DurationInput | undefined
+  /** Per-tool overrides of `toolTimeout`, by tool name. */
+  readonly toolTimeouts?: Readonly<Record<string, Duration.DurationInput>> | undefined
+  /**
+   * Asked before each tool call. `Approval.deny(reason)` answers the call with `Denied: <reason>` (`is_error`)
+   * without running it; a hook that dies denies the call. Default: every call is allowed.
+   */
+  readonly approve?: ((call: Content.ToolUseBlock) => Effect.Effect<Approval, never, R>) | undefined
+  /** What `max_tokens` does. Default `"stop"`. */
+  readonly onMaxTokens?: MaxTokensPolicy | undefined
+  /** Limits of the run; see {@link Limits}. */
+  readonly limits?: Limits | undefined
+  /**
+   * A stop signal, e.g. `Deferred.await(stop)`: when it completes, the call or tools in flight are interrupted and
+   * the run ends normally with `Stopped` and a consistent conversation.
+   */
+  readonly stop?: Effect.Effect<unknown, never, R> | undefined
+  /**
+   * Set to the run's final, consistent conversation whenever the run ends — also when its fiber is interrupted or
+   * it fails, which is how a caller that interrupts the loop gets the conversation back.
+   */
+  readonly transcript?: Ref.Ref<Conversation.Conversation> | undefined
+}

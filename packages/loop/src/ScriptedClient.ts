@@ -1,0 +1,138 @@
+/**
+ * A `MessagesClient` built from a function `(request) => Effect<Message>`, with no HTTP at all: for tests that need
+ * tight control of each response and for benchmarks of the loop itself. Streaming calls replay the message as the
+ * stream events the API would send. Not meant for production use: it skips the wire entirely.
+ *
+ * @example
+ * ```ts
+ * import { AgentLoop, ScriptedClient } from "@parley/loop"
+ * import { Effect } from "effect"
+ *
+ * const client = ScriptedClient.layer((request) =>
+ *   Effect.succeed({ id: "msg_1", type: "message", role: "assistant", content: [{ type: "text", text: "Hi" }],
+ *     stop_reason: "end_turn" }))
+ * AgentLoop.run({ model: "m", prompt: "Hello" }).pipe(Effect.provide(client))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type * as Content from "@parley/core/Content"
+import type * as Message from "@parley/core/Message"
+import type * as Request from "@parley/core/Request"
+import type * as StreamEvent from "@parley/core/StreamEvent"
+import * as Tokens from "@parley/core/Tokens"
+import { MessagesClient, type Service } from "@parley/transport/MessagesClient"
+import type { MessagesError } from "@parley/transport/MessagesError"
+import type * as ResponseMeta from "@parley/transport/ResponseMeta"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+
+/**
+ * What answers each call: the request in, the assistant message (or a transport error) out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Respond = (request: Request.MessagesRequest) => Effect.Effect<Message.Message, MessagesError>
+
+const blockEvents = (block: Content.ContentBlock, index: number): ReadonlyArray<StreamEvent.StreamEvent> => {
+  const start = (content_block: Content.ContentBlock): StreamEvent.StreamEvent => ({
+    type: "content_block_start",
+    index,
+    content_block
+  })
+  const delta = (delta: StreamEvent.Delta): StreamEvent.StreamEvent => ({ type: "content_block_delta", index, delta })
+  const stop: StreamEvent.StreamEvent = { type: "content_block_stop", index }
+  switch (block.type) {
+    case "text": {
+      const { text, ...rest } = block as Content.TextBlock
+      return [start({ ...rest, text: "" }), delta({ type: "text_delta", text }), stop]
+    }
+    case "tool_use": {
+      const { input, ...rest } = block as Content.ToolUseBlock
+      return [start({ ...rest, input: {} }), delta({ type: "input_json_delta", partial_json: JSON.stringify(input) }), stop]
+    }
+    case "thinking": {
+      const { signature, thinking, ...rest } = block as Content.ThinkingBlock
+      return [
+        start({ ...rest, thinking: "", signature: "" }),
+        delta({ type: "thinking_delta", thinking }),
+        delta({ type: "signature_delta", signature }),
+        stop
+      ]
+    }
+    default:
+      return [start(block), stop]
+  }
+}
+
+/**
+ * The stream events the API would send for `message`: `message_start` (empty content, input usage), start / delta /
+ * stop per block (text, tool input and thinking in one delta each; other blocks whole in their start event),
+ * `message_delta` (stop reason, output usage) and `message_stop`.
+ *
+ * @since 0.1.0
+ * @category conversions
+ */
+export const events = (message: Message.Message): ReadonlyArray<StreamEvent.StreamEvent> => {
+  const { content, stop_reason, stop_sequence, usage, ...head } = message
+  const out: Array<StreamEvent.StreamEvent> = [
+    {
+      type: "message_start",
+      message: {
+        ...head,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        ...(usage !== undefined ? { usage: { ...usage, output_tokens: 0 } } : {})
+      }
+    }
+  ]
+  content.forEach((block, index) => {
+    out.push(...blockEvents(block, index))
+  })
+  out.push(
+    {
+      type: "message_delta",
+      delta: { stop_reason: stop_reason ?? null, stop_sequence: stop_sequence ?? null },
+      usage: { output_tokens: usage?.output_tokens ?? 0 }
+    },
+    { type: "message_stop" }
+  )
+  return out
+}
+
+/** What the `…WithMeta` variants report: a 200 with no request id and no rate-limit headers. */
+const meta: ResponseMeta.ResponseMeta = { status: 200, rateLimit: { raw: {} } }
+
+const withMeta = <A>(value: A): ResponseMeta.WithMeta<A> => ({ value, meta })
+
+/**
+ * A `MessagesClient` service answering every call with `respond`. `countTokens` returns core's estimate; the
+ * `…WithMeta` variants report a 200 without headers.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (respond: Respond): Service => {
+  const stream = (request: Request.MessagesRequest) =>
+    Effect.map(respond(request), (message) => Stream.fromIterable(events(message)))
+  const countTokens = (request: Request.CountTokensRequest) => Effect.sync(() => Tokens.estimateRequest(request))
+  return MessagesClient.of({
+    create: respond,
+    createWithMeta: (request) => Effect.map(respond(request), withMeta),
+    stream: (request) => Stream.unwrap(stream(request)),
+    streamWithMeta: (request) => Effect.map(stream(request), withMeta),
+    countTokens,
+    countTokensWithMeta: (request) => Effect.map(countTokens(request), withMeta)
+  })
+}
+
+/**
+ * A layer providing {@link make}`(respond)` as the `MessagesClient`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (respond: Respond): Layer.Layer<MessagesClient> => Layer.succeed(MessagesClient, make(respond))

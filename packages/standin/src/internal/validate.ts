@@ -1,0 +1,93 @@
+import type { IncomingHttpHeaders } from "node:http"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Fault from "../Fault.js"
+
+/** How the server checks credentials. */
+export interface AuthOptions {
+  readonly requireAuth: boolean
+  readonly apiKey: Redacted.Redacted | undefined
+}
+
+const single = (value: string | ReadonlyArray<string> | undefined): string | undefined =>
+  typeof value === "string" ? value : value?.[0]
+
+const presentedKey = (headers: IncomingHttpHeaders): Either.Either<string | undefined, Fault.Status> => {
+  const apiKey = single(headers["x-api-key"])
+  if (apiKey !== undefined && apiKey !== "") return Either.right(apiKey)
+  const authorization = single(headers.authorization)
+  if (authorization === undefined || authorization === "") return Either.right(undefined)
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
+  return match?.[1] !== undefined
+    ? Either.right(match[1])
+    : Either.left(
+        Fault.status(401, { message: 'invalid authorization header: expected "Authorization: Bearer <key>"' })
+      )
+}
+
+/** The 401/400 the API answers for missing credentials or a missing `anthropic-version`, if any. */
+export const checkHeaders = (headers: IncomingHttpHeaders, auth: AuthOptions): Fault.Status | undefined => {
+  const key = presentedKey(headers)
+  if (Either.isLeft(key)) return key.left
+  if (auth.requireAuth || auth.apiKey !== undefined) {
+    if (key.right === undefined) return Fault.status(401, { message: "x-api-key header is required" })
+    if (auth.apiKey !== undefined && key.right !== Redacted.value(auth.apiKey)) {
+      return Fault.status(401, { message: "invalid x-api-key" })
+    }
+  }
+  const version = single(headers["anthropic-version"])
+  if (version === undefined || version === "")
+    return Fault.status(400, { message: "anthropic-version: header is required" })
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(version)) {
+    return Fault.status(400, { message: `anthropic-version: ${JSON.stringify(version)} is not a valid version` })
+  }
+  return undefined
+}
+
+/** Parses a request body as JSON; a malformed body becomes the API's 400. */
+export const parseJson = (raw: string): Either.Either<unknown, Fault.Status> => {
+  if (raw.trim() === "") return Either.left(Fault.status(400, { message: "The request body is empty; expected JSON." }))
+  try {
+    return Either.right(JSON.parse(raw))
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    return Either.left(Fault.status(400, { message: `The request body is not valid JSON: ${reason}` }))
+  }
+}
+
+const expected = /^Expected (.*), actual (.*)$/s
+
+/**
+ * One line naming the problem, in the API's `path: problem` style: the deepest issue wins, a missing field reads
+ * "Field required", and the alternatives of a union at the same path are merged (`Expected "user" | "assistant"`).
+ */
+export const describe = (error: ParseResult.ParseError): string => {
+  const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const depth = Math.max(...issues.map((issue) => issue.path.length))
+  const deepest = issues.filter((issue) => issue.path.length === depth)
+  const chosen =
+    deepest.find((issue) => issue._tag === "Missing") ??
+    deepest.find((issue) => issue.path[issue.path.length - 1] !== "type") ??
+    deepest[0]
+  if (chosen === undefined) return error.message
+  const path = chosen.path.map(String).join(".")
+  const prefix = path === "" ? "" : `${path}: `
+  if (chosen._tag === "Missing") return `${prefix}Field required`
+  const samePath = deepest.filter((issue) => issue._tag === "Type" && issue.path.map(String).join(".") === path)
+  const parts = samePath.map((issue) => expected.exec(issue.message))
+  if (samePath.length > 1 && parts.every((part) => part !== null)) {
+    const alternatives = [...new Set(parts.map((part) => part?.[1]))].join(" | ")
+    return `${prefix}Expected ${alternatives}, actual ${parts[0]?.[2]}`
+  }
+  return `${prefix}${chosen.message}`
+}
+
+/** Decodes a parsed body with a wire schema; a mismatch becomes the API's 400 naming the problem. */
+export const decode = <A, I>(schema: Schema.Schema<A, I>, body: unknown): Either.Either<A, Fault.Status> =>
+  typeof body !== "object" || body === null || Array.isArray(body)
+    ? Either.left(Fault.status(400, { message: "The request body must be a JSON object." }))
+    : Either.mapLeft(Schema.decodeUnknownEither(schema)(body), (error) =>
+        Fault.status(400, { type: "invalid_request_error", message: describe(error) })
+      )

@@ -1,0 +1,63 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Fault from "../src/Fault.js"
+
+describe("Fault", () => {
+  it("derives the error type and message of a status from the API's table", () => {
+    assert.deepStrictEqual(Fault.status(529), {
+      _tag: "Status",
+      status: 529,
+      errorType: "overloaded_error",
+      message: "Overloaded",
+      headers: {}
+    })
+    assert.strictEqual(Fault.status(401).errorType, "authentication_error")
+    assert.strictEqual(Fault.status(502).errorType, "api_error")
+    assert.strictEqual(Fault.status(418).errorType, "invalid_request_error")
+    assert.deepStrictEqual(Fault.error("rate_limit_error", "slow down"), {
+      _tag: "Status",
+      status: 429,
+      errorType: "rate_limit_error",
+      message: "slow down",
+      headers: {}
+    })
+    assert.strictEqual(Fault.error("future_error").status, 500)
+  })
+
+  it("builds rate-limit and retry headers", () => {
+    assert.deepStrictEqual(Fault.rateLimited({ retryAfterSeconds: 2 }).headers, { "retry-after": "2" })
+    assert.deepStrictEqual(Fault.shouldRetry(true), { _tag: "Headers", headers: { "x-should-retry": "true" } })
+    assert.deepStrictEqual(
+      Fault.rateLimitHeaders({ outputTokens: { limit: 10, remaining: 0, reset: new Date(Date.UTC(2030, 0, 1)) } }),
+      {
+        _tag: "Headers",
+        headers: {
+          "anthropic-ratelimit-output-tokens-limit": "10",
+          "anthropic-ratelimit-output-tokens-remaining": "0",
+          "anthropic-ratelimit-output-tokens-reset": "2030-01-01T00:00:00Z"
+        }
+      }
+    )
+  })
+
+  it("describes stream faults", () => {
+    assert.deepStrictEqual(Fault.midStreamError(3), {
+      _tag: "MidStreamError",
+      afterEvents: 3,
+      errorType: "overloaded_error",
+      message: "Overloaded"
+    })
+    assert.deepStrictEqual(Fault.truncate({ afterBytes: 5 }), { _tag: "Truncate", afterBytes: 5 })
+    assert.deepStrictEqual(Fault.truncate({ afterEvents: 2 }), { _tag: "Truncate", afterEvents: 2 })
+    assert.deepStrictEqual(Fault.stall("2 seconds", { afterEvents: 1 }), { _tag: "Stall", millis: 2000, afterEvents: 1 })
+    assert.deepStrictEqual(Fault.stall("forever"), { _tag: "Stall", millis: undefined, afterEvents: undefined })
+  })
+
+  it("plans faults for the first calls only, or for every call", () => {
+    const policy = Fault.firstCalls(2, Fault.overloaded())
+    const at = (attempt: number) => policy({ attempt, path: "/v1/messages", body: {} })
+    assert.deepStrictEqual([at(0), at(1), at(2)], [[Fault.overloaded()], [Fault.overloaded()], undefined])
+    assert.deepStrictEqual(Fault.always(Fault.malformedJson())({ attempt: 9, path: "/", body: null }), [
+      { _tag: "MalformedJson" }
+    ])
+  })
+})

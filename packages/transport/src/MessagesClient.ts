@@ -1,0 +1,603 @@
+/**
+ * The client of the Messages endpoint: `create` (one JSON response), `stream` (decoded server-sent events, ending
+ * after `message_stop`) and `countTokens`, each also in a `...WithMeta` variant that returns the response's
+ * `request-id` and rate-limit headers with the result. Built on `@effect/platform`'s `HttpClient`; the layer does
+ * not choose one (the app provides `NodeHttpClient.layerUndici`, `FetchHttpClient.layer`, ...).
+ *
+ * The client composes the policies it finds in context when its layer is built: `Retry.RetryPolicy` (default: the
+ * SDK's policy), `Timeout.TimeoutPolicy` (default: every timeout on) and `RateLimit.RateLimiter` (default: none).
+ * Per attempt the order is: wait for the rate limiter, send under the timeouts, report usage to the limiter; the
+ * retry policy wraps whole attempts, and a stream's attempt lasts until its first content event, so an SSE `error`
+ * event before any content is retried like an HTTP error.
+ *
+ * @example
+ * ```ts
+ * import { NodeHttpClient } from "@effect/platform-node"
+ * import { Accumulator } from "@parley/core"
+ * import { MessagesClient } from "@parley/transport"
+ * import { Effect, Layer, Redacted } from "effect"
+ *
+ * const program = Effect.gen(function* () {
+ *   const client = yield* MessagesClient.MessagesClient
+ *   const request = { model: "claude-sonnet-4", max_tokens: 256, messages: [{ role: "user", content: "Hi" }] } as const
+ *   const reply = yield* client.create(request)
+ *   const streamed = yield* Accumulator.collect(client.stream(request))
+ * })
+ *
+ * const ClientLive = MessagesClient.layer({ apiKey: Redacted.make(process.env.ANTHROPIC_API_KEY ?? "") }).pipe(
+ *   Layer.provide(NodeHttpClient.layerUndici)
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Message from "@parley/core/Message"
+import * as Request from "@parley/core/Request"
+import type * as StreamEvent from "@parley/core/StreamEvent"
+import * as Tokens from "@parley/core/Tokens"
+import * as Validation from "@parley/core/Validation"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import type * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as ClientConfig from "./ClientConfig.js"
+import {
+  type ApiFailure,
+  ConnectionError,
+  type FailureContext,
+  fromErrorEvent,
+  fromResponseBody,
+  MalformedResponseError,
+  type MessagesError,
+  retryAfterOf,
+  StreamInterruptedError,
+  StreamTruncatedError,
+  shouldRetryOf,
+  TimeoutError,
+  type TimeoutPhase,
+  ValidationError
+} from "./MessagesError.js"
+import * as RateLimit from "./RateLimit.js"
+import * as ResponseMeta from "./ResponseMeta.js"
+import * as Retry from "./Retry.js"
+import * as StreamDecoder from "./StreamDecoder.js"
+import * as Timeout from "./Timeout.js"
+
+// =============================================================================
+// Service
+// =============================================================================
+
+/**
+ * The Messages endpoint as a service.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** `POST /v1/messages` without streaming: the whole message. */
+  readonly create: (request: Request.MessagesRequest) => Effect.Effect<Message.Message, MessagesError>
+  /** {@link Service.create}, with the response's request-id and rate-limit headers. */
+  readonly createWithMeta: (
+    request: Request.MessagesRequest
+  ) => Effect.Effect<ResponseMeta.WithMeta<Message.Message>, MessagesError>
+  /**
+   * `POST /v1/messages` with `stream: true`: the decoded events, ending after `message_stop`. Pipe it into
+   * `Accumulator.collect` for the final message. Interrupting the consumer aborts the request.
+   */
+  readonly stream: (request: Request.MessagesRequest) => Stream.Stream<StreamEvent.StreamEvent, MessagesError>
+  /**
+   * {@link Service.stream}, opened: succeeds once the stream's first content event arrived (after any retries),
+   * with the response's metadata; the connection belongs to the scope.
+   */
+  readonly streamWithMeta: (
+    request: Request.MessagesRequest
+  ) => Effect.Effect<
+    ResponseMeta.WithMeta<Stream.Stream<StreamEvent.StreamEvent, MessagesError>>,
+    MessagesError,
+    Scope.Scope
+  >
+  /** `POST /v1/messages/count_tokens`: the input tokens of a request. */
+  readonly countTokens: (request: Request.CountTokensRequest) => Effect.Effect<number, MessagesError>
+  /** {@link Service.countTokens}, with the response's request-id and rate-limit headers. */
+  readonly countTokensWithMeta: (
+    request: Request.CountTokensRequest
+  ) => Effect.Effect<ResponseMeta.WithMeta<number>, MessagesError>
+}
+
+/**
+ * The Messages client.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class MessagesClient extends Context.Tag("@parley/transport/MessagesClient")<MessagesClient, Service>() {}
+
+// =============================================================================
+// Internals
+// =============================================================================
+
+const messagesPath = "/v1/messages"
+const countTokensPath = "/v1/messages/count_tokens"
+
+const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+/** The system error code somewhere in a cause chain (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...). */
+const codeOf = (cause: unknown): string | undefined => {
+  let current = cause
+  for (let depth = 0; depth < 4 && isRecord(current); depth++) {
+    if (typeof current.code === "string") return current.code
+    current = current.cause
+  }
+  return undefined
+}
+
+const connectionError = (origin: string, error: HttpClientError.HttpClientError): ConnectionError => {
+  if (error._tag === "RequestError" && error.reason !== "Transport") {
+    return new ConnectionError({
+      code: error.reason,
+      message: `The request to ${origin} could not be made (${error.reason}).`
+    })
+  }
+  const code = codeOf(error.cause)
+  const what = error._tag === "RequestError" ? "The connection failed" : "The connection broke while reading the body"
+  return new ConnectionError({
+    ...(code === undefined ? {} : { code }),
+    message: `${what} (${origin}): ${code ?? "transport error"}.`
+  })
+}
+
+const timeoutError = (phase: TimeoutPhase, timeout: Duration.Duration, requestId?: string): TimeoutError => {
+  const after = Duration.format(timeout)
+  const what = {
+    headers: `No response headers within ${after}`,
+    "first-event": `No stream event within ${after} of the response headers`,
+    idle: `The stream was silent for ${after}`,
+    total: `The call did not finish within ${after}`
+  }[phase]
+  return new TimeoutError({
+    phase,
+    timeout,
+    ...(requestId === undefined ? {} : { requestId }),
+    message: `${what} (${phase} timeout${requestId === undefined ? "" : `, request-id ${requestId}`}).`
+  })
+}
+
+const malformed = (meta: ResponseMeta.ResponseMeta, what: string): MalformedResponseError =>
+  new MalformedResponseError({
+    status: meta.status,
+    ...(meta.requestId === undefined ? {} : { requestId: meta.requestId }),
+    message: `${what} (HTTP ${meta.status}${meta.requestId === undefined ? "" : `, request-id ${meta.requestId}`}).`
+  })
+
+const decodeMessage = Schema.decodeUnknownEither(Message.Message)
+const decodeCount = Schema.decodeUnknownEither(Request.CountTokensResponse)
+
+const parseJson = (text: string): { readonly value: unknown } | undefined => {
+  try {
+    return { value: JSON.parse(text) }
+  } catch {
+    return undefined
+  }
+}
+
+/** Input tokens as the rate limiter counts them: uncached input plus cache writes. */
+const inputTokensOf = (
+  usage:
+    | {
+        readonly input_tokens?: number | null | undefined
+        readonly cache_creation_input_tokens?: number | null | undefined
+      }
+    | undefined
+) =>
+  usage === undefined || typeof usage.input_tokens !== "number"
+    ? undefined
+    : usage.input_tokens + (usage.cache_creation_input_tokens ?? 0)
+
+interface Prepared {
+  readonly body: string
+  readonly key: string
+  readonly cost: RateLimit.Cost
+}
+
+/** The failures of a stream after its headers: wrapped in `StreamInterruptedError` once content was delivered. */
+type Interruption = StreamInterruptedError["error"]
+
+/** Events before which a failed stream can still be retried: they carry no content. */
+const isPreamble = (type: string) => type === "message_start" || type === "ping"
+
+// =============================================================================
+// Constructors
+// =============================================================================
+
+/**
+ * Builds a client from options, with the retry, timeout and rate-limit policies found in context.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: ClientOptions): Effect.Effect<Service, never, HttpClient.HttpClient | Scope.Scope> =>
+  Effect.gen(function* () {
+    yield* Effect.locallyScopedWith(Headers.currentRedactedNames, (names) =>
+      names.includes("x-api-key") && names.includes("authorization") ? names : [...names, "x-api-key", "authorization"]
+    )
+    const http = yield* HttpClient.HttpClient
+    const retryPolicy = Option.getOrElse(yield* Effect.serviceOption(Retry.RetryPolicy), () => Retry.make())
+    const timeoutBase = Option.getOrElse(yield* Effect.serviceOption(Timeout.TimeoutPolicy), () => Timeout.defaults)
+    const timeouts = Timeout.make(options.timeouts ?? {}, timeoutBase)
+    const limiter = Option.getOrUndefined(yield* Effect.serviceOption(RateLimit.RateLimiter))
+
+    const baseUrl = (options.baseUrl ?? ClientConfig.defaultBaseUrl).replace(/\/+$/, "")
+    const origin = (() => {
+      try {
+        return new URL(baseUrl).host
+      } catch {
+        return baseUrl
+      }
+    })()
+    const apiVersion = options.apiVersion ?? ClientConfig.defaultApiVersion
+    const key = Redacted.value(options.apiKey)
+    const headers = Headers.fromInput({
+      ...options.headers,
+      ...(options.authMode === "bearer" ? { authorization: `Bearer ${key}` } : { "x-api-key": key }),
+      "anthropic-version": apiVersion,
+      ...(options.betas !== undefined && options.betas.length > 0 ? { "anthropic-beta": options.betas.join(",") } : {})
+    })
+    const fallbackKey = options.rateLimitKey ?? "default"
+
+    const send = (path: string, body: string) =>
+      http
+        .execute(
+          HttpClientRequest.post(baseUrl + path, { headers }).pipe(HttpClientRequest.bodyText(body, "application/json"))
+        )
+        .pipe(Effect.mapError((error) => connectionError(origin, error)))
+
+    const readText = (response: HttpClientResponse.HttpClientResponse) =>
+      Effect.mapError(response.text, (error) => connectionError(origin, error))
+
+    const contextOf = (response: HttpClientResponse.HttpClientResponse) =>
+      Effect.map(
+        Clock.currentTimeMillis,
+        (now): FailureContext => ({
+          meta: ResponseMeta.fromResponse(response.status, response.headers),
+          retryAfter: retryAfterOf(response.headers, now),
+          shouldRetry: shouldRetryOf(response.headers)
+        })
+      )
+
+    const isOk = (status: number) => status >= 200 && status < 300
+
+    const prepare = (request: Request.MessagesRequest, stream: boolean): Effect.Effect<Prepared, MessagesError> =>
+      Effect.gen(function* () {
+        const withModel =
+          request.model === "" && options.defaultModel !== undefined
+            ? { ...request, model: options.defaultModel }
+            : request
+        const checked =
+          apiVersion === "2026-10-21"
+            ? yield* Effect.mapError(Validation.validateRequest(withModel, { apiVersion }), ValidationError.fromCore)
+            : withModel
+        const { stream: _stream, ...rest } = checked
+        return {
+          body: JSON.stringify(stream ? { ...rest, stream: true } : rest),
+          key: limiter === undefined ? fallbackKey : yield* limiter.keyOf(checked, fallbackKey),
+          cost:
+            limiter === undefined
+              ? { requests: 1, inputTokens: 0, outputTokens: 0 }
+              : RateLimit.costOf(checked, Tokens.estimateRequest(checked))
+        }
+      })
+
+    const admit = (prepared: Prepared) =>
+      limiter === undefined ? Effect.succeed(undefined) : limiter.admit(prepared.key, prepared.cost)
+
+    const observe = (prepared: Prepared, context: FailureContext) =>
+      limiter === undefined ? Effect.void : limiter.observe(prepared.key, context.meta, context.retryAfter)
+
+    // -------------------------------------------------------------------------
+    // create
+    // -------------------------------------------------------------------------
+
+    const createAttempt = (prepared: Prepared, total: Duration.Duration) =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const ticket = yield* admit(prepared)
+          const [response, text] = yield* Effect.flatMap(send(messagesPath, prepared.body), (response) =>
+            Effect.map(readText(response), (text) => [response, text] as const)
+          ).pipe(Effect.timeoutFail({ duration: total, onTimeout: () => timeoutError("total", total) }))
+          const context = yield* contextOf(response)
+          yield* observe(prepared, context)
+          if (!isOk(response.status)) return yield* Effect.fail(fromResponseBody(context, text))
+          const parsed = parseJson(text)
+          if (parsed === undefined) return yield* Effect.fail(malformed(context.meta, "The response body is not JSON"))
+          const decoded = decodeMessage(parsed.value)
+          if (decoded._tag === "Left") {
+            return yield* Effect.fail(
+              malformed(context.meta, `The response body is not a Message: ${decoded.left.message}`)
+            )
+          }
+          const message = decoded.right
+          ticket?.settle({ inputTokens: inputTokensOf(message.usage), outputTokens: message.usage?.output_tokens })
+          return { value: message, meta: context.meta }
+        })
+      )
+
+    const createWithMeta = (request: Request.MessagesRequest) =>
+      Effect.gen(function* () {
+        const prepared = yield* prepare(request, false)
+        const total = yield* Timeout.nonStreamingTotal(timeouts, request.max_tokens)
+        return yield* Retry.retry(createAttempt(prepared, total), retryPolicy)
+      }).pipe(Effect.withSpan("MessagesClient.create", { kind: "client", attributes: { model: request.model } }))
+
+    // -------------------------------------------------------------------------
+    // stream
+    // -------------------------------------------------------------------------
+
+    const streamAttempt = (prepared: Prepared) =>
+      Effect.gen(function* () {
+        const ticket = yield* admit(prepared)
+        const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(timeouts.streamTotal)
+
+        /** Runs `effect` under the phase's timeout, or the rest of the total deadline when that is shorter. */
+        const timed = <A, E>(
+          effect: Effect.Effect<A, E>,
+          phase: Exclude<TimeoutPhase, "total">,
+          requestId?: string
+        ): Effect.Effect<A, E | TimeoutError> =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            const limit = timeouts[phase === "first-event" ? "firstEvent" : phase]
+            const left = deadline - now
+            const [duration, which] =
+              Duration.toMillis(limit) <= left
+                ? ([limit, phase] as const)
+                : ([Duration.millis(Math.max(0, left)), "total"] as const)
+            const fired = which === "total" ? timeouts.streamTotal : duration
+            return Effect.timeoutFail(effect, {
+              duration,
+              onTimeout: () => timeoutError(which, fired, requestId)
+            })
+          })
+
+        const response = yield* timed(send(messagesPath, prepared.body), "headers")
+        const context = yield* contextOf(response)
+        const { meta } = context
+        yield* observe(prepared, context)
+        if (!isOk(response.status)) {
+          const text = yield* timed(readText(response), "idle", meta.requestId)
+          return yield* Effect.fail(fromResponseBody(context, text))
+        }
+        if ((response.headers["content-type"] ?? "").includes("application/json")) {
+          return yield* Effect.fail(malformed(meta, "Asked for an event stream, the server answered with a JSON body"))
+        }
+
+        const pull = yield* Stream.toPull(response.stream)
+        const decoder = StreamDecoder.make()
+        let done = false
+        let ended = false
+        let pending: ApiFailure | undefined
+        let started = false
+        let delivered = 0
+
+        /** Keeps the events up to `message_stop` or an `error` event, and reports usage to the limiter. */
+        const accept = (events: Array<StreamEvent.StreamEvent>) => {
+          for (let i = 0; i < events.length; i++) {
+            const event = events[i]!
+            const type = event.type
+            if (type === "content_block_delta" || type === "ping" || type === "content_block_stop") continue
+            if (type === "message_stop") {
+              done = true
+              events.length = i + 1
+              return
+            }
+            if (type === "error") {
+              pending = fromErrorEvent(context, (event as StreamEvent.ErrorEvent).error)
+              done = true
+              events.length = i
+              return
+            }
+            if (ticket !== undefined) {
+              if (type === "message_start") {
+                ticket.settle({ inputTokens: inputTokensOf((event as StreamEvent.MessageStartEvent).message.usage) })
+              } else if (type === "message_delta") {
+                ticket.settle({ outputTokens: (event as StreamEvent.MessageDeltaEvent).usage.output_tokens })
+              }
+            }
+          }
+        }
+
+        const truncated = (what: string) =>
+          new StreamTruncatedError({
+            ...(meta.requestId === undefined ? {} : { requestId: meta.requestId }),
+            message: `${what} before message_stop${meta.requestId === undefined ? "" : ` (request-id ${meta.requestId})`}.`
+          })
+
+        /** Reads until at least one event is complete, the body ends or a failure is pending. */
+        const read: Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> = Effect.suspend(() => {
+          if (ended) return Effect.fail(truncated("The event stream ended"))
+          const out: Array<StreamEvent.StreamEvent> = []
+          const settle = (): Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> => {
+            accept(out)
+            if (out.length > 0) return Effect.succeed(out)
+            if (pending !== undefined) {
+              const failure = pending
+              pending = undefined
+              return Effect.fail(failure)
+            }
+            return loop
+          }
+          const loop: Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> = Effect.matchEffect(pull, {
+            onFailure: (cause) => {
+              if (Option.isSome(cause)) {
+                done = true
+                const code = codeOf(cause.value.cause)
+                return Effect.fail(truncated(`The connection broke (${code ?? "transport error"})`))
+              }
+              ended = true
+              const problem = decoder.end(out)
+              if (problem !== undefined) return Effect.fail(malformed(meta, problem))
+              accept(out)
+              if (out.length > 0 || pending !== undefined) return settle()
+              done = true
+              return Effect.fail(truncated("The event stream ended"))
+            },
+            onSuccess: (chunks) => {
+              for (const bytes of chunks) {
+                const problem = decoder.push(bytes, out)
+                if (problem !== undefined) {
+                  done = true
+                  return Effect.fail(malformed(meta, problem))
+                }
+              }
+              return settle()
+            }
+          })
+          return loop
+        })
+
+        const next = Effect.suspend(() => {
+          const phase = started ? "idle" : "first-event"
+          started = true
+          return timed(read, phase, meta.requestId)
+        })
+
+        // The attempt lasts until the first content event: everything before it is held back, so a failure up to
+        // there is retried without the caller seeing anything twice.
+        const head: Array<StreamEvent.StreamEvent> = []
+        while (true) {
+          const events = yield* next
+          for (const event of events) head.push(event)
+          const content = events.some((event) => !isPreamble(event.type))
+          if (!content && pending !== undefined) {
+            const failure = pending
+            pending = undefined
+            return yield* Effect.fail(failure)
+          }
+          if (content || done) break
+        }
+        delivered = head.length
+
+        const rest: Effect.Effect<Chunk.Chunk<StreamEvent.StreamEvent>, Option.Option<MessagesError>> = Effect.suspend(
+          () => {
+            if (pending !== undefined) {
+              const failure = pending
+              pending = undefined
+              return Effect.fail(Option.some(StreamInterruptedError.wrap(failure, delivered, meta.requestId)))
+            }
+            if (done) return Effect.fail(Option.none())
+            return Effect.matchEffect(next, {
+              onFailure: (error) => {
+                done = true
+                return Effect.fail(Option.some(StreamInterruptedError.wrap(error, delivered, meta.requestId)))
+              },
+              onSuccess: (events) => {
+                delivered += events.length
+                return Effect.succeed(Chunk.unsafeFromArray(events))
+              }
+            })
+          }
+        )
+        const events = Stream.concat(
+          Stream.fromChunk(Chunk.unsafeFromArray(head)),
+          Stream.repeatEffectChunkOption(rest)
+        )
+        return { value: events, meta }
+      })
+
+    const streamWithMeta = (request: Request.MessagesRequest) =>
+      Effect.gen(function* () {
+        const prepared = yield* prepare(request, true)
+        const parent = yield* Effect.scope
+        const attempt = Effect.flatMap(Scope.fork(parent, ExecutionStrategy.sequential), (scope) =>
+          streamAttempt(prepared).pipe(
+            Scope.extend(scope),
+            Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void))
+          )
+        )
+        return yield* Retry.retry(attempt, retryPolicy)
+      }).pipe(Effect.withSpan("MessagesClient.stream", { kind: "client", attributes: { model: request.model } }))
+
+    // -------------------------------------------------------------------------
+    // countTokens
+    // -------------------------------------------------------------------------
+
+    const countAttempt = (body: string) =>
+      Effect.gen(function* () {
+        const [response, text] = yield* Effect.flatMap(send(countTokensPath, body), (response) =>
+          Effect.map(readText(response), (text) => [response, text] as const)
+        ).pipe(
+          Effect.timeoutFail({ duration: timeouts.headers, onTimeout: () => timeoutError("headers", timeouts.headers) })
+        )
+        const context = yield* contextOf(response)
+        if (!isOk(response.status)) return yield* Effect.fail(fromResponseBody(context, text))
+        const parsed = parseJson(text)
+        const decoded = parsed === undefined ? undefined : decodeCount(parsed.value)
+        if (decoded === undefined || decoded._tag === "Left") {
+          return yield* Effect.fail(malformed(context.meta, "The count_tokens response is not { input_tokens }"))
+        }
+        return { value: decoded.right.input_tokens, meta: context.meta }
+      })
+
+    const countTokensWithMeta = (request: Request.CountTokensRequest) =>
+      Effect.suspend(() => {
+        const body = JSON.stringify(
+          request.model === "" && options.defaultModel !== undefined
+            ? { ...request, model: options.defaultModel }
+            : request
+        )
+        return Retry.retry(countAttempt(body), retryPolicy)
+      }).pipe(Effect.withSpan("MessagesClient.countTokens", { kind: "client", attributes: { model: request.model } }))
+
+    return MessagesClient.of({
+      create: (request) => Effect.map(createWithMeta(request), (result) => result.value),
+      createWithMeta,
+      stream: (request) => Stream.unwrapScoped(Effect.map(streamWithMeta(request), (result) => result.value)),
+      streamWithMeta,
+      countTokens: (request) => Effect.map(countTokensWithMeta(request), (result) => result.value),
+      countTokensWithMeta
+    })
+  })
+
+/**
+ * The options of a client.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClientOptions = ClientConfig.ClientOptions
+
+/**
+ * A client from options; needs an `HttpClient`. Provide `Retry`, `Timeout` and `RateLimit` layers to it to change
+ * its policies.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: ClientOptions): Layer.Layer<MessagesClient, never, HttpClient.HttpClient> =>
+  Layer.scoped(MessagesClient, make(options))
+
+/**
+ * A client from configuration, by default the environment ({@link ClientConfig.config}: `ANTHROPIC_API_KEY`,
+ * `ANTHROPIC_BASE_URL`, ...); fails with a `ConfigError` when the key is missing.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  config: Config.Config<ClientOptions> = ClientConfig.config
+): Layer.Layer<MessagesClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.scoped(MessagesClient, Effect.flatMap(config, make))

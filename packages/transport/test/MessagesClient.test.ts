@@ -1,0 +1,249 @@
+import { FetchHttpClient } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import * as Accumulator from "@parley/core/Accumulator"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as MessagesClient from "../src/MessagesClient.js"
+import * as Retry from "../src/Retry.js"
+import * as L from "./utils/Loopback.js"
+
+const expectedMessage = (text: string) => ({
+  ...L.messageStart().message,
+  content: [{ type: "text", text }],
+  stop_reason: "end_turn",
+  stop_sequence: null,
+  usage: { input_tokens: 12, output_tokens: 6 }
+})
+
+describe("MessagesClient", () => {
+  it.scoped("create sends the API's headers and body and returns the decoded message with its metadata", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) =>
+        L.json(res, 200, L.message("Hi!", { future_field: { kept: true } }), {
+          "request-id": "req_create",
+          "anthropic-ratelimit-requests-limit": "50",
+          "anthropic-ratelimit-requests-remaining": "49",
+          "anthropic-ratelimit-requests-reset": "2026-01-01T00:00:00Z",
+          "anthropic-ratelimit-input-tokens-remaining": "99000",
+          "anthropic-ratelimit-future-thing": "7"
+        })
+      )
+      const client = yield* L.client(server.url, { betas: ["beta-one", "beta-two"], headers: { "x-tenant": "t1" } })
+      const { meta, value } = yield* client.createWithMeta({ ...L.request, stream: true })
+      assert.deepStrictEqual(value, { ...L.message("Hi!"), future_field: { kept: true } })
+      assert.deepStrictEqual(meta, {
+        status: 200,
+        requestId: "req_create",
+        rateLimit: {
+          requests: { limit: 50, remaining: 49, reset: "2026-01-01T00:00:00Z" },
+          inputTokens: { remaining: 99000 },
+          raw: {
+            "anthropic-ratelimit-requests-limit": "50",
+            "anthropic-ratelimit-requests-remaining": "49",
+            "anthropic-ratelimit-requests-reset": "2026-01-01T00:00:00Z",
+            "anthropic-ratelimit-input-tokens-remaining": "99000",
+            "anthropic-ratelimit-future-thing": "7"
+          }
+        }
+      })
+      const [received] = server.received
+      assert.strictEqual(server.received.length, 1)
+      assert.strictEqual(received?.method, "POST")
+      assert.strictEqual(received?.path, "/v1/messages")
+      assert.strictEqual(received?.headers["x-api-key"], L.SENTINEL_KEY)
+      assert.strictEqual(received?.headers.authorization, undefined)
+      assert.strictEqual(received?.headers["anthropic-version"], "2023-06-01")
+      assert.strictEqual(received?.headers["content-type"], "application/json")
+      assert.strictEqual(received?.headers["anthropic-beta"], "beta-one,beta-two")
+      assert.strictEqual(received?.headers["x-tenant"], "t1")
+      assert.deepStrictEqual(JSON.parse(received?.body ?? ""), L.request)
+    })
+  )
+
+  it.scoped("bearer auth, the 2026-10-21 version and a gateway base URL with a path", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => L.json(res, 200, L.message("ok")))
+      const client = yield* L.client(`${server.url}/gateway/`, { authMode: "bearer", apiVersion: "2026-10-21" })
+      yield* client.create(L.request)
+      const [received] = server.received
+      assert.strictEqual(received?.path, "/gateway/v1/messages")
+      assert.strictEqual(received?.headers.authorization, `Bearer ${L.SENTINEL_KEY}`)
+      assert.strictEqual(received?.headers["x-api-key"], undefined)
+      assert.strictEqual(received?.headers["anthropic-version"], "2026-10-21")
+    })
+  )
+
+  it.scoped("under 2026-10-21 a request breaking the version's rules fails before anything is sent", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => L.json(res, 200, L.message("ok")))
+      const client = yield* L.client(server.url, { apiVersion: "2026-10-21" })
+      const error = yield* Effect.flip(client.create({ ...L.request, temperature: 0.5 }))
+      assert.strictEqual(error._tag, "ValidationError")
+      assert.strictEqual(error._tag === "ValidationError" && error.rule, "UnsupportedParameter")
+      assert.isFalse(error.isRetryable)
+      assert.strictEqual(server.received.length, 0)
+    })
+  )
+
+  it.scoped("a default model fills an empty model", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => L.json(res, 200, L.message("ok")))
+      const client = yield* L.client(server.url, { defaultModel: "claude-default" })
+      yield* client.create({ ...L.request, model: "" })
+      assert.strictEqual(JSON.parse(server.received[0]?.body ?? "").model, "claude-default")
+    })
+  )
+
+  it.scoped("countTokens posts to /v1/messages/count_tokens and returns input_tokens", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => L.json(res, 200, { input_tokens: 42 }))
+      const client = yield* L.client(server.url)
+      const tokens = yield* client.countTokens({ model: "claude-test", messages: L.request.messages })
+      assert.strictEqual(tokens, 42)
+      assert.strictEqual(server.received[0]?.path, "/v1/messages/count_tokens")
+      assert.deepStrictEqual(JSON.parse(server.received[0]?.body ?? ""), {
+        model: "claude-test",
+        messages: L.request.messages
+      })
+    })
+  )
+
+  it.scoped("stream sends stream: true, decodes every event and ends after message_stop", () =>
+    Effect.gen(function* () {
+      const events = [...L.textEvents(["Hel", "lo"]), L.ping]
+      const server = yield* L.start((_, res) => {
+        L.streamHead(res)
+        res.end(`${L.sseBody(events)}event: ping\ndata: {"type":"ping"}\n\n`)
+      })
+      const client = yield* L.client(server.url)
+      const received = yield* Stream.runCollect(client.stream(L.request))
+      assert.deepStrictEqual([...received], L.textEvents(["Hel", "lo"]))
+      assert.isTrue(JSON.parse(server.received[0]?.body ?? "").stream)
+      const message = yield* Accumulator.collect(client.stream(L.request))
+      assert.deepStrictEqual(message, expectedMessage("Hello"))
+    })
+  )
+
+  it.scoped("streamWithMeta gives the response's request-id with the events", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => {
+        L.streamHead(res, { "request-id": "req_meta" })
+        res.end(L.sseBody(L.textEvents(["a"])))
+      })
+      const client = yield* L.client(server.url)
+      const { meta, value } = yield* client.streamWithMeta(L.request)
+      assert.strictEqual(meta.requestId, "req_meta")
+      assert.strictEqual((yield* Stream.runCollect(value)).length, 6)
+    })
+  )
+
+  it.scoped("unknown event types and unknown fields pass through unchanged", () =>
+    Effect.gen(function* () {
+      const future = { type: "thought_summary", summary: "x", nested: { a: [1] } }
+      const delta = { ...L.textDelta("a"), extra: 1, delta: { type: "text_delta", text: "a", more: true } }
+      const unknownDelta = { type: "content_block_delta", index: 0, delta: { type: "hologram_delta", frames: 3 } }
+      const events = [L.messageStart(), L.textStart(), future, delta, unknownDelta, L.blockStop(), L.messageDelta(), L.messageStop]
+      const server = yield* L.start((_, res) => {
+        L.streamHead(res)
+        res.end(L.sseBody(events))
+      })
+      const client = yield* L.client(server.url)
+      const received = yield* Stream.runCollect(client.stream(L.request))
+      assert.deepStrictEqual([...received], events)
+    })
+  )
+
+  it.scoped("text split into 1-byte reads keeps multi-byte characters whole", () =>
+    Effect.gen(function* () {
+      const pieces = ["Grüße ", "🦀 ", "日本語", "\u00e9"]
+      const body = Buffer.from(L.sseBody(L.textEvents(pieces)), "utf8")
+      const server = yield* L.start((_, res) => {
+        L.streamHead(res)
+        let i = 0
+        const write = () => {
+          if (i >= body.length) return res.end()
+          res.write(body.subarray(i, i + 1))
+          i++
+          setImmediate(write)
+        }
+        write()
+      })
+      const client = yield* L.client(server.url)
+      const message = yield* Accumulator.collect(client.stream(L.request))
+      assert.deepStrictEqual(message, expectedMessage(pieces.join("")))
+    })
+  )
+
+  it.scoped("one 64 KiB read of many events", () =>
+    Effect.gen(function* () {
+      const pieces = Array.from({ length: 1500 }, (_, i) => `piece ${i} `)
+      const body = L.sseBody(L.textEvents(pieces))
+      assert.isAbove(body.length, 65536)
+      const server = yield* L.start((_, res) => {
+        L.streamHead(res)
+        res.end(body)
+      })
+      const client = yield* L.client(server.url)
+      const message = yield* Accumulator.collect(client.stream(L.request))
+      assert.deepStrictEqual(message, expectedMessage(pieces.join("")))
+    })
+  )
+
+  it.scoped("works unchanged with the fetch HttpClient", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((req, res) => {
+        if (req.body.includes('"stream":true')) {
+          L.streamHead(res)
+          res.end(L.sseBody(L.textEvents(["via ", "fetch"])))
+        } else L.json(res, 200, L.message("plain"))
+      })
+      const context = yield* Layer.build(Layer.merge(FetchHttpClient.layer, Retry.disabled))
+      const client = yield* MessagesClient.make({ apiKey: Redacted.make(L.SENTINEL_KEY), baseUrl: server.url }).pipe(
+        Effect.provide(context)
+      )
+      assert.deepStrictEqual(yield* client.create(L.request), L.message("plain"))
+      assert.deepStrictEqual(yield* Accumulator.collect(client.stream(L.request)), expectedMessage("via fetch"))
+    })
+  )
+
+  it.live("interrupting 200 in-flight streams closes all 200 connections", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* L.start((_, res) => {
+          L.streamHead(res)
+          res.write(L.sseBody([L.messageStart(), L.textStart(), L.textDelta("first")]))
+          const timer = setInterval(() => res.write(L.sse(L.ping)), 50)
+          res.on("close", () => clearInterval(timer))
+        })
+        const client = yield* L.client(server.url)
+        const fibers = yield* Effect.forEach(Array.from({ length: 200 }), () =>
+          Effect.fork(Stream.runDrain(client.stream(L.request)))
+        )
+        yield* server.awaitRequests(200)
+        yield* L.liveSleep(100)
+        assert.strictEqual(server.aborted(), 0)
+        yield* Fiber.interruptAll(fibers)
+        yield* L.waitUntil(() => server.aborted() === 200, "200 closed connections")
+        assert.strictEqual(server.aborted(), 200)
+      })
+    )
+  )
+
+  it.scoped("a non-streaming call whose max_tokens may outlast 10 minutes fails before sending", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => L.json(res, 200, L.message("ok")))
+      const client = yield* L.client(server.url)
+      const error = yield* Effect.flip(client.create({ ...L.request, max_tokens: 32_000 }))
+      assert.strictEqual(error._tag, "StreamingRequiredError")
+      assert.include(error.message, "use MessagesClient.stream")
+      assert.strictEqual(server.received.length, 0)
+      const explicit = yield* L.client(server.url, { timeouts: { nonStreaming: Duration.minutes(30) } })
+      yield* explicit.create({ ...L.request, max_tokens: 32_000 })
+      assert.strictEqual(server.received.length, 1)
+    })
+  )
+})
