@@ -68,8 +68,9 @@ export interface Any {
   readonly [TypeId]: TypeId
   readonly name: string
   readonly description: string
-  readonly input: Schema.Schema.All
-  readonly output: Schema.Schema.All
+  readonly input: Schema.Schema.AnyNoContext
+  readonly output: Schema.Schema.AnyNoContext
+  /** `All`, not `AnyNoContext`: the default failure Schema is `Schema.Never`. */
   readonly failure: Schema.Schema.All
   readonly definition: Request.CustomTool
 }
@@ -201,6 +202,19 @@ const emptyStruct = (node: Json): Json => {
   return { type: "object", properties: {}, ...annotations }
 }
 
+/** The definition a `#/$defs/...` reference names: Effect writes identifiers as they are, JSON Pointer escapes them. */
+const definitionName = (ref: string, defs: JsonObject): string | undefined => {
+  if (!ref.startsWith("#/$defs/")) return undefined
+  const raw = ref.slice("#/$defs/".length)
+  if (raw in defs) return raw
+  const unescaped = raw.replace(/~1/g, "/").replace(/~0/g, "~")
+  try {
+    return decodeURIComponent(unescaped)
+  } catch {
+    return unescaped
+  }
+}
+
 const inputSchema = (tool: string, root: JSONSchema.JsonSchema7Root): Request.InputSchema => {
   const json = root as unknown as JsonObject
   const defs = isObject(json.$defs) ? json.$defs : {}
@@ -223,13 +237,13 @@ const inputSchema = (tool: string, root: JSONSchema.JsonSchema7Root): Request.In
     }
     const ref = node.$ref
     if (typeof ref !== "string") return flattenAllOf(out)
-    const name = ref.startsWith("#/$defs/") ? decodeURIComponent(ref.slice("#/$defs/".length)) : undefined
+    const name = definitionName(ref, defs)
     const def = name === undefined ? undefined : defs[name]
     if (name === undefined || def === undefined) throw fail(`cannot resolve $ref "${ref}"`)
     if (expanding.includes(name)) {
       // A recursive definition cannot be inlined: it stays in `$defs` at the root of `input_schema`.
       kept.add(name)
-      return { $ref: ref, ...out }
+      return { $ref: `#/$defs/${name.replace(/~/g, "~0").replace(/\//g, "~1")}`, ...out }
     }
     const resolved = resolve(def, [...expanding, name])
     return isObject(resolved) ? { ...resolved, ...out } : resolved

@@ -5,20 +5,19 @@
  */
 
 /** @since 0.1.0 */
+export * as Accumulator from "./Accumulator.js"
+/** @since 0.1.0 */
 export * as ApiError from "./ApiError.js"
 /** @since 0.1.0 */
 export * as Content from "./Content.js"
+/** @since 0.1.0 */
+export * as Conversation from "./Conversation.js"
 /** @since 0.1.0 */
 export * as Message from "./Message.js"
 /** @since 0.1.0 */
 export * as Request from "./Request.js"
 /** @since 0.1.0 */
 export * as StreamEvent from "./StreamEvent.js"
-/** @since 0.1.0 */
-export * as Wire from "./Wire.js"
-export * as Accumulator from "./Accumulator.js"
-/** @since 0.1.0 */
-export * as Conversation from "./Conversation.js"
 /** @since 0.1.0 */
 export * as Tokens from "./Tokens.js"
 /** @since 0.1.0 */
@@ -27,3 +26,5 @@ export * as Tool from "./Tool.js"
 export * as Toolkit from "./Toolkit.js"
 /** @since 0.1.0 */
 export * as Validation from "./Validation.js"
+/** @since 0.1.0 */
+export * as Wire from "./Wire.js"

@@ -91,6 +91,20 @@ describe("Tool", () => {
     })
   })
 
+  it("escapes the name of a kept recursive definition as a JSON Pointer", () => {
+    interface Node {
+      readonly next?: Node | undefined
+    }
+    const Node = Schema.Struct({
+      next: Schema.optional(Schema.suspend((): Schema.Schema<Node> => Node))
+    }).annotations({ identifier: "@app/Node" })
+    const tool = Tool.make("walk", { description: "Walks a list", input: Schema.Struct({ head: Node }) })
+    const schema = tool.definition.input_schema as { readonly $defs?: Record<string, unknown> }
+    assert.deepStrictEqual(Object.keys(schema.$defs ?? {}), ["@app/Node"])
+    assert.include(JSON.stringify(schema), `"$ref":"#/$defs/@app~1Node"`)
+    assert.notInclude(JSON.stringify(schema), `"$ref":"#/$defs/@app/Node"`)
+  })
+
   it("removes $schema and $id", () => {
     const tool = Tool.make("store", { description: "Stores anything", input: Schema.Struct({ value: Schema.Unknown }) })
     assert.deepStrictEqual<unknown>(tool.definition.input_schema, {

@@ -216,6 +216,7 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
     const execute = (call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock, never, R> => {
       if (toolkit === undefined) return Effect.succeed(errorResult(call, `Error: there is no tool named "${call.name}".`))
       const timeout = timeoutOf(call.name)
+      if (!Duration.isFinite(timeout)) return toolkit.run(call)
       return toolkit.run(call).pipe(
         Effect.timeoutTo({
           duration: timeout,

@@ -101,13 +101,8 @@ const blockEvents = (block: Block, index: number, options: ChunkOptions): Readon
   }
 }
 
-/**
- * The usage `message_start` announces: the input side in full, output tokens as the first token produced.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const startUsage = (usage: Message.Usage): Message.Usage => ({
+/** The usage `message_start` announces: the input side in full, output tokens as the first token produced. */
+const startUsage = (usage: Message.Usage): Message.Usage => ({
   ...usage,
   output_tokens: Math.min(1, usage.output_tokens)
 })

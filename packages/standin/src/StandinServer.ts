@@ -191,7 +191,10 @@ const completeMessage = (message: Message.Message, request: Request.MessagesRequ
       input_tokens: Tokens.estimateRequest(request),
       cache_creation_input_tokens: 0,
       cache_read_input_tokens: 0,
-      output_tokens: Math.max(1, content.reduce((sum, block) => sum + Tokens.estimateBlock(block), 0)),
+      output_tokens: Math.max(
+        1,
+        content.reduce((sum, block) => sum + Tokens.estimateBlock(block), 0)
+      ),
       service_tier: "standard"
     },
     ...rest

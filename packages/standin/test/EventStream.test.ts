@@ -6,6 +6,8 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as EventStream from "../src/EventStream.js"
 
+const future = { type: "future_block", payload: { kept: true } }
+
 const message: Message.Message = {
   id: "msg_1",
   type: "message",
@@ -16,7 +18,7 @@ const message: Message.Message = {
     { type: "redacted_thinking", data: "opaque" },
     { type: "text", text: "Héllo 👋 world" },
     { type: "tool_use", id: "toolu_1", name: "calculator", input: { expression: "17 * 23" } },
-    { type: "future_block", payload: { kept: true } }
+    future
   ],
   stop_reason: "tool_use",
   stop_sequence: null,
@@ -84,7 +86,9 @@ describe("EventStream", () => {
 
   it("never splits a surrogate pair", () => {
     const events = EventStream.events({ ...message, content: [{ type: "text", text: "a👋b👋" }] }, { textChunkSize: 2 })
-    const texts = events.filter(StreamEvent.is("content_block_delta")).map((event) => (event.delta as { text: string }).text)
+    const texts = events
+      .filter(StreamEvent.is("content_block_delta"))
+      .map((event) => (event.delta as { text: string }).text)
     assert.deepStrictEqual(texts, ["a👋", "b👋"])
   })
 

@@ -48,7 +48,11 @@ describe("Fault", () => {
     })
     assert.deepStrictEqual(Fault.truncate({ afterBytes: 5 }), { _tag: "Truncate", afterBytes: 5 })
     assert.deepStrictEqual(Fault.truncate({ afterEvents: 2 }), { _tag: "Truncate", afterEvents: 2 })
-    assert.deepStrictEqual(Fault.stall("2 seconds", { afterEvents: 1 }), { _tag: "Stall", millis: 2000, afterEvents: 1 })
+    assert.deepStrictEqual(Fault.stall("2 seconds", { afterEvents: 1 }), {
+      _tag: "Stall",
+      millis: 2000,
+      afterEvents: 1
+    })
     assert.deepStrictEqual(Fault.stall("forever"), { _tag: "Stall", millis: undefined, afterEvents: undefined })
   })
 

@@ -71,7 +71,8 @@ const assertValidInputs = (reply: Reply.Reply, tools: ReadonlyArray<Tool.Any>) =
   for (const call of contentOf(reply).filter(Content.is("tool_use"))) {
     const tool = tools.find((candidate) => candidate.name === call.name)
     assert.isDefined(tool)
-    if (tool !== undefined) assert.isTrue(Either.isRight(Schema.decodeUnknownEither(tool.input)(call.input)))
+    if (tool !== undefined)
+      assert.isTrue(Either.isRight(Schema.decodeUnknownEither(tool.input as Schema.Schema<unknown>)(call.input)))
   }
 }
 
@@ -155,7 +156,9 @@ describe("Planner", () => {
     })
 
     it("honours tool_choice", () => {
-      const none = Planner.plan(requestOf([{ role: "user", content: demoPrompt }], demoTools, { tool_choice: { type: "none" } }))
+      const none = Planner.plan(
+        requestOf([{ role: "user", content: demoPrompt }], demoTools, { tool_choice: { type: "none" } })
+      )
       assert.deepStrictEqual(callsOf(none), [])
       const single = Planner.plan(
         requestOf([{ role: "user", content: demoPrompt }], demoTools, {
@@ -164,11 +167,15 @@ describe("Planner", () => {
       )
       assert.deepStrictEqual(callsOf(single), [{ name: "calculator", input: { expression: "17 * 23" } }])
       const forced = Planner.plan(
-        requestOf([{ role: "user", content: "Hello there" }], demoTools, { tool_choice: { type: "tool", name: "read_file" } })
+        requestOf([{ role: "user", content: "Hello there" }], demoTools, {
+          tool_choice: { type: "tool", name: "read_file" }
+        })
       )
       assert.deepStrictEqual(callsOf(forced), [{ name: "read_file", input: { path: "" } }])
       assert.strictEqual(textOf(forced), "")
-      const any = Planner.plan(requestOf([{ role: "user", content: "Hello there" }], demoTools, { tool_choice: { type: "any" } }))
+      const any = Planner.plan(
+        requestOf([{ role: "user", content: "Hello there" }], demoTools, { tool_choice: { type: "any" } })
+      )
       assert.deepStrictEqual(callsOf(any), [{ name: "calculator", input: { expression: "" } }])
     })
 
@@ -245,7 +252,10 @@ describe("Planner", () => {
           }
         ])
       )
-      assert.strictEqual(textOf(reply), "10 km is 6.21 miles.\n\nHere is notes.txt:\n\nline one\nline two\n\nweather returned: Rain.")
+      assert.strictEqual(
+        textOf(reply),
+        "10 km is 6.21 miles.\n\nHere is notes.txt:\n\nline one\nline two\n\nweather returned: Rain."
+      )
     })
   })
 

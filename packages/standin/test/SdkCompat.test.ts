@@ -25,7 +25,7 @@ describe("SdkCompat: @anthropic-ai/sdk against the stand-in", () => {
       assert.strictEqual(message.type, "message")
       assert.strictEqual(message.role, "assistant")
       assert.strictEqual(message.model, "claude-test")
-      assert.deepStrictEqual(message.content, [{ type: "text", text: "17 * 23 = 391." }])
+      assert.deepStrictEqual(message.content as ReadonlyArray<unknown>, [{ type: "text", text: "17 * 23 = 391." }])
       assert.strictEqual(message.stop_reason, "end_turn")
       assert.strictEqual(message.stop_sequence, null)
       assert.isAbove(message.usage.input_tokens, 0)
@@ -38,7 +38,7 @@ describe("SdkCompat: @anthropic-ai/sdk against the stand-in", () => {
 
   it.scoped("messages.stream(...).finalMessage() assembles text, thinking and tool_use from the SSE events", () =>
     Effect.gen(function* () {
-      const input = { expression: "17 * 23", note: "a \"quoted\" value with unicode ✓" }
+      const input = { expression: "17 * 23", note: 'a "quoted" value with unicode ✓' }
       const reply = Reply.blocks([
         { type: "thinking", thinking: "The user wants a product; use the calculator.", signature: "sig-abc" },
         { type: "text", text: "Let me calculate that for you." },
@@ -51,7 +51,7 @@ describe("SdkCompat: @anthropic-ai/sdk against the stand-in", () => {
         stream.on("streamEvent", (event) => events.push(event.type))
         return stream.finalMessage()
       })
-      assert.deepStrictEqual(message.content, [
+      assert.deepStrictEqual(message.content as ReadonlyArray<unknown>, [
         { type: "thinking", thinking: "The user wants a product; use the calculator.", signature: "sig-abc" },
         { type: "text", text: "Let me calculate that for you." },
         { type: "tool_use", id: "toolu_stream", name: "calculator", input }
@@ -77,7 +77,9 @@ describe("SdkCompat: @anthropic-ai/sdk against the stand-in", () => {
   it.scoped("a 429 fault surfaces as the SDK's RateLimitError with the API's message", () =>
     Effect.gen(function* () {
       const { client } = yield* withClient([
-        Reply.fault(Fault.rateLimited({ retryAfterSeconds: 3, message: "Number of requests has exceeded your rate limit." }))
+        Reply.fault(
+          Fault.rateLimited({ retryAfterSeconds: 3, message: "Number of requests has exceeded your rate limit." })
+        )
       ])
       const error = yield* Effect.flip(
         Effect.tryPromise(() => client.messages.create({ model: "claude-test", max_tokens: 128, messages: user }))

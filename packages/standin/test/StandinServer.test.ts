@@ -112,7 +112,11 @@ describe("StandinServer", () => {
         assert.strictEqual(data[0].message.stop_reason, null)
         assert.strictEqual(data[0].message.model, "claude-test")
         assert.strictEqual(data[0].message.usage.output_tokens, 1)
-        assert.deepStrictEqual(data[1], { type: "content_block_start", index: 0, content_block: { type: "text", text: "" } })
+        assert.deepStrictEqual(data[1], {
+          type: "content_block_start",
+          index: 0,
+          content_block: { type: "text", text: "" }
+        })
         assert.deepStrictEqual(
           data.slice(3, 6).map((event) => event.delta.text),
           ["Hello", ", wor", "ld!"]
@@ -182,6 +186,10 @@ describe("StandinServer", () => {
           JSON.parse(response.body).error.message,
           'messages.0.role: Expected "user" | "assistant", actual "system"'
         )
+        const block = yield* request(standin.url, "/v1/messages", {
+          body: messagesBody({ messages: [{ role: "user", content: [{ type: "text" }] }] })
+        })
+        assert.strictEqual(JSON.parse(block.body).error.message, "messages.0.content.0.text: Field required")
       })
     )
 
@@ -522,7 +530,10 @@ describe("StandinServer", () => {
 
     it.live("stalls forever until the client gives up, and the server stays usable", () =>
       Effect.gen(function* () {
-        const standin = yield* scripted([Reply.withFaults(Reply.text("never"), Fault.stall("forever")), Reply.text("ok")])
+        const standin = yield* scripted([
+          Reply.withFaults(Reply.text("never"), Fault.stall("forever")),
+          Reply.text("ok")
+        ])
         const stalled = yield* send(standin.url, "/v1/messages", { body: messagesBody(), timeout: 100 })
         assert.isTrue("error" in stalled)
         const next = yield* request(standin.url, "/v1/messages", { body: messagesBody() })
@@ -557,10 +568,7 @@ describe("StandinServer", () => {
         const first = yield* request(standin.url, "/v1/messages", { body: messagesBody() })
         const second = yield* request(standin.url, "/v1/messages", { body: messagesBody() })
         const third = yield* request(standin.url, "/v1/messages", { body: messagesBody() })
-        assert.deepStrictEqual(
-          [first.status, second.status, third.status],
-          [529, 529, 200]
-        )
+        assert.deepStrictEqual([first.status, second.status, third.status], [529, 529, 200])
         assert.strictEqual(first.headers["x-should-retry"], "true")
         assert.strictEqual(third.headers["x-should-retry"], undefined)
         assert.strictEqual(JSON.parse(third.body).content[0].text, "ok")
