@@ -1,9 +1,10 @@
 /**
- * Summarises a V8 CPU profile (`node --cpu-prof`, or `npm run bench -- --cpu-prof`): self time per function, and
- * time by package (`effect`, `@effect/platform`, `@parley/*` bundled as `bench/.out/dist`, node internals, GC), as
- * shares of the profile.
+ * Summarises a V8 CPU profile (`node --cpu-prof`, or `npm run bench -- --cpu-prof`) as shares of the sampled time:
+ * self time by package (`effect`, `@effect/platform`, the bundled `@parley/*` + driver code, node internals, GC),
+ * self time by function, and inclusive time by function (the share of samples with the function on the stack,
+ * counted once per sample), optionally only for functions whose name or file matches `--match`.
  *
- * Usage: `npx tsx src/Profile.ts <file.cpuprofile> [--top 25]`.
+ * Usage: `npx tsx src/Profile.ts <file.cpuprofile> [--top 25] [--match <regexp>]`.
  */
 import * as Fs from "node:fs"
 import { parseArgs } from "node:util"
@@ -13,6 +14,7 @@ const CpuProfile = Schema.Struct({
   nodes: Schema.Array(
     Schema.Struct({
       id: Schema.Number,
+      children: Schema.optional(Schema.Array(Schema.Number)),
       callFrame: Schema.Struct({
         functionName: Schema.String,
         url: Schema.String,
@@ -26,7 +28,7 @@ const CpuProfile = Schema.Struct({
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: "string", default: "25" } }
+  options: { top: { type: "string", default: "25" }, match: { type: "string" } }
 })
 
 const where = (url: string): string => {
@@ -43,6 +45,12 @@ const where = (url: string): string => {
 for (const file of positionals) {
   const profile = Schema.decodeUnknownSync(CpuProfile)(JSON.parse(Fs.readFileSync(file, "utf8")))
   const byId = new Map(profile.nodes.map((node) => [node.id, node]))
+  const parent = new Map<number, number>()
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id)
+  const label = (frame: { readonly functionName: string; readonly url: string; readonly lineNumber: number }) =>
+    `${frame.functionName || "(anonymous)"} ${frame.url.split("/").slice(-2).join("/")}:${frame.lineNumber + 1}`
+  const match = values.match === undefined ? undefined : new RegExp(values.match)
+  const inclusive = new Map<string, number>()
   const self = new Map<string, number>()
   const byPackage = new Map<string, number>()
   let total = 0
@@ -51,9 +59,17 @@ for (const file of positionals) {
     const frame = byId.get(id)?.callFrame
     if (frame === undefined) return
     total += dt
-    const file = frame.url.split("/").slice(-2).join("/")
-    const name = `${frame.functionName || "(anonymous)"} ${file}:${frame.lineNumber + 1}`
+    const name = label(frame)
     self.set(name, (self.get(name) ?? 0) + dt)
+    const seen = new Set<string>()
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const node = byId.get(at)
+      if (node === undefined) break
+      const name = label(node.callFrame)
+      if (seen.has(name) || (match !== undefined && !match.test(name))) continue
+      seen.add(name)
+      inclusive.set(name, (inclusive.get(name) ?? 0) + dt)
+    }
     const pkg = where(frame.url)
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + dt)
   })
@@ -67,6 +83,6 @@ for (const file of positionals) {
       )
       .join("\n")
   process.stdout.write(
-    `${file}: ${(total / 1000).toFixed(0)} ms sampled\n\nby package:\n${top(byPackage, 12)}\n\nself time by function:\n${top(self, Number(values.top))}\n\n`
+    `${file}: ${(total / 1000).toFixed(0)} ms sampled\n\nby package:\n${top(byPackage, 12)}\n\nself time by function:\n${top(self, Number(values.top))}\n\ninclusive time by function:\n${top(inclusive, Number(values.top))}\n\n`
   )
 }

@@ -27,7 +27,7 @@ const resultText = (result: Content.ToolResultBlock): string => {
     .join("")
 }
 
-/** The essence of a tool's answer: `result`, `message` or `content` of a JSON object, else the text itself. */
+/** The essence of a tool's answer: `result`, `message`, `iso` or `content` of a JSON object, else the text. */
 const summary = (text: string): string => {
   try {
     const value: unknown = JSON.parse(text)
@@ -89,7 +89,7 @@ export const text = (write: Write, streamed: boolean): ((event: LoopEvent.LoopEv
         line(`→ ${event.call.name}(${clip(JSON.stringify(event.call.input) ?? "")})`)
         break
       case "ToolResult": {
-        const body = clip(event.result.is_error ? resultText(event.result) : summary(resultText(event.result)))
+        const body = clip(summary(resultText(event.result)))
         line(event.result.is_error ? `← error: ${body}` : `← ${body}`)
         break
       }

@@ -23,6 +23,8 @@ import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
@@ -42,6 +44,15 @@ const write = (text: string): void => {
 }
 
 const note = (text: string) => Effect.sync(() => process.stderr.write(`${text}\n`))
+
+/** Warnings (e.g. the transport retrying a request) as one line each on stderr, so stdout stays the answer. */
+const logger = Logger.replace(
+  Logger.defaultLogger,
+  Logger.make(({ logLevel, message }) => {
+    const parts = Array.isArray(message) ? message : [message]
+    process.stderr.write(`${logLevel.label.toLowerCase()}: ${parts.map(String).join(" ")}\n`)
+  })
+).pipe(Layer.merge(Logger.minimumLogLevel(LogLevel.Warning)))
 
 /** One line for any failure: the error's own message, no stack trace. */
 const oneLine = (cause: Cause.Cause<unknown>): string => {
@@ -77,7 +88,12 @@ const sandboxRoot = (cli: Cli.CliOptions) =>
 
 /** Lines typed at a terminal (with a prompt) or piped into stdin; `undefined` at the end of input. */
 const inputLines = Effect.acquireRelease(
-  Effect.sync(() => readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY })),
+  Effect.sync(() => {
+    const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY })
+    // A terminal's Ctrl-C reaches readline, not the process: pass it on, so the run is interrupted and exits.
+    rl.on("SIGINT", () => process.kill(process.pid, "SIGINT"))
+    return rl
+  }),
   (rl) => Effect.sync(() => rl.close())
 ).pipe(
   Effect.map((rl) => {
@@ -104,7 +120,9 @@ const program = (args: ReadonlyArray<string>) =>
     )
 
     const answer = (prompt: string, conversation: Conversation.Conversation | undefined) => {
-      const render: (event: LoopEvent.LoopEvent) => void = cli.json ? Render.json(write) : Render.text(write, cli.stream)
+      const render: (event: LoopEvent.LoopEvent) => void = cli.json
+        ? Render.json(write)
+        : Render.text(write, cli.stream)
       let last: Conversation.Conversation | undefined
       return AgentLoop.stream({
         model,
@@ -152,5 +170,6 @@ const program = (args: ReadonlyArray<string>) =>
 
 program(process.argv.slice(2)).pipe(
   Effect.tapErrorCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : note(`error: ${oneLine(cause)}`))),
-  NodeRuntime.runMain({ disableErrorReporting: true })
+  Effect.provide(logger),
+  NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true })
 )

@@ -35,7 +35,6 @@ import type * as Request from "@parley/core/Request"
 import * as StreamEvent from "@parley/core/StreamEvent"
 import type * as Validation from "@parley/core/Validation"
 import { MessagesClient } from "@parley/transport/MessagesClient"
-import type * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -43,8 +42,8 @@ import * as Mailbox from "effect/Mailbox"
 import * as Ref from "effect/Ref"
 import * as Stream from "effect/Stream"
 import * as Approval from "./Approval.js"
-import * as LoopEvent from "./LoopEvent.js"
 import { LoopError } from "./LoopError.js"
+import * as LoopEvent from "./LoopEvent.js"
 import { defaults, type LoopOptions } from "./LoopOptions.js"
 import { addUsage, emptyUsage, type LoopResult, type UsageTotals } from "./LoopResult.js"
 import * as RepeatedCallGuard from "./RepeatedCallGuard.js"
@@ -138,16 +137,28 @@ const modelStop = (message: Message.Message): StopReason.StopReason => {
   }
 }
 
-const textDeltas =
-  (turn: number, emit: (event: LoopEvent.LoopEvent) => void) =>
-  (chunk: Chunk.Chunk<StreamEvent.StreamEvent>): Chunk.Chunk<StreamEvent.StreamEvent> => {
-    for (const event of chunk) {
-      if (isBlockDelta(event) && event.delta.type === "text_delta") {
-        emit(LoopEvent.TextDelta({ turn, index: event.index, text: (event.delta as { readonly text: string }).text }))
+/**
+ * Runs a stream of events into a message (core's `Accumulator`), reporting text deltas as they pass: one pass
+ * over each chunk, no extra stream stage.
+ */
+const collect = <E>(
+  events: Stream.Stream<StreamEvent.StreamEvent, E>,
+  turn: number,
+  emit: Emit
+): Effect.Effect<Message.Message, E | Accumulator.AccumulatorError> =>
+  Effect.suspend(() => {
+    const accumulator = Accumulator.make()
+    return Stream.runForEachChunk(events, (chunk) => {
+      for (const event of chunk) {
+        const error = accumulator.add(event)
+        if (error !== undefined) return Effect.fail(error)
+        if (emit !== undefined && isBlockDelta(event) && event.delta.type === "text_delta") {
+          emit(LoopEvent.TextDelta({ turn, index: event.index, text: (event.delta as { readonly text: string }).text }))
+        }
       }
-    }
-    return chunk
-  }
+      return Effect.void
+    }).pipe(Effect.flatMap(() => accumulator.finish()))
+  })
 
 const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResult, LoopError, MessagesClient | R> =>
   Effect.gen(function* () {
@@ -213,21 +224,27 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
       return override === undefined ? toolTimeout : Duration.decode(override)
     }
 
+    // `Toolkit.Handled.run` never fails by contract; a hand-written implementation that does still gets an answer.
+    const unexpected = (call: Content.ToolUseBlock) =>
+      Effect.succeed(errorResult(call, `Error: tool "${call.name}" stopped unexpectedly.`))
+
     const execute = (call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock, never, R> => {
-      if (toolkit === undefined) return Effect.succeed(errorResult(call, `Error: there is no tool named "${call.name}".`))
+      if (toolkit === undefined) {
+        return Effect.succeed(errorResult(call, `Error: there is no tool named "${call.name}".`))
+      }
       const timeout = timeoutOf(call.name)
-      if (!Duration.isFinite(timeout)) return toolkit.run(call)
-      return toolkit.run(call).pipe(
-        Effect.timeoutTo({
-          duration: timeout,
-          onSuccess: (result) => result,
-          onTimeout: () =>
-            errorResult(call, `Error: tool "${call.name}" timed out after ${Duration.format(timeout)} and was stopped.`)
-        }),
-        Effect.catchAllCause(() =>
-          Effect.succeed(errorResult(call, `Error: tool "${call.name}" stopped unexpectedly.`))
-        )
-      )
+      const run = Duration.isFinite(timeout)
+        ? Effect.timeoutTo(toolkit.run(call), {
+            duration: timeout,
+            onSuccess: (result) => result,
+            onTimeout: () =>
+              errorResult(
+                call,
+                `Error: tool "${call.name}" timed out after ${Duration.format(timeout)} and was stopped.`
+              )
+          })
+        : toolkit.run(call)
+      return Effect.catchAllCause(run, () => unexpected(call))
     }
 
     const handle = (pending: Pending, call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock, never, R> =>
@@ -255,9 +272,7 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
     const callModel = (turn: number): Effect.Effect<Message.Message, LoopError> => {
       const request = Conversation.toRequest(state.conversation, params)
       if (!streaming) return Effect.mapError(client.create(request), (cause) => failure("ModelCall", cause))
-      const events =
-        emit === undefined ? client.stream(request) : client.stream(request).pipe(Stream.mapChunks(textDeltas(turn, emit)))
-      return Effect.mapError(Accumulator.collect(events), (cause) =>
+      return Effect.mapError(collect(client.stream(request), turn, emit), (cause) =>
         failure(cause._tag === "AccumulatorError" ? "InvalidResponse" : "ModelCall", cause)
       )
     }
@@ -272,7 +287,8 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
         state.usage = addUsage(state.usage, message.usage)
         const content = keptContent(message)
         // An empty reply is not appended: the API rejects an empty assistant turn followed by a user turn.
-        if (content.length > 0) yield* append(Conversation.appendAssistant(state.conversation, { content }), "InvalidResponse")
+        if (content.length > 0)
+          yield* append(Conversation.appendAssistant(state.conversation, { content }), "InvalidResponse")
         const calls = content.filter(isToolUse)
         const pending: Pending | undefined =
           calls.length === 0 ? undefined : { turn, calls, started: new Set(), results: new Map() }
@@ -299,7 +315,10 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
         // Results nobody will send are not worth running the tools for.
         if (state.turns >= maxTurns) return StopReason.MaxTurns({ limit: maxTurns })
 
-        const results = yield* Effect.forEach(calls, (call) => handle(pending, call), { concurrency })
+        const results =
+          calls.length === 1
+            ? [yield* handle(pending, calls[0]!)]
+            : yield* Effect.forEach(calls, (call) => handle(pending, call), { concurrency })
         state.pending = undefined
         state.toolCalls += calls.length
         yield* append(Conversation.appendToolResults(state.conversation, results), "InvalidConversation")

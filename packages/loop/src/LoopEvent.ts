@@ -4,7 +4,8 @@
  *
  * Order within a turn: `TurnStarted`, `TextDelta`* (streaming calls only), `TurnFinished`, `TurnUsage`, then for each
  * `tool_use` block `ToolCalled` ... `ToolResult` (calls run concurrently, so their pairs may interleave; every
- * `ToolCalled` is followed by its `ToolResult`).
+ * `ToolCalled` is followed by its `ToolResult`). Calls the loop answers without running them (a limit ended the run)
+ * get a `ToolResult` only.
  *
  * @since 0.1.0
  */

@@ -24,6 +24,7 @@ import * as Tokens from "@parley/core/Tokens"
 import { MessagesClient, type Service } from "@parley/transport/MessagesClient"
 import type { MessagesError } from "@parley/transport/MessagesError"
 import type * as ResponseMeta from "@parley/transport/ResponseMeta"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
@@ -51,7 +52,11 @@ const blockEvents = (block: Content.ContentBlock, index: number): ReadonlyArray<
     }
     case "tool_use": {
       const { input, ...rest } = block as Content.ToolUseBlock
-      return [start({ ...rest, input: {} }), delta({ type: "input_json_delta", partial_json: JSON.stringify(input) }), stop]
+      return [
+        start({ ...rest, input: {} }),
+        delta({ type: "input_json_delta", partial_json: JSON.stringify(input) }),
+        stop
+      ]
     }
     case "thinking": {
       const { signature, thinking, ...rest } = block as Content.ThinkingBlock
@@ -117,7 +122,7 @@ const withMeta = <A>(value: A): ResponseMeta.WithMeta<A> => ({ value, meta })
  */
 export const make = (respond: Respond): Service => {
   const stream = (request: Request.MessagesRequest) =>
-    Effect.map(respond(request), (message) => Stream.fromIterable(events(message)))
+    Effect.map(respond(request), (message) => Stream.fromChunk(Chunk.unsafeFromArray(events(message))))
   const countTokens = (request: Request.CountTokensRequest) => Effect.sync(() => Tokens.estimateRequest(request))
   return MessagesClient.of({
     create: respond,

@@ -137,6 +137,11 @@ const countTokensPath = "/v1/messages/count_tokens"
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
+const noSpans = () => true
+
+const spanOptions = (request: { readonly model: string }) =>
+  ({ kind: "client", captureStackTrace: false, attributes: { model: request.model } }) as const
+
 /** The system error code somewhere in a cause chain (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...). */
 const codeOf = (cause: unknown): string | undefined => {
   let current = cause
@@ -260,48 +265,60 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     })
     const fallbackKey = options.rateLimitKey ?? "default"
 
+    // The platform's per-request span (with every header as an attribute) is off: each call has its own span.
     const send = (path: string, body: string) =>
       http
         .execute(
           HttpClientRequest.post(baseUrl + path, { headers }).pipe(HttpClientRequest.bodyText(body, "application/json"))
         )
-        .pipe(Effect.mapError((error) => connectionError(origin, error)))
+        .pipe(
+          Effect.mapError((error) => connectionError(origin, error)),
+          Effect.locally(HttpClient.currentTracerDisabledWhen, noSpans)
+        )
 
     const readText = (response: HttpClientResponse.HttpClientResponse) =>
       Effect.mapError(response.text, (error) => connectionError(origin, error))
 
     const contextOf = (response: HttpClientResponse.HttpClientResponse) =>
-      Effect.map(
-        Clock.currentTimeMillis,
-        (now): FailureContext => ({
-          meta: ResponseMeta.fromResponse(response.status, response.headers),
-          retryAfter: retryAfterOf(response.headers, now),
-          shouldRetry: shouldRetryOf(response.headers)
-        })
-      )
+      Effect.map(Clock.currentTimeMillis, (now): FailureContext => {
+        const headers = response.headers
+        return {
+          meta: ResponseMeta.fromResponse(response.status, headers),
+          retryAfter: retryAfterOf(headers, now),
+          shouldRetry: shouldRetryOf(headers),
+          contentType: headers["content-type"]
+        }
+      })
 
     const isOk = (status: number) => status >= 200 && status < 300
 
-    const prepare = (request: Request.MessagesRequest, stream: boolean): Effect.Effect<Prepared, MessagesError> =>
-      Effect.gen(function* () {
-        const withModel =
-          request.model === "" && options.defaultModel !== undefined
-            ? { ...request, model: options.defaultModel }
-            : request
+    const prepared = (request: Request.MessagesRequest, stream: boolean, key: string): Prepared => {
+      const { stream: _stream, ...rest } = request
+      return {
+        body: JSON.stringify(stream ? { ...rest, stream: true } : rest),
+        key,
+        cost:
+          limiter === undefined
+            ? { requests: 1, inputTokens: 0, outputTokens: 0 }
+            : RateLimit.costOf(request, Tokens.estimateRequest(request))
+      }
+    }
+
+    const prepare = (request: Request.MessagesRequest, stream: boolean): Effect.Effect<Prepared, MessagesError> => {
+      const withModel =
+        request.model === "" && options.defaultModel !== undefined ? { ...request, model: options.defaultModel } : request
+      if (apiVersion !== "2026-10-21" && limiter === undefined) {
+        return Effect.sync(() => prepared(withModel, stream, fallbackKey))
+      }
+      return Effect.gen(function* () {
         const checked =
           apiVersion === "2026-10-21"
             ? yield* Effect.mapError(Validation.validateRequest(withModel, { apiVersion }), ValidationError.fromCore)
             : withModel
-        const { stream: _stream, ...rest } = checked
-        return {
-          body: JSON.stringify(stream ? { ...rest, stream: true } : rest),
-          key: limiter === undefined ? fallbackKey : yield* limiter.keyOf(checked, fallbackKey),
-          cost:
-            limiter === undefined
-              ? { requests: 1, inputTokens: 0, outputTokens: 0 }
-              : RateLimit.costOf(checked, Tokens.estimateRequest(checked))
-        }
+        const key = limiter === undefined ? fallbackKey : yield* limiter.keyOf(checked, fallbackKey)
+        return prepared(checked, stream, key)
       })
+    }
 
     const admit = (prepared: Prepared) =>
       limiter === undefined ? Effect.succeed(undefined) : limiter.admit(prepared.key, prepared.cost)
@@ -313,36 +330,41 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     // create
     // -------------------------------------------------------------------------
 
-    const createAttempt = (prepared: Prepared, total: Duration.Duration) =>
-      Effect.scoped(
-        Effect.gen(function* () {
-          const ticket = yield* admit(prepared)
-          const [response, text] = yield* Effect.flatMap(send(messagesPath, prepared.body), (response) =>
-            Effect.map(readText(response), (text) => [response, text] as const)
-          ).pipe(Effect.timeoutFail({ duration: total, onTimeout: () => timeoutError("total", total) }))
-          const context = yield* contextOf(response)
-          yield* observe(prepared, context)
-          if (!isOk(response.status)) return yield* Effect.fail(fromResponseBody(context, text))
-          const parsed = parseJson(text)
-          if (parsed === undefined) return yield* Effect.fail(malformed(context.meta, "The response body is not JSON"))
-          const decoded = decodeMessage(parsed.value)
-          if (decoded._tag === "Left") {
-            return yield* Effect.fail(
-              malformed(context.meta, `The response body is not a Message: ${decoded.left.message}`)
-            )
-          }
-          const message = decoded.right
-          ticket?.settle({ inputTokens: inputTokensOf(message.usage), outputTokens: message.usage?.output_tokens })
-          return { value: message, meta: context.meta }
-        })
+    const createExchange = (prepared: Prepared, total: Duration.Duration, ticket: RateLimit.Ticket | undefined) =>
+      Effect.flatMap(send(messagesPath, prepared.body), (response) =>
+        Effect.map(readText(response), (text) => [response, text] as const)
+      ).pipe(
+        (x) => (process.env.NOTIMEOUT ? x : Effect.timeoutFail(x, { duration: total, onTimeout: () => timeoutError("total", total) })),
+        Effect.flatMap(([response, text]) =>
+          Effect.flatMap(contextOf(response), (context) => {
+            const result = Effect.suspend((): Effect.Effect<ResponseMeta.WithMeta<Message.Message>, MessagesError> => {
+              if (!isOk(response.status)) return Effect.fail(fromResponseBody(context, text))
+              const parsed = parseJson(text)
+              if (parsed === undefined) return Effect.fail(malformed(context.meta, "The response body is not JSON"))
+              const decoded = process.env.NODECODE ? ({ _tag: "Right", right: parsed.value } as any) : decodeMessage(parsed.value)
+              if (decoded._tag === "Left") {
+                return Effect.fail(malformed(context.meta, `The response body is not a Message: ${decoded.left.message}`))
+              }
+              const message = decoded.right
+              ticket?.settle({ inputTokens: inputTokensOf(message.usage), outputTokens: message.usage?.output_tokens })
+              return Effect.succeed({ value: message, meta: context.meta })
+            })
+            return ticket === undefined ? result : Effect.zipRight(observe(prepared, context), result)
+          })
+        )
       )
 
+    const createAttempt = (prepared: Prepared, total: Duration.Duration) =>
+      limiter === undefined
+        ? createExchange(prepared, total, undefined)
+        : Effect.scoped(Effect.flatMap(admit(prepared), (ticket) => createExchange(prepared, total, ticket)))
+
     const createWithMeta = (request: Request.MessagesRequest) =>
-      Effect.gen(function* () {
-        const prepared = yield* prepare(request, false)
-        const total = yield* Timeout.nonStreamingTotal(timeouts, request.max_tokens)
-        return yield* Retry.retry(createAttempt(prepared, total), retryPolicy)
-      }).pipe(Effect.withSpan("MessagesClient.create", { kind: "client", attributes: { model: request.model } }))
+      Effect.flatMap(prepare(request, false), (prepared) =>
+        Effect.flatMap(Timeout.nonStreamingTotal(timeouts, request.max_tokens), (total) =>
+          Retry.retry(createAttempt(prepared, total), retryPolicy)
+        )
+      ).pipe((x) => (process.env.NOSPAN ? x : Effect.withSpan(x, "MessagesClient.create", spanOptions(request))))
 
     // -------------------------------------------------------------------------
     // stream
@@ -381,7 +403,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
           const text = yield* timed(readText(response), "idle", meta.requestId)
           return yield* Effect.fail(fromResponseBody(context, text))
         }
-        if ((response.headers["content-type"] ?? "").includes("application/json")) {
+        if ((context.contentType ?? "").includes("application/json")) {
           return yield* Effect.fail(malformed(meta, "Asked for an event stream, the server answered with a JSON body"))
         }
 
@@ -529,7 +551,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
           )
         )
         return yield* Retry.retry(attempt, retryPolicy)
-      }).pipe(Effect.withSpan("MessagesClient.stream", { kind: "client", attributes: { model: request.model } }))
+      }).pipe(Effect.withSpan("MessagesClient.stream", spanOptions(request)))
 
     // -------------------------------------------------------------------------
     // countTokens
@@ -560,7 +582,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
             : request
         )
         return Retry.retry(countAttempt(body), retryPolicy)
-      }).pipe(Effect.withSpan("MessagesClient.countTokens", { kind: "client", attributes: { model: request.model } }))
+      }).pipe(Effect.withSpan("MessagesClient.countTokens", spanOptions(request)))
 
     return MessagesClient.of({
       create: (request) => Effect.map(createWithMeta(request), (result) => result.value),

@@ -513,6 +513,7 @@ export interface FailureContext {
   readonly meta: ResponseMeta
   readonly retryAfter?: Duration.Duration | undefined
   readonly shouldRetry?: boolean | undefined
+  readonly contentType?: string | undefined
 }
 
 /**

@@ -79,10 +79,20 @@ const number = (value: string | undefined): number | undefined => {
   return Number.isFinite(n) ? n : undefined
 }
 
-const budgetOf = (raw: Record<string, string>, name: string): Budget | undefined => {
-  const limit = number(raw[`${prefix}${name}-limit`])
-  const remaining = number(raw[`${prefix}${name}-remaining`])
-  const reset = raw[`${prefix}${name}-reset`]
+const names = (name: string) =>
+  [`${prefix}${name}-limit`, `${prefix}${name}-remaining`, `${prefix}${name}-reset`] as const
+
+const budgetNames = {
+  requests: names(budgets.requests),
+  tokens: names(budgets.tokens),
+  inputTokens: names(budgets.inputTokens),
+  outputTokens: names(budgets.outputTokens)
+}
+
+const budgetOf = (raw: Record<string, string>, [limitName, remainingName, resetName]: ReturnType<typeof names>) => {
+  const limit = number(raw[limitName])
+  const remaining = number(raw[remainingName])
+  const reset = raw[resetName]
   if (limit === undefined && remaining === undefined && reset === undefined) return undefined
   return {
     ...(limit === undefined ? {} : { limit }),
@@ -99,12 +109,17 @@ const budgetOf = (raw: Record<string, string>, name: string): Budget | undefined
  */
 export const rateLimitFromHeaders = (headers: Headers.Headers): RateLimitHeaders => {
   const raw: Record<string, string> = {}
+  let any = false
   for (const name in headers) {
-    if (name.startsWith(prefix)) raw[name] = headers[name]!
+    if (name.startsWith(prefix)) {
+      raw[name] = headers[name]!
+      any = true
+    }
   }
   const out: { -readonly [K in keyof RateLimitHeaders]: RateLimitHeaders[K] } = { raw }
-  for (const key of Object.keys(budgets) as Array<keyof typeof budgets>) {
-    const budget = budgetOf(raw, budgets[key])
+  if (!any) return out
+  for (const key of Object.keys(budgetNames) as Array<keyof typeof budgetNames>) {
+    const budget = budgetOf(raw, budgetNames[key])
     if (budget !== undefined) out[key] = budget
   }
   return out

@@ -211,5 +211,15 @@ export const retry = <A, R>(
         })
       )
     )
-    return Effect.retry(attempt, checked)
+    // Effect.retry, set up only when the first attempt failed: a call that succeeds pays nothing for the policy.
+    return Effect.catchAll(attempt, (first) =>
+      Effect.flatMap(Schedule.driver(checked), (driver) => {
+        const loop = (error: MessagesError): Effect.Effect<A, MessagesError, R> =>
+          Effect.matchEffect(driver.next(error), {
+            onFailure: () => Effect.fail(error),
+            onSuccess: () => Effect.catchAll(attempt, loop)
+          })
+        return loop(first)
+      })
+    )
   })

@@ -57,6 +57,7 @@ export const make = (): Parser => {
   const pending: Array<string> = []
   let skipLf = false
   let eventName = ""
+  let lastName = ""
   let data: string | undefined
 
   const dispatch = (onEvent: OnEvent) => {
@@ -78,7 +79,11 @@ export const make = (): Parser => {
       return
     }
     if (first === 101 && text.startsWith("event:", start)) {
-      eventName = value(text, start + 6, end)
+      // Event names repeat (content_block_delta, ...): reuse the last one instead of slicing a new string.
+      let from = start + 6
+      if (from < end && text.charCodeAt(from) === SPACE) from++
+      if (lastName.length !== end - from || !text.startsWith(lastName, from)) lastName = text.slice(from, end)
+      eventName = lastName
       return
     }
     let colon = start
