@@ -21,7 +21,8 @@ export const entries = {
   fetch: "src/drivers/Fetch.ts",
   "node-http": "src/drivers/NodeHttp.ts",
   sdk: "src/drivers/Sdk.ts",
-  parley: "src/drivers/Parley.ts"
+  parley: "src/drivers/Parley.ts",
+  "parley-agent": "src/drivers/ParleyAgent.ts"
 } as const
 
 /** An entry point's name. */

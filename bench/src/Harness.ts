@@ -172,8 +172,6 @@ export const runTransport = async (client: Client, options: DriverOptions): Prom
       const want = expected(id)
       const once = async () => verify(await client.stream(url), want)
       await pool(options.scenario === "stream" ? 1 : 3, 1, once)
-      const parsed = Payloads.parseId(id)
-      const bytes = parsed === undefined ? 0 : Buffer.byteLength(Payloads.sse(parsed))
       return measure(async () => {
         const latencies = await pool(options.times, 1, once)
         const ms = Stats.median(latencies)
@@ -181,7 +179,6 @@ export const runTransport = async (client: Client, options: DriverOptions): Prom
         return {
           primaryMs: ms,
           eventsPerSec: (events * 1000) / ms,
-          mbPerSec: bytes / 1e6 / (ms / 1000),
           ...Stats.latencies(latencies)
         }
       })
@@ -214,14 +211,19 @@ export const runTransport = async (client: Client, options: DriverOptions): Prom
   }
 }
 
-/** The rate the benchmark server allows on `limited-*` payloads, in requests per second. */
-export const allowedRate = 5
-
-/** The metrics of the rate-limiter scenario, from the calls' outcomes and the fan-out's wall time. */
-export const rateMetrics = (succeeded: number, failed: number, wallMs: number): Metrics => {
-  const achievedRate = (succeeded * 1000) / wallMs
-  return { primaryMs: wallMs, succeeded, failed, achievedRate, achievedShare: achievedRate / allowedRate }
-}
+/**
+ * The metrics of the rate-limiter scenario, from the calls' outcomes and the fan-out's wall time. `achievedShare` is
+ * the time a perfect client needs for the successful calls (`Payloads.idealLimitedMs`) over the time taken: 1 means
+ * the whole allowed rate was used.
+ */
+export const rateMetrics = (succeeded: number, failed: number, wallMs: number): Metrics => ({
+  primaryMs: wallMs,
+  succeeded,
+  failed,
+  achievedRate: (succeeded * 1000) / wallMs,
+  idealMs: Payloads.idealLimitedMs(succeeded),
+  achievedShare: Payloads.idealLimitedMs(succeeded) / wallMs
+})
 
 /**
  * The rate-limiter scenario for a promise-based client: `requests` calls, `concurrency` at a time, against the

@@ -230,5 +230,21 @@ export const requestBody = (stream: boolean) => ({
   ...(stream ? { stream: true } : {})
 })
 
+/**
+ * The limits the server enforces on `limited-*` payloads: a token bucket of `burst` requests refilled at `rate` per
+ * second, at most `concurrency` requests in flight, each answered after `latencyMs`.
+ */
+export const limited = { rate: 5, burst: 5, concurrency: 2, latencyMs: 250 } as const
+
+/**
+ * The shortest time in which a perfect client completes `calls` calls under {@link limited}: the bucket's burst,
+ * then one call per `1 / rate` s, or `concurrency` calls per `latencyMs` if that is slower, plus the last answer.
+ */
+export const idealLimitedMs = (calls: number): number =>
+  Math.max(
+    (Math.max(0, calls - limited.burst) * 1000) / limited.rate,
+    (Math.ceil(calls / limited.concurrency) - 1) * limited.latencyMs
+  ) + limited.latencyMs
+
 /** The API key every driver sends: a fixed, fake value (the server checks that one is present). */
 export const apiKey = "sk-bench-not-a-real-key"

@@ -9,6 +9,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Build from "./Build.js"
+import * as Payloads from "./Payloads.js"
 import * as Plan from "./Plan.js"
 import type * as Spawn from "./Spawn.js"
 import * as Stats from "./Stats.js"
@@ -100,13 +101,28 @@ const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<
     ...rows.map((row) => `| ${row.join(" | ")} |`)
   ].join("\n")
 
+const sseBytes = new Map<string, number>()
+/** The size of a payload's SSE body, computed here so that drivers never hold it. */
+const bytesOf = (id: string): number => {
+  let bytes = sseBytes.get(id)
+  if (bytes === undefined) {
+    const parsed = Payloads.parseId(id)
+    bytes = parsed === undefined ? 0 : Buffer.byteLength(Payloads.sse(parsed))
+    sseBytes.set(id, bytes)
+  }
+  return bytes
+}
+
 const throughput = (key: string, runs: ReadonlyArray<Run>): string => {
   if (key.startsWith("create")) return `${fmtSpread(values(runs, "reqPerSec"), 0)} req/s`
   if (key.startsWith("stream-")) {
     return `${fmtSpread(
       values(runs, "eventsPerSec").map((n) => n / 1000),
       0
-    )} k events/s, ${fmtSpread(values(runs, "mbPerSec"), 1)} MB/s`
+    )} k events/s, ${fmtSpread(
+      values(runs, "primaryMs").map((ms) => bytesOf("text-50000") / 1e6 / (ms / 1000)),
+      1
+    )} MB/s`
   }
   return `${fmtSpread(
     values(runs, "eventsPerSec").map((n) => n / 1000),

@@ -11,7 +11,7 @@
  * `POST /__reset` clears the limiter and its counters.
  *
  * Usage: `node server.mjs [--port 0] [--payloads json-1000,text-50000,...] [--rate 5] [--burst 5] [--concurrency 2]
- * [--latency 250]`. Prints `{"port":<n>}` on stdout once listening; exits when stdin closes.
+ * [--latency 250]` (defaults: `Payloads.limited`). Prints `{"port":<n>}` on stdout once listening; exits when stdin closes.
  */
 import * as Http from "node:http"
 import { parseArgs } from "node:util"
@@ -22,10 +22,10 @@ const { values: options } = parseArgs({
     port: { type: "string", default: "0" },
     host: { type: "string", default: "127.0.0.1" },
     payloads: { type: "string", default: "" },
-    rate: { type: "string", default: "5" },
-    burst: { type: "string", default: "5" },
-    concurrency: { type: "string", default: "2" },
-    latency: { type: "string", default: "250" }
+    rate: { type: "string", default: String(Payloads.limited.rate) },
+    burst: { type: "string", default: String(Payloads.limited.burst) },
+    concurrency: { type: "string", default: String(Payloads.limited.concurrency) },
+    latency: { type: "string", default: String(Payloads.limited.latencyMs) }
   }
 })
 

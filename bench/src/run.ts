@@ -108,6 +108,7 @@ const main = async () => {
   }
 
   const parleyDriver = drivers.find((d) => d.name === Plan.parley)
+  const agent = built.has("parley-agent") && (flags.drivers === undefined || parleyDriver !== undefined)
   const sdkDriver = drivers.find((d) => d.name === "sdk")
   for (let rep = 1; rep <= plan.reps; rep++) {
     log(`repetition ${rep}/${plan.reps}`)
@@ -136,12 +137,12 @@ const main = async () => {
         }
       }
     }
-    if (parleyDriver !== undefined && wanted("loop")) {
-      await measure("loop", "parley", rep, [Build.output("parley"), "loop", "--turns", String(plan.loopTurns)])
+    if (agent && wanted("loop")) {
+      await measure("loop", "parley", rep, [Build.output("parley-agent"), "loop", "--turns", String(plan.loopTurns)])
     }
-    if (parleyDriver !== undefined && wanted("conversation")) {
+    if (agent && wanted("conversation")) {
       await measure("conversation", "parley", rep, [
-        Build.output("parley"),
+        Build.output("parley-agent"),
         "conversation",
         "--turns",
         String(plan.conversationTurns)

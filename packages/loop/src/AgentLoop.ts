@@ -15,6 +15,9 @@
  *   the consistent conversation is written to `transcript` before the interruption completes.
  *
  * It needs only the transport's `MessagesClient` tag: provide any implementation (HTTP, {@link ScriptedClient}).
+ * Per-turn work does not grow with the history: the requests of one run share one `messages` array that grows with
+ * the conversation, so a client must read a request during the call (copy it to keep it); tool calls run
+ * synchronously first and get a fiber and a timer only if they suspend.
  *
  * @example
  * ```ts
@@ -35,11 +38,16 @@ import type * as Request from "@parley/core/Request"
 import * as StreamEvent from "@parley/core/StreamEvent"
 import type * as Validation from "@parley/core/Validation"
 import { MessagesClient } from "@parley/transport/MessagesClient"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import * as Approval from "./Approval.js"
 import { LoopError } from "./LoopError.js"
@@ -61,6 +69,11 @@ interface Pending {
 
 interface State {
   conversation: Conversation.Conversation
+  /**
+   * The conversation's turns as one array that grows with it, so a request costs O(1) however long the history
+   * (`Conversation.messages` builds a new array for every new value). Requests of one run share it.
+   */
+  readonly messages: Array<Message.MessageParam>
   turns: number
   toolCalls: number
   usage: UsageTotals
@@ -84,6 +97,15 @@ const isBlankText = (block: Content.ContentBlock): boolean => isText(block) && b
  */
 const keptContent = (message: Message.Message): ReadonlyArray<Content.ContentBlock> =>
   message.content.some(isBlankText) ? message.content.filter((block) => !isBlankText(block)) : message.content
+
+/** Makes `conversation` (the previous one plus one appended or merged turn) the current one. */
+const commit = (state: State, conversation: Conversation.Conversation): void => {
+  state.conversation = conversation
+  const last = Conversation.lastTurn(conversation)
+  if (last === undefined) return
+  if (conversation.length === state.messages.length) state.messages[state.messages.length - 1] = last
+  else state.messages.push(last)
+}
 
 /**
  * Answers the calls of the last assistant turn that have no result yet (with results saying why), so the
@@ -109,9 +131,9 @@ const settle = (
     return result
   })
   state.toolCalls += pending.calls.length
-  return Either.map(Conversation.appendToolResults(state.conversation, results), (conversation) => {
-    state.conversation = conversation
-  })
+  return Either.map(Conversation.appendToolResults(state.conversation, results), (conversation) =>
+    commit(state, conversation)
+  )
 }
 
 const messageText = (message: Message.Message): string => {
@@ -175,22 +197,27 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
     const streaming = options.stream === true
     const continueOnMaxTokens = options.onMaxTokens === "continue"
 
+    const conversation =
+      options.conversation === undefined
+        ? Conversation.make({ system: options.system, consecutiveUsers: "merge" })
+        : options.system === undefined
+          ? options.conversation
+          : Conversation.withSystem(options.conversation, options.system)
+
+    // What `Conversation.toRequest` would build, except `messages` (see `State.messages`).
     const { tools: extraTools, ...settings } = options.request ?? {}
     const tools: ReadonlyArray<Request.ToolDefinition> = [...(toolkit?.definitions ?? []), ...(extraTools ?? [])]
-    const params: Conversation.RequestParams = {
+    const params: Omit<Request.MessagesRequest, "messages"> = {
       ...settings,
       model: options.model,
       max_tokens: options.maxTokens ?? defaults.maxTokens,
-      ...(tools.length > 0 ? { tools } : {})
+      ...(tools.length > 0 ? { tools } : {}),
+      ...(conversation.system !== undefined ? { system: conversation.system } : {})
     }
 
     const state: State = {
-      conversation:
-        options.conversation === undefined
-          ? Conversation.make({ system: options.system, consecutiveUsers: "merge" })
-          : options.system === undefined
-            ? options.conversation
-            : Conversation.withSystem(options.conversation, options.system),
+      conversation,
+      messages: [...Conversation.messages(conversation)],
       turns: 0,
       toolCalls: 0,
       usage: emptyUsage,
@@ -215,7 +242,7 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
       reason: LoopError["reason"]
     ): Effect.Effect<void, LoopError> => {
       if (Either.isLeft(next)) return Effect.fail(failure(reason, next.left))
-      state.conversation = next.right
+      commit(state, next.right)
       return Effect.void
     }
 
@@ -228,49 +255,71 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
     const unexpected = (call: Content.ToolUseBlock) =>
       Effect.succeed(errorResult(call, `Error: tool "${call.name}" stopped unexpectedly.`))
 
-    const execute = (call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock, never, R> => {
-      if (toolkit === undefined) {
-        return Effect.succeed(errorResult(call, `Error: there is no tool named "${call.name}".`))
-      }
-      const timeout = timeoutOf(call.name)
-      const run = Duration.isFinite(timeout)
-        ? Effect.timeoutTo(toolkit.run(call), {
-            duration: timeout,
-            onSuccess: (result) => result,
-            onTimeout: () =>
-              errorResult(
-                call,
-                `Error: tool "${call.name}" timed out after ${Duration.format(timeout)} and was stopped.`
+    // A tool call first runs synchronously, without forking a fiber or arming a timer: most tools (pure functions,
+    // lookups) finish there. One that suspends (I/O, sleeps) goes on in its own fiber, which the loop then awaits
+    // with the tool's timeout and interrupts when the time is up or the loop itself is interrupted.
+    const runtime = yield* Effect.runtime<R>()
+    const runSync = Runtime.runSyncExit(runtime)
+
+    const execute = (call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock, never, R> =>
+      Effect.suspend(() => {
+        if (toolkit === undefined) {
+          return Effect.succeed(errorResult(call, `Error: there is no tool named "${call.name}".`))
+        }
+        const exit = runSync(toolkit.run(call))
+        if (Exit.isSuccess(exit)) return Effect.succeed(exit.value)
+        const defect = Cause.dieOption(exit.cause)
+        if (Option.isNone(defect) || !Runtime.isAsyncFiberException(defect.value)) return unexpected(call)
+        const fiber = defect.value.fiber as Fiber.RuntimeFiber<Content.ToolResultBlock>
+        // `await`, not `join`: the tool's fiber refs must not leak into the loop's fiber.
+        const done = Effect.flatMap(Fiber.await(fiber), (result) => result)
+        const timeout = timeoutOf(call.name)
+        const bounded = Duration.isFinite(timeout)
+          ? Effect.timeoutTo(done, {
+              duration: timeout,
+              onSuccess: (result) => result,
+              onTimeout: () =>
+                errorResult(
+                  call,
+                  `Error: tool "${call.name}" timed out after ${Duration.format(timeout)} and was stopped.`
+                )
+            })
+          : done
+        return bounded.pipe(
+          Effect.catchAllCause(() => unexpected(call)),
+          Effect.ensuring(Fiber.interrupt(fiber))
+        )
+      })
+
+    const decide =
+      approve === undefined
+        ? undefined
+        : (call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock, never, R> =>
+            approve(call).pipe(
+              Effect.catchAllCause(() => Effect.succeed(Approval.deny("the approval hook failed"))),
+              Effect.flatMap((approval) =>
+                approval._tag === "Deny"
+                  ? Effect.succeed(errorResult(call, `Denied: ${approval.reason}`))
+                  : execute(call)
               )
-          })
-        : toolkit.run(call)
-      return Effect.catchAllCause(run, () => unexpected(call))
-    }
+            )
 
     const handle = (pending: Pending, call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock, never, R> =>
       Effect.suspend(() => {
         pending.started.add(call.id)
         const startedAt = emit === undefined ? 0 : performance.now()
         emit?.(LoopEvent.ToolCalled({ turn: pending.turn, call }))
-        const approved: Effect.Effect<Approval.Approval, never, R> =
-          approve === undefined
-            ? Effect.succeed(Approval.allow)
-            : approve(call).pipe(Effect.catchAllCause(() => Effect.succeed(Approval.deny("the approval hook failed"))))
-        return approved.pipe(
-          Effect.flatMap((approval) =>
-            approval._tag === "Deny" ? Effect.succeed(errorResult(call, `Denied: ${approval.reason}`)) : execute(call)
-          ),
-          Effect.tap((result) => {
-            pending.results.set(call.id, result)
-            emit?.(
-              LoopEvent.ToolResult({ turn: pending.turn, call, result, durationMillis: performance.now() - startedAt })
-            )
-          })
-        )
+        return Effect.map(decide === undefined ? execute(call) : decide(call), (result) => {
+          pending.results.set(call.id, result)
+          emit?.(
+            LoopEvent.ToolResult({ turn: pending.turn, call, result, durationMillis: performance.now() - startedAt })
+          )
+          return result
+        })
       })
 
     const callModel = (turn: number): Effect.Effect<Message.Message, LoopError> => {
-      const request = Conversation.toRequest(state.conversation, params)
+      const request: Request.MessagesRequest = { ...params, messages: state.messages }
       if (!streaming) return Effect.mapError(client.create(request), (cause) => failure("ModelCall", cause))
       return Effect.mapError(collect(client.stream(request), turn, emit), (cause) =>
         failure(cause._tag === "AccumulatorError" ? "InvalidResponse" : "ModelCall", cause)

@@ -57,6 +57,7 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
+import { timeoutFail } from "./internal/deadline.js"
 import {
   type ApiFailure,
   ConnectionError,
@@ -334,14 +335,14 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       Effect.flatMap(send(messagesPath, prepared.body), (response) =>
         Effect.map(readText(response), (text) => [response, text] as const)
       ).pipe(
-        (x) => (process.env.NOTIMEOUT ? x : Effect.timeoutFail(x, { duration: total, onTimeout: () => timeoutError("total", total) })),
+        (exchange) => timeoutFail(exchange, total, () => timeoutError("total", total)),
         Effect.flatMap(([response, text]) =>
           Effect.flatMap(contextOf(response), (context) => {
             const result = Effect.suspend((): Effect.Effect<ResponseMeta.WithMeta<Message.Message>, MessagesError> => {
               if (!isOk(response.status)) return Effect.fail(fromResponseBody(context, text))
               const parsed = parseJson(text)
               if (parsed === undefined) return Effect.fail(malformed(context.meta, "The response body is not JSON"))
-              const decoded = process.env.NODECODE ? ({ _tag: "Right", right: parsed.value } as any) : decodeMessage(parsed.value)
+              const decoded = decodeMessage(parsed.value)
               if (decoded._tag === "Left") {
                 return Effect.fail(malformed(context.meta, `The response body is not a Message: ${decoded.left.message}`))
               }
@@ -364,7 +365,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         Effect.flatMap(Timeout.nonStreamingTotal(timeouts, request.max_tokens), (total) =>
           Retry.retry(createAttempt(prepared, total), retryPolicy)
         )
-      ).pipe((x) => (process.env.NOSPAN ? x : Effect.withSpan(x, "MessagesClient.create", spanOptions(request))))
+      ).pipe(Effect.withSpan("MessagesClient.create", spanOptions(request)))
 
     // -------------------------------------------------------------------------
     // stream
@@ -389,10 +390,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
                 ? ([limit, phase] as const)
                 : ([Duration.millis(Math.max(0, left)), "total"] as const)
             const fired = which === "total" ? timeouts.streamTotal : duration
-            return Effect.timeoutFail(effect, {
-              duration,
-              onTimeout: () => timeoutError(which, fired, requestId)
-            })
+            return timeoutFail(effect, duration, () => timeoutError(which, fired, requestId))
           })
 
         const response = yield* timed(send(messagesPath, prepared.body), "headers")
@@ -561,9 +559,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       Effect.gen(function* () {
         const [response, text] = yield* Effect.flatMap(send(countTokensPath, body), (response) =>
           Effect.map(readText(response), (text) => [response, text] as const)
-        ).pipe(
-          Effect.timeoutFail({ duration: timeouts.headers, onTimeout: () => timeoutError("headers", timeouts.headers) })
-        )
+        ).pipe((exchange) => timeoutFail(exchange, timeouts.headers, () => timeoutError("headers", timeouts.headers)))
         const context = yield* contextOf(response)
         if (!isOk(response.status)) return yield* Effect.fail(fromResponseBody(context, text))
         const parsed = parseJson(text)

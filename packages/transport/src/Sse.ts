@@ -12,20 +12,20 @@
  * import { Sse } from "@parley/transport"
  *
  * const parser = Sse.make()
- * parser.feed("event: ping\ndata: {\"type\":\"ping\"}\n\n", (event, data) => console.log(event, data))
+ * parser.feed("event: ping\ndata: {\"type\":\"ping\"}\n\n", (data) => console.log(parser.event(), data))
  * ```
  *
  * @since 0.1.0
  */
 
 /**
- * Receives one complete event: its name (`"message"` when the event had no `event:` field) and its data lines
- * joined with `\n`.
+ * Receives the data of one complete event (its `data:` lines joined with `\n`); the event's name is
+ * {@link Parser.event} during the call.
  *
  * @since 0.1.0
  * @category models
  */
-export type OnEvent = (event: string, data: string) => void
+export type OnEvent = (data: string) => void
 
 /**
  * A parser for one stream of text.
@@ -41,6 +41,11 @@ export interface Parser {
    * delivered too (lenient with servers that end abruptly after a complete event).
    */
   readonly end: (onEvent: OnEvent) => void
+  /**
+   * The name of the event being delivered (`"message"` when it had no `event:` field). Computed on demand: most
+   * consumers read the type from the data, so names are not sliced out of the text unless asked for.
+   */
+  readonly event: () => string
 }
 
 const LF = 10
@@ -56,18 +61,29 @@ const SPACE = 32
 export const make = (): Parser => {
   const pending: Array<string> = []
   let skipLf = false
-  let eventName = ""
-  let lastName = ""
   let data: string | undefined
+  // The current event's name, as a range of `nameText`, sliced only when asked for.
+  let nameText = ""
+  let nameFrom = 0
+  let nameTo = 0
 
   const dispatch = (onEvent: OnEvent) => {
-    if (data !== undefined) onEvent(eventName === "" ? "message" : eventName, data)
-    eventName = ""
-    data = undefined
+    if (data !== undefined) {
+      const event = data
+      data = undefined
+      onEvent(event)
+    }
+    nameTo = nameFrom
   }
 
   const value = (text: string, start: number, end: number): string =>
     start < end && text.charCodeAt(start) === SPACE ? text.slice(start + 1, end) : text.slice(start, end)
+
+  const setName = (text: string, start: number, end: number) => {
+    nameText = text
+    nameFrom = start < end && text.charCodeAt(start) === SPACE ? start + 1 : start
+    nameTo = end
+  }
 
   const line = (text: string, start: number, end: number, onEvent: OnEvent) => {
     if (start === end) return dispatch(onEvent)
@@ -78,20 +94,16 @@ export const make = (): Parser => {
       data = data === undefined ? next : `${data}\n${next}`
       return
     }
-    if (first === 101 && text.startsWith("event:", start)) {
-      // Event names repeat (content_block_delta, ...): reuse the last one instead of slicing a new string.
-      let from = start + 6
-      if (from < end && text.charCodeAt(from) === SPACE) from++
-      if (lastName.length !== end - from || !text.startsWith(lastName, from)) lastName = text.slice(from, end)
-      eventName = lastName
-      return
-    }
+    if (first === 101 && text.startsWith("event:", start)) return setName(text, start + 6, end)
     let colon = start
     while (colon < end && text.charCodeAt(colon) !== COLON) colon++
     const field = text.slice(start, colon)
-    const rest = colon < end ? value(text, colon + 1, end) : ""
-    if (field === "data") data = data === undefined ? rest : `${data}\n${rest}`
-    else if (field === "event") eventName = rest
+    if (field === "data") {
+      const next = colon < end ? value(text, colon + 1, end) : ""
+      data = data === undefined ? next : `${data}\n${next}`
+    } else if (field === "event") {
+      setName(text, colon < end ? colon + 1 : end, end)
+    }
   }
 
   const feed = (text: string, onEvent: OnEvent) => {
@@ -145,5 +157,7 @@ export const make = (): Parser => {
     dispatch(onEvent)
   }
 
-  return { feed, end }
+  const event = () => (nameTo > nameFrom ? nameText.slice(nameFrom, nameTo) : "message")
+
+  return { feed, end, event }
 }

@@ -58,47 +58,35 @@ const isHot = (value: unknown): value is StreamEvent.StreamEvent => {
 export const decodeEvent = (value: unknown): Either.Either<StreamEvent.StreamEvent, ParseResult.ParseError> =>
   isHot(value) ? Either.right(value) : decodeSlow(value)
 
-const deltaPrefix = '{"type":"content_block_delta","index":'
+const textPrefix = '{"type":"content_block_delta","index":'
 const textInfix = ',"delta":{"type":"text_delta","text":"'
-const jsonInfix = ',"delta":{"type":"input_json_delta","partial_json":"'
 const needsJson = /["\\\x00-\x1f]/
 
 /**
- * Parses the data of a text or JSON delta event written the way the API writes it (compact JSON, fields in the
- * API's order), without `JSON.parse` when its string needs no unescaping; `undefined` for anything else, which then
- * goes through `JSON.parse`. The result is the value `JSON.parse` gives.
+ * Parses the data of a text delta written the way the API writes it (compact JSON, fields in the API's order) when
+ * its text needs no unescaping, without `JSON.parse`; `undefined` for anything else, which then goes through
+ * `JSON.parse`. The result is the value `JSON.parse` gives.
  *
  * @since 0.1.0
  * @category decoding
  */
-export const parseHotDelta = (data: string): StreamEvent.StreamEvent | undefined => {
-  if (!data.startsWith(deltaPrefix) || !data.endsWith('"}}')) return undefined
-  const digits = deltaPrefix.length
+export const parseTextDelta = (data: string): StreamEvent.StreamEvent | undefined => {
+  if (!data.startsWith(textPrefix) || !data.endsWith('"}}')) return undefined
+  const digits = textPrefix.length
   let i = digits
   let index = 0
   for (let c = data.charCodeAt(i); c >= 48 && c <= 57 && i - digits < 9; c = data.charCodeAt(++i)) {
     index = index * 10 + (c - 48)
   }
-  if (i === digits || (i - digits > 1 && data.charCodeAt(digits) === 48)) return undefined
-  const text = data.startsWith(textInfix, i)
-  if (!text && !data.startsWith(jsonInfix, i)) return undefined
-  const start = i + (text ? textInfix.length : jsonInfix.length)
+  if (i === digits || (i - digits > 1 && data.charCodeAt(digits) === 48) || !data.startsWith(textInfix, i)) {
+    return undefined
+  }
+  const start = i + textInfix.length
   const end = data.length - 3
   if (end < start) return undefined
-  let value = data.slice(start, end)
-  if (needsJson.test(value)) {
-    try {
-      value = JSON.parse(data.slice(start - 1, end + 1))
-    } catch {
-      return undefined
-    }
-    if (typeof value !== "string") return undefined
-  }
-  return (
-    text
-      ? { type: "content_block_delta", index, delta: { type: "text_delta", text: value } }
-      : { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: value } }
-  ) as StreamEvent.StreamEvent
+  const text = data.slice(start, end)
+  if (needsJson.test(text)) return undefined
+  return { type: "content_block_delta", index, delta: { type: "text_delta", text } } as StreamEvent.StreamEvent
 }
 
 /**
@@ -131,18 +119,18 @@ export const make = (): Decoder => {
   let problem: string | undefined
   let target: Array<StreamEvent.StreamEvent> = []
 
-  const onEvent: Sse.OnEvent = (event, data) => {
+  const onEvent: Sse.OnEvent = (data) => {
     if (problem !== undefined) return
-    const hot = parseHotDelta(data)
-    if (hot !== undefined) {
-      target.push(hot)
+    const text = parseTextDelta(data)
+    if (text !== undefined) {
+      target.push(text)
       return
     }
     let value: unknown
     try {
       value = JSON.parse(data)
     } catch {
-      problem = `the data of SSE event "${event}" is not JSON: ${sample(data)}`
+      problem = `the data of SSE event "${parser.event()}" is not JSON: ${sample(data)}`
       return
     }
     if (isHot(value)) {
@@ -151,7 +139,7 @@ export const make = (): Decoder => {
     }
     const decoded = decodeSlow(value)
     if (decoded._tag === "Left") {
-      problem = `SSE event "${event}" is not a stream event: ${decoded.left.message}`
+      problem = `SSE event "${parser.event()}" is not a stream event: ${decoded.left.message}`
       return
     }
     target.push(decoded.right)

@@ -1,0 +1,205 @@
+/**
+ * Driver: the Parley-only scenarios that need no server. (e) the agent loop: `AgentLoop.run` for `--turns` turns of
+ * scripted tool use against an in-process responder (`ScriptedClient`, no HTTP). (f) a `--turns`-turn conversation
+ * built with `Conversation`, checked with `Validation.validateRequest` and encoded as `MessagesClient` sends it.
+ */
+import * as Conversation from "@parley/core/Conversation"
+import type * as Message from "@parley/core/Message"
+import * as Request from "@parley/core/Request"
+import * as Tool from "@parley/core/Tool"
+import * as Toolkit from "@parley/core/Toolkit"
+import * as Validation from "@parley/core/Validation"
+import * as AgentLoop from "@parley/loop/AgentLoop"
+import * as ScriptedClient from "@parley/loop/ScriptedClient"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { jsonEqual, main } from "../Harness.js"
+import * as Payloads from "../Payloads.js"
+import type { Metrics } from "../Scenario.js"
+import * as Stats from "../Stats.js"
+
+const cpu = <A extends Metrics, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<Metrics, E, R> =>
+  Effect.suspend(() => {
+    const before = process.cpuUsage()
+    return Effect.map(body, (metrics) => {
+      const used = process.cpuUsage(before)
+      return { ...metrics, cpuMs: (used.user + used.system) / 1000 }
+    })
+  })
+
+// =============================================================================
+// (e) the loop
+// =============================================================================
+
+const Lookup = Tool.make("lookup", {
+  description: "Looks a key up.",
+  input: Schema.Struct({ key: Schema.String, n: Schema.Number })
+})
+
+const toolkit = Toolkit.make(Lookup).handle({
+  lookup: (input) => Effect.succeed(`value of ${input.key} #${input.n}`)
+})
+
+const reply = (i: number, last: boolean): Message.Message => ({
+  id: `msg_loop_${i}`,
+  type: "message",
+  role: "assistant",
+  content: last
+    ? [{ type: "text", text: "Done." }]
+    : [
+        { type: "text", text: `Step ${i}.` },
+        { type: "tool_use", id: `toolu_loop_${i}`, name: "lookup", input: { key: "k", n: i } }
+      ],
+  stop_reason: last ? "end_turn" : "tool_use",
+  usage: { input_tokens: 10, output_tokens: 5 }
+})
+
+const runLoop = (turns: number, stamps: Array<number>) =>
+  AgentLoop.run({
+    model: Payloads.model,
+    prompt: "Start.",
+    toolkit,
+    limits: { maxTurns: turns }
+  }).pipe(
+    Effect.provide(
+      ScriptedClient.layer((req) =>
+        Effect.sync(() => {
+          const i = (req.messages.length - 1) / 2
+          stamps.push(performance.now())
+          return reply(i, i === turns - 1)
+        })
+      )
+    ),
+    Effect.tap((result) =>
+      Effect.sync(() => {
+        const conversation = Conversation.messages(result.conversation)
+        if (result.turns !== turns || result.toolCalls !== turns - 1 || result.text !== "Done.") {
+          throw new Error(`loop ended after ${result.turns} turns, ${result.toolCalls} tool calls: ${result.text}`)
+        }
+        if (conversation.length !== 2 * turns) throw new Error(`conversation has ${conversation.length} turns`)
+      })
+    )
+  )
+
+const loop = (turns: number) =>
+  Effect.gen(function* () {
+    yield* runLoop(Math.min(turns, 200), [])
+    const stamps: Array<number> = []
+    return yield* cpu(
+      Effect.gen(function* () {
+        const start = performance.now()
+        yield* runLoop(turns, stamps)
+        const total = performance.now() - start
+        const tenth = Math.max(1, Math.floor(turns / 10))
+        const span = (from: number, to: number) => ((stamps[to] ?? 0) - (stamps[from] ?? 0)) / (to - from)
+        return {
+          primaryMs: total / turns,
+          overheadPerTurnMs: total / turns,
+          totalMs: total,
+          firstTurnsPerTurnMs: span(0, tenth),
+          lastTurnsPerTurnMs: span(turns - 1 - tenth, turns - 1)
+        }
+      })
+    )
+  })
+
+// =============================================================================
+// (f) a long conversation
+// =============================================================================
+
+const build = (turns: number): Conversation.Conversation => {
+  const pairs = turns / 2
+  let conversation = Conversation.make({ system: "You are a catalog assistant." })
+  const ok = (next: Either.Either<Conversation.Conversation, Validation.ValidationError>) => {
+    conversation = Either.getOrThrow(next)
+  }
+  for (let k = 0; k < pairs; k++) {
+    if (k === 0) ok(Conversation.appendUser(conversation, "Look up every key, one at a time."))
+    else {
+      ok(
+        Conversation.appendToolResults(conversation, [
+          { type: "tool_result", tool_use_id: `toolu_${k - 1}`, content: `value #${k - 1}` }
+        ])
+      )
+    }
+    ok(
+      Conversation.appendAssistant(conversation, {
+        content:
+          k === pairs - 1
+            ? [{ type: "text", text: "Final answer." }]
+            : [
+                { type: "text", text: `Looking up key ${k}.` },
+                { type: "tool_use", id: `toolu_${k}`, name: "lookup", input: { key: `key-${k}`, n: k } }
+              ]
+      })
+    )
+  }
+  return conversation
+}
+
+const encodeRequest = Schema.encodeSync(Request.MessagesRequest)
+const storeConversation = Schema.encodeSync(Schema.parseJson(Conversation.Json))
+
+const conversation = (turns: number) =>
+  Effect.gen(function* () {
+    if (turns % 2 !== 0) return yield* Effect.die(new Error("--turns must be even"))
+    const once = Effect.gen(function* () {
+      let t = performance.now()
+      const built = build(turns)
+      const buildMs = performance.now() - t
+      const request = Conversation.toRequest(built, {
+        model: Payloads.model,
+        max_tokens: 1024,
+        tools: [Lookup.definition]
+      })
+      t = performance.now()
+      yield* Validation.validateRequest(request)
+      const checkMs = performance.now() - t
+      // The body exactly as MessagesClient sends it: the request is already in wire form, so it is stringified
+      // without a Schema encode.
+      t = performance.now()
+      const body = JSON.stringify(request)
+      const encodeMs = performance.now() - t
+      t = performance.now()
+      const schemaBody = JSON.stringify(encodeRequest(request))
+      const schemaEncodeMs = performance.now() - t
+      t = performance.now()
+      const stored = storeConversation(built)
+      const storeMs = performance.now() - t
+      const sent = JSON.parse(body) as { messages: Array<unknown> }
+      const same = jsonEqual(JSON.parse(schemaBody), sent)
+      if (sent.messages.length !== turns || !same || stored.length < body.length / 2) {
+        throw new Error(`encoded ${sent.messages.length} turns; Schema encode gives the same JSON: ${same}`)
+      }
+      return { buildMs, checkMs, encodeMs, schemaEncodeMs, storeMs, bodyMb: body.length / 1e6 }
+    })
+    yield* once
+    return yield* cpu(
+      Effect.gen(function* () {
+        const samples: Array<Effect.Effect.Success<typeof once>> = []
+        for (let i = 0; i < 5; i++) samples.push(yield* once)
+        const med = (name: keyof (typeof samples)[number]) => Stats.median(samples.map((s) => s[name]))
+        return {
+          primaryMs: med("buildMs") + med("checkMs") + med("encodeMs"),
+          buildMs: med("buildMs"),
+          checkMs: med("checkMs"),
+          encodeMs: med("encodeMs"),
+          schemaEncodeMs: med("schemaEncodeMs"),
+          storeMs: med("storeMs"),
+          bodyMb: med("bodyMb")
+        }
+      })
+    )
+  })
+
+main("parley", (options) => {
+  switch (options.scenario) {
+    case "loop":
+      return Effect.runPromise(loop(options.turns))
+    case "conversation":
+      return Effect.runPromise(conversation(options.turns))
+    default:
+      return Promise.reject(new Error(`this driver runs loop and conversation, not ${options.scenario}`))
+  }
+})
