@@ -24,6 +24,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -181,49 +182,130 @@ const describeDefect = (defect: unknown): string => {
   }
 }
 
-/** Encodes with the Schema, then renders; the failure is a description of what went wrong. */
-const encodeResult = (schema: Schema.Schema<unknown, unknown>, value: unknown): Effect.Effect<string, string> =>
-  Schema.encode(schema)(value).pipe(
-    Effect.mapError((error) => ParseResult.TreeFormatter.formatErrorSync(error)),
-    Effect.flatMap((encoded) => Effect.try({ try: () => render(encoded), catch: describeDefect }))
+type Parse = (
+  value: unknown
+) => Either.Either<unknown, ParseResult.ParseIssue> | Effect.Effect<unknown, ParseResult.ParseIssue>
+
+/**
+ * A parser that runs synchronously (no fiber hop per call) and falls back to the effectful parser only for Schemas
+ * with asynchronous transformations, which the synchronous one reports as `Forbidden`.
+ */
+const parser =
+  (
+    sync: (value: unknown) => Either.Either<unknown, ParseResult.ParseIssue>,
+    effectful: (value: unknown) => Effect.Effect<unknown, ParseResult.ParseIssue>
+  ): Parse =>
+  (value) => {
+    const result = sync(value)
+    return Either.isLeft(result) && result.left._tag === "Forbidden" ? effectful(value) : result
+  }
+
+const decoders = new WeakMap<Schema.Schema<unknown, unknown>, Parse>()
+const encoders = new WeakMap<Schema.Schema<unknown, unknown>, Parse>()
+
+const decoderOf = (schema: Schema.Schema<unknown, unknown>): Parse => {
+  let parse = decoders.get(schema)
+  if (parse === undefined) {
+    parse = parser(
+      ParseResult.decodeUnknownEither(schema, { errors: "all" }),
+      ParseResult.decodeUnknown(schema, { errors: "all" })
+    )
+    decoders.set(schema, parse)
+  }
+  return parse
+}
+
+const encoderOf = (schema: Schema.Schema<unknown, unknown>): Parse => {
+  let parse = encoders.get(schema)
+  if (parse === undefined) {
+    parse = parser(ParseResult.encodeUnknownEither(schema), ParseResult.encodeUnknown(schema))
+    encoders.set(schema, parse)
+  }
+  return parse
+}
+
+const formatIssue = (issue: ParseResult.ParseIssue): string => ParseResult.TreeFormatter.formatIssueSync(issue)
+
+/** Encodes with the Schema, then renders: Right(text), or Left(a description of what went wrong). */
+const encodeResult = (
+  schema: Schema.Schema<unknown, unknown>,
+  value: unknown
+): Effect.Effect<Either.Either<string, string>> => {
+  const renderEncoded = (encoded: unknown): Either.Either<string, string> => {
+    try {
+      return Either.right(render(encoded))
+    } catch (defect) {
+      return Either.left(describeDefect(defect))
+    }
+  }
+  const encoded = encoderOf(schema)(value)
+  if (Either.isEither(encoded)) {
+    return Effect.succeed(
+      Either.isRight(encoded) ? renderEncoded(encoded.right) : Either.left(formatIssue(encoded.left))
+    )
+  }
+  return encoded.pipe(Effect.match({ onFailure: (issue) => Either.left(formatIssue(issue)), onSuccess: renderEncoded }))
+}
+
+const invalidInput = (tool: Schemas, call: Content.ToolUseBlock, issue: ParseResult.ParseIssue) =>
+  failure(
+    call,
+    `Error: invalid input for tool "${tool.name}". Fix these problems and call the tool again:\n${formatIssue(issue)}`
   )
 
 const dispatch = (
   tool: Schemas,
   handler: (input: unknown) => Effect.Effect<unknown, unknown, unknown>,
   call: Content.ToolUseBlock
+): Effect.Effect<Content.ToolResultBlock, never, unknown> => {
+  const decoded = decoderOf(tool.input)(call.input)
+  if (Either.isEither(decoded)) {
+    return Either.isLeft(decoded)
+      ? Effect.succeed(invalidInput(tool, call, decoded.left))
+      : execute(tool, handler, call, decoded.right)
+  }
+  return decoded.pipe(
+    Effect.matchEffect({
+      onFailure: (issue) => Effect.succeed(invalidInput(tool, call, issue)),
+      onSuccess: (input) => execute(tool, handler, call, input)
+    })
+  )
+}
+
+/** Runs the handler on valid input; every outcome becomes a tool result. */
+const execute = (
+  tool: Schemas,
+  handler: (input: unknown) => Effect.Effect<unknown, unknown, unknown>,
+  call: Content.ToolUseBlock,
+  input: unknown
 ): Effect.Effect<Content.ToolResultBlock, never, unknown> =>
-  Effect.gen(function* () {
-    const decoded = yield* Effect.either(Schema.decodeUnknown(tool.input, { errors: "all" })(call.input))
-    if (decoded._tag === "Left") {
-      return failure(
-        call,
-        `Error: invalid input for tool "${tool.name}". Fix these problems and call the tool again:\n${ParseResult.TreeFormatter.formatErrorSync(
-          decoded.left
-        )}`
-      )
-    }
-    // `suspend` turns a handler that throws instead of returning an Effect into a defect.
-    const exit = yield* Effect.exit(Effect.suspend(() => handler(decoded.right)))
-    if (Exit.isSuccess(exit)) {
-      const encoded = yield* Effect.either(encodeResult(tool.output, exit.value))
-      return encoded._tag === "Right"
-        ? success(call, encoded.right)
-        : failure(call, `Error: tool "${tool.name}" produced a result that could not be encoded:\n${encoded.left}`)
-    }
-    const error = Cause.failureOption(exit.cause)
-    if (Option.isSome(error)) {
-      const encoded = yield* Effect.either(encodeResult(tool.failure, error.value))
-      return failure(
-        call,
-        encoded._tag === "Right"
-          ? encoded.right
-          : `Error: tool "${tool.name}" failed with an error that could not be encoded:\n${encoded.left}`
-      )
-    }
-    const defect = Cause.dieOption(exit.cause)
-    if (Option.isSome(defect)) {
-      return failure(call, `Error: tool "${tool.name}" failed unexpectedly: ${describeDefect(defect.value)}`)
-    }
-    return failure(call, `Error: tool "${tool.name}" was interrupted before it finished.`)
-  })
+  // `suspend` turns a handler that throws instead of returning an Effect into a defect.
+  Effect.exit(Effect.suspend(() => handler(input))).pipe(
+    Effect.flatMap((exit): Effect.Effect<Content.ToolResultBlock> => {
+      if (Exit.isSuccess(exit)) {
+        return Effect.map(encodeResult(tool.output, exit.value), (encoded) =>
+          Either.isRight(encoded)
+            ? success(call, encoded.right)
+            : failure(call, `Error: tool "${tool.name}" produced a result that could not be encoded:\n${encoded.left}`)
+        )
+      }
+      const error = Cause.failureOption(exit.cause)
+      if (Option.isSome(error)) {
+        return Effect.map(encodeResult(tool.failure, error.value), (encoded) =>
+          failure(
+            call,
+            Either.isRight(encoded)
+              ? encoded.right
+              : `Error: tool "${tool.name}" failed with an error that could not be encoded:\n${encoded.left}`
+          )
+        )
+      }
+      const defect = Cause.dieOption(exit.cause)
+      if (Option.isSome(defect)) {
+        return Effect.succeed(
+          failure(call, `Error: tool "${tool.name}" failed unexpectedly: ${describeDefect(defect.value)}`)
+        )
+      }
+      return Effect.succeed(failure(call, `Error: tool "${tool.name}" was interrupted before it finished.`))
+    })
+  )

@@ -603,6 +603,45 @@ const cityOf = (zone: string): string => cities.find(([, candidate]) => candidat
 
 const sentence = (text: string): string => (/[.!?]$/.test(text) ? text : `${text}.`)
 
+/** A tool result that is a JSON object (as the demo's tools return), parsed; otherwise undefined. */
+const parsed = (result: string): Record<string, unknown> | undefined => {
+  if (!result.startsWith("{")) return undefined
+  try {
+    const value: unknown = JSON.parse(result)
+    return isRecord(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The readable part of a result: a named field of a JSON result when present, else the text itself. */
+const pick = (result: string, key: string): string => {
+  const value = parsed(result)?.[key]
+  return typeof value === "string" || typeof value === "number" ? String(value) : result
+}
+
+/** The message of a failed call: an error object's `message` field when present, else the text. */
+const failure = (result: string): string => sentence(pick(result, "message"))
+
+const describeTime = (result: string): string => {
+  const value = parsed(result)
+  const time = value?.["time"]
+  if (typeof time !== "string") return sentence(result)
+  const weekday = typeof value?.["weekday"] === "string" ? ` on ${value["weekday"]}` : ""
+  const date = typeof value?.["date"] === "string" ? ` ${value["date"]}` : ""
+  const offset = typeof value?.["utcOffset"] === "string" ? ` (UTC${value["utcOffset"]})` : ""
+  return `${time.slice(0, 5)}${weekday}${date}${offset}.`
+}
+
+const describeListing = (result: string): string => {
+  const entries = parsed(result)?.["entries"]
+  if (!Array.isArray(entries)) return result
+  return entries
+    .map((entry) => (isRecord(entry) && typeof entry["name"] === "string" ? `- ${entry["name"]}` : undefined))
+    .filter((line): line is string => line !== undefined)
+    .join("\n")
+}
+
 const describeResult = (
   use: Content.ToolUseBlock | undefined,
   block: Content.ToolResultBlock,
@@ -611,40 +650,45 @@ const describeResult = (
   const result = resultText(block)
   const failed = block.is_error === true
   if (use === undefined) {
-    return failed ? `A tool call failed: ${sentence(result)}` : `A tool returned: ${sentence(result)}`
+    return failed ? `A tool call failed: ${failure(result)}` : `A tool returned: ${sentence(result)}`
   }
   const input = use.input
   switch (kindOf(use, tools)) {
     case "calculate": {
       const expression = field(input, names.expression)
-      return failed ? `I could not evaluate ${expression}: ${sentence(result)}` : `${expression} = ${sentence(result)}`
+      return failed
+        ? `I could not evaluate ${expression}: ${failure(result)}`
+        : `${expression} = ${sentence(pick(result, "result"))}`
     }
     case "time": {
       const city = cityOf(field(input, names.timezone) ?? "UTC")
       return failed
-        ? `I could not get the time in ${city}: ${sentence(result)}`
-        : `The time in ${city} is ${sentence(result)}`
+        ? `I could not get the time in ${city}: ${failure(result)}`
+        : `The time in ${city} is ${describeTime(result)}`
     }
     case "convert": {
       const value = field(input, names.value)
       const from = field(input, names.from)
       const to = field(input, names.to)
-      if (failed) return `I could not convert ${value} ${from} to ${to}: ${sentence(result)}`
-      return `${value} ${from} is ${sentence(/^-?[\d.,]+$/.test(result) ? `${result} ${to}` : result)}`
+      if (failed) return `I could not convert ${value} ${from} to ${to}: ${failure(result)}`
+      const converted = pick(result, "result")
+      const unit = pick(result, "to")
+      return `${value} ${from} is ${sentence(/^-?[\d.,e+-]+$/.test(converted) ? `${converted} ${unit === result ? to : unit}` : converted)}`
     }
     case "read": {
       const path = field(input, names.path)
-      return failed ? `I could not read ${path}: ${sentence(result)}` : `Here is ${path}:\n\n${result}`
+      return failed ? `I could not read ${path}: ${failure(result)}` : `Here is ${path}:\n\n${pick(result, "content")}`
     }
     case "list": {
       const directory = field(input, names.directory) ?? "."
-      if (failed) return `I could not list the files in ${directory}: ${sentence(result)}`
-      return result.includes("\n")
-        ? `The files in ${directory} are:\n${result}`
-        : `The files in ${directory} are: ${sentence(result)}`
+      if (failed) return `I could not list the files in ${directory}: ${failure(result)}`
+      const listing = describeListing(result)
+      return listing.includes("\n")
+        ? `The files in ${directory} are:\n${listing}`
+        : `The files in ${directory} are: ${sentence(listing)}`
     }
     default:
-      return failed ? `${use.name} failed: ${sentence(result)}` : `${use.name} returned: ${sentence(result)}`
+      return failed ? `${use.name} failed: ${failure(result)}` : `${use.name} returned: ${sentence(result)}`
   }
 }
 
