@@ -15,9 +15,9 @@
  *   the consistent conversation is written to `transcript` before the interruption completes.
  *
  * It needs only the transport's `MessagesClient` tag: provide any implementation (HTTP, {@link ScriptedClient}).
- * Per-turn work does not grow with the history: the requests of one run share one `messages` array that grows with
- * the conversation, so a client must read a request during the call (copy it to keep it); tool calls run
- * synchronously first and get a fiber and a timer only if they suspend.
+ * Per-turn work stays small as the history grows: the run keeps the turns in one array that grows with the
+ * conversation and hands each request its own shallow copy (a pointer copy, so requests stay immutable); tool calls
+ * run synchronously first and get a fiber and a timer only if they suspend.
  *
  * @example
  * ```ts
@@ -70,8 +70,8 @@ interface Pending {
 interface State {
   conversation: Conversation.Conversation
   /**
-   * The conversation's turns as one array that grows with it, so a request costs O(1) however long the history
-   * (`Conversation.messages` builds a new array for every new value). Requests of one run share it.
+   * The conversation's turns as one array that grows with it (`Conversation.messages` walks the history for every
+   * new value); each request gets a shallow copy, so a request a client keeps never changes under it.
    */
   readonly messages: Array<Message.MessageParam>
   turns: number
@@ -319,7 +319,7 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
       })
 
     const callModel = (turn: number): Effect.Effect<Message.Message, LoopError> => {
-      const request: Request.MessagesRequest = { ...params, messages: state.messages }
+      const request: Request.MessagesRequest = { ...params, messages: state.messages.slice() }
       if (!streaming) return Effect.mapError(client.create(request), (cause) => failure("ModelCall", cause))
       return Effect.mapError(collect(client.stream(request), turn, emit), (cause) =>
         failure(cause._tag === "AccumulatorError" ? "InvalidResponse" : "ModelCall", cause)

@@ -30,9 +30,7 @@ import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 
 /**
- * What answers each call: the request in, the assistant message (or a transport error) out. The requests of one
- * `AgentLoop` run share their `messages` array, which grows as the run goes on: read it during the call, and copy
- * it to keep it.
+ * What answers each call: the request in, the assistant message (or a transport error) out.
  *
  * @since 0.1.0
  * @category models

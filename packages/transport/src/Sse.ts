@@ -141,6 +141,19 @@ export const make = (): Parser => {
         const joined = pending.join("")
         pending.length = 0
         line(joined, 0, joined.length, onEvent)
+      } else if (end === pos) {
+        dispatch(onEvent)
+      } else if (
+        // `data:` (the hot line), checked char by char: a shorter line ends in a line break, which never matches
+        text.charCodeAt(pos) === 100 &&
+        text.charCodeAt(pos + 4) === COLON &&
+        text.charCodeAt(pos + 1) === 97 &&
+        text.charCodeAt(pos + 2) === 116 &&
+        text.charCodeAt(pos + 3) === 97
+      ) {
+        const from = pos + 5 < end && text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5
+        const piece = text.slice(from, end)
+        data = data === undefined ? piece : `${data}\n${piece}`
       } else {
         line(text, pos, end, onEvent)
       }
