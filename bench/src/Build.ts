@@ -3,7 +3,8 @@
  * started by plain `node` with no TypeScript loader: the cold-start figures are those of compiled JavaScript, as a
  * published package would run. Parley's own sources (`@parley/*`, TypeScript) are bundled into the driver;
  * every npm dependency (`effect`, `@effect/*`, `@anthropic-ai/sdk`, `undici`) stays an `import` resolved from
- * `node_modules`, exactly as for any application.
+ * `node_modules`, exactly as for any application. The `*-bundled` entries bundle everything, npm packages included
+ * (tree-shaken, one file): what an application shipped through a bundler starts, used in the cold-start rows.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -22,8 +23,12 @@ export const entries = {
   "node-http": "src/drivers/NodeHttp.ts",
   sdk: "src/drivers/Sdk.ts",
   parley: "src/drivers/Parley.ts",
-  "parley-agent": "src/drivers/ParleyAgent.ts"
+  "parley-agent": "src/drivers/ParleyAgent.ts",
+  "parley-bundled": "src/drivers/Parley.ts",
+  "sdk-bundled": "src/drivers/Sdk.ts"
 } as const
+
+const bundled: ReadonlyArray<Entry> = ["parley-bundled", "sdk-bundled"]
 
 /** An entry point's name. */
 export type Entry = keyof typeof entries
@@ -36,9 +41,8 @@ export const build = async (): Promise<ReadonlyArray<Entry>> => {
   const present = (Object.keys(entries) as Array<Entry>).filter((entry) =>
     Fs.existsSync(Path.join(root, entries[entry]))
   )
-  await esbuild.build({
+  const common = {
     absWorkingDir: root,
-    entryPoints: Object.fromEntries(present.map((entry) => [entry, entries[entry]])),
     outdir: dist,
     outExtension: { ".js": ".mjs" },
     bundle: true,
@@ -46,8 +50,19 @@ export const build = async (): Promise<ReadonlyArray<Entry>> => {
     format: "esm",
     target: "node20",
     sourcemap: "linked",
-    logLevel: "warning",
+    logLevel: "warning"
+  } as const
+  const pick = (names: ReadonlyArray<Entry>) => Object.fromEntries(names.map((entry) => [entry, entries[entry]]))
+  await esbuild.build({
+    ...common,
+    entryPoints: pick(present.filter((entry) => !bundled.includes(entry))),
     external: ["effect", "effect/*", "@effect/*", "@anthropic-ai/sdk", "@anthropic-ai/sdk/*", "undici"]
+  })
+  await esbuild.build({
+    ...common,
+    entryPoints: pick(present.filter((entry) => bundled.includes(entry))),
+    // CommonJS dependencies bundled into ESM call `require` for node builtins.
+    banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' }
   })
   return present
 }

@@ -157,7 +157,7 @@ export const runTransport = async (client: Client, options: DriverOptions): Prom
       const url = payloadUrl(options, id)
       const want = expected(id)
       const once = async () => verify(await client.create(url), want)
-      await pool(Math.min(500, options.requests), options.concurrency, once)
+      await pool(Math.min(300, options.requests), options.concurrency, once)
       return measure(async () => {
         const start = performance.now()
         const latencies = await pool(options.requests, options.concurrency, once)

@@ -13,6 +13,8 @@ export interface Driver {
   readonly description: string
   readonly entry: Entry
   readonly args: ReadonlyArray<string>
+  /** Run only when named in `--drivers` (keeps the default run under 10 minutes on 2 cores). */
+  readonly optional?: boolean | undefined
 }
 
 /** The driver every ratio is computed against. */
@@ -21,7 +23,10 @@ export const baseline = "fetch"
 /** The Parley driver the targets are checked on. */
 export const parley = "parley"
 
-/** The drivers of the transport comparisons (a)–(d) and of the cold start (g), in the order they are interleaved. */
+/**
+ * The drivers of the transport comparisons (a)–(d) and of the cold start (g), in the order they are interleaved.
+ * Parley on other HttpClients is optional: `--drivers fetch,sdk,parley,parley-node,parley-fetch`.
+ */
 export const drivers: ReadonlyArray<Driver> = [
   { name: "fetch", description: "raw `fetch` (undici), minimal SSE loop: the baseline", entry: "fetch", args: [] },
   { name: "node-http", description: "raw `node:http`, minimal SSE loop: the floor", entry: "node-http", args: [] },
@@ -41,7 +46,15 @@ export const drivers: ReadonlyArray<Driver> = [
     name: "parley-node",
     description: "Parley `MessagesClient` on `NodeHttpClient.layer` (node:http)",
     entry: "parley",
-    args: ["--variant", "node"]
+    args: ["--variant", "node"],
+    optional: true
+  },
+  {
+    name: "parley-fetch",
+    description: "Parley `MessagesClient` on `FetchHttpClient.layer` (global fetch)",
+    entry: "parley",
+    args: ["--variant", "fetch"],
+    optional: true
   }
 ]
 
@@ -77,15 +90,15 @@ export const make = (options: { readonly quick: boolean; readonly reps?: number 
         key: "create-c1",
         title: "(a) non-streaming create, concurrency 1",
         scenario: "create",
-        args: ["--concurrency", "1", "--requests", q ? "200" : "1000"],
-        measures: `wall time of ${q ? 200 : 1000} requests`
+        args: ["--concurrency", "1", "--requests", q ? "200" : "500"],
+        measures: `wall time of ${q ? 200 : 500} requests`
       },
       {
         key: "create-c64",
         title: "(a) non-streaming create, concurrency 64",
         scenario: "create",
-        args: ["--concurrency", "64", "--requests", q ? "1000" : "5000"],
-        measures: `wall time of ${q ? 1000 : 5000} requests`
+        args: ["--concurrency", "64", "--requests", q ? "1000" : "3000"],
+        measures: `wall time of ${q ? 1000 : 3000} requests`
       },
       {
         key: "stream-50k",

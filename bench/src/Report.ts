@@ -179,10 +179,16 @@ export const markdown = (input: Input): string => {
   const encodeMs = Stats.spread(values(of(runs, "conversation", Plan.parley), "primaryMs")).median
   const coldRuns = of(runs, "cold", Plan.parley).filter((r) => r.outcome._tag === "Ok")
   const coldMs = Stats.spread(coldRuns.map((r) => r.outcome.wallMs)).median
+  const coldBundledMs = Stats.spread(
+    of(runs, "cold", "parley (bundled)")
+      .filter((r) => r.outcome._tag === "Ok")
+      .map((r) => r.outcome.wallMs)
+  ).median
   const rss = (driver: string) => Stats.spread(values(of(runs, "streams-256", driver), "maxRssMb")).median
   const rate = of(runs, "ratelimit", Plan.parley)
   const rateRejected = rate.reduce((n, r) => n + r.server.rejected, 0)
   const rateShare = Stats.spread(values(rate, "achievedShare")).median
+  const rateFailed = values(rate, "failed").reduce((a, b) => a + b, 0)
   const ahead = plan.cases.map((c) => {
     const p = Stats.spread(ratios(runs, c.key, Plan.parley)).median
     const s = Stats.spread(ratios(runs, c.key, "sdk")).median
@@ -234,16 +240,16 @@ export const markdown = (input: Input): string => {
         ],
         [
           "cold start < 0.5 s (compiled, whole process)",
-          `${fmt(finite(coldMs), 0)} ms`,
+          `${fmt(finite(coldMs), 0)} ms (bundled with its dependencies: ${fmt(finite(coldBundledMs), 0)} ms)`,
           check(cmp(coldMs, Plan.targets.coldStartMs))
         ],
         [
           "rate limiter: 0 429s, ≥ 95% of the allowed rate",
-          rate.length === 0 ? "—" : `${rateRejected} × 429, ${fmt(finite(rateShare * 100), 1)}%`,
+          rate.length === 0 ? "—" : `${rateRejected} × 429, ${rateFailed} failed, ${fmt(finite(rateShare * 100), 1)}%`,
           check(
             rate.length === 0 || Number.isNaN(rateShare)
               ? undefined
-              : rateRejected === 0 && rateShare >= Plan.targets.rateLimitShare
+              : rateRejected === 0 && rateFailed === 0 && rateShare >= Plan.targets.rateLimitShare
           )
         ]
       ]
@@ -293,7 +299,7 @@ export const markdown = (input: Input): string => {
     out.push(
       "## (g) Cold start: a process that imports the client and makes one request",
       "",
-      'Whole-process wall time measured by the runner from spawn to exit (the driver exits right after verifying the response). Compiled drivers run on plain `node` (ESM produced by esbuild: our own code and `@parley/*` bundled, npm packages imported from `node_modules` as usual). `(tsx)` rows run the TypeScript source through `node --import tsx`, as `npm run bench` itself does, to show what the loader adds. "imports done" is `performance.now()` when the driver\'s `main` starts; "response" when the verified response is in.',
+      'Whole-process wall time measured by the runner from spawn to exit (the driver exits right after verifying the response). Compiled drivers run on plain `node` (ESM produced by esbuild: our own code and `@parley/*` bundled, npm packages imported from `node_modules` as usual). `(bundled)` rows bundle the npm dependencies too (esbuild, tree-shaken, one file: what an application shipped through a bundler starts). `(tsx)` rows run the TypeScript source through `node --import tsx`, as `npm run bench` itself does, to show what the loader adds. "imports done" is `performance.now()` when the driver\'s `main` starts; "response" when the verified response is in.',
       "",
       table(
         ["driver", "whole process ms", "imports done ms", "response ms", "peak RSS MB"],
@@ -353,7 +359,7 @@ export const markdown = (input: Input): string => {
     out.push(
       "## (h) The rate limiter",
       "",
-      `${plan.rateLimitCalls} calls fanned out 8-wide against a server that allows 5 requests/s (token bucket of 5, continuously refilled, as the API does) and 2 requests in flight, answering after 250 ms; a request over either limit gets a 429 with \`retry-after: 1\`. "429s" are counted by the server. The achieved rate is calls / wall time of the whole fan-out, as a share of 5/s (the initial bucket of 5 lets a perfect client slightly exceed 100%).`,
+      `${plan.rateLimitCalls} calls fanned out 8-wide against a server that allows 5 requests/s (token bucket of 5, continuously refilled, as the API does) and 2 requests in flight, answering after 250 ms; a request over either limit gets a 429 with \`retry-after: 1\`. "429s" are counted by the server. "share of allowed" = the time a perfect client needs for the successful calls (the bucket's 5 at once, then 5/s, plus the last 250 ms answer: ${fmt(Payloads.idealLimitedMs(plan.rateLimitCalls) / 1000, 2)} s for ${plan.rateLimitCalls} calls) / the wall time of the whole fan-out; 100% is the whole allowed rate.`,
       "",
       table(
         ["driver", "calls ok", "429s provoked", "wall s", "achieved rate /s", "share of allowed", "max in flight"],

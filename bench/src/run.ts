@@ -65,7 +65,9 @@ const main = async () => {
   log(`building drivers into ${Path.relative(process.cwd(), Build.dist)} …`)
   const built = new Set(await Build.build())
   const drivers = Plan.drivers.filter(
-    (d) => built.has(d.entry) && (flags.drivers === undefined || flags.drivers.split(",").includes(d.name))
+    (d) =>
+      built.has(d.entry) &&
+      (flags.drivers === undefined ? d.optional !== true : flags.drivers.split(",").includes(d.name))
   )
   const missing = Plan.drivers.filter((d) => !built.has(d.entry)).map((d) => d.name)
   if (missing.length > 0) log(`not built (source missing): ${missing.join(", ")}`)
@@ -127,6 +129,14 @@ const main = async () => {
       await measure("cold", "node (empty)", rep, ["--input-type=module", "-e", empty], { url: false })
       for (const driver of drivers) {
         await measure("cold", driver.name, rep, [Build.output(driver.entry), "cold", ...driver.args])
+      }
+      for (const [name, entry, base] of [
+        ["sdk (bundled)", "sdk-bundled", "sdk"],
+        ["parley (bundled)", "parley-bundled", "parley"]
+      ] as const) {
+        if (built.has(entry) && drivers.some((d) => d.name === base)) {
+          await measure("cold", name, rep, [Build.output(entry), "cold", "--variant", "undici"])
+        }
       }
       for (const [name, source] of [
         ["sdk (tsx)", "src/drivers/Sdk.ts"],

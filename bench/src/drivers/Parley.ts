@@ -74,7 +74,7 @@ const transport = (options: DriverOptions) =>
       case "create": {
         const client = yield* clientFor(payloadUrl(options, ids.create))
         const once = Effect.flatMap(client.create(request), verified(expected(ids.create)))
-        yield* fanOut(Math.min(500, options.requests), options.concurrency, once)
+        yield* fanOut(Math.min(300, options.requests), options.concurrency, once)
         return yield* cpu(
           Effect.gen(function* () {
             const start = performance.now()

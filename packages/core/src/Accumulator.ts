@@ -293,7 +293,11 @@ export const make = (): Accumulator => {
         if (expected === undefined) return undefined
         if (expected !== block.kind) {
           return fail(
-            errorOf("OutOfOrder", `a ${delta.type} for content block ${index} of type ${block.start.type}`, index)
+            errorOf(
+              "OutOfOrder",
+              `a delta of type ${delta.type} for content block ${index} of type ${block.start.type}`,
+              index
+            )
           )
         }
         switch (delta.type) {

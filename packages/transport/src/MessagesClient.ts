@@ -307,7 +307,9 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
 
     const prepare = (request: Request.MessagesRequest, stream: boolean): Effect.Effect<Prepared, MessagesError> => {
       const withModel =
-        request.model === "" && options.defaultModel !== undefined ? { ...request, model: options.defaultModel } : request
+        request.model === "" && options.defaultModel !== undefined
+          ? { ...request, model: options.defaultModel }
+          : request
       if (apiVersion !== "2026-10-21" && limiter === undefined) {
         return Effect.sync(() => prepared(withModel, stream, fallbackKey))
       }
@@ -344,7 +346,9 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
               if (parsed === undefined) return Effect.fail(malformed(context.meta, "The response body is not JSON"))
               const decoded = decodeMessage(parsed.value)
               if (decoded._tag === "Left") {
-                return Effect.fail(malformed(context.meta, `The response body is not a Message: ${decoded.left.message}`))
+                return Effect.fail(
+                  malformed(context.meta, `The response body is not a Message: ${decoded.left.message}`)
+                )
               }
               const message = decoded.right
               ticket?.settle({ inputTokens: inputTokensOf(message.usage), outputTokens: message.usage?.output_tokens })

@@ -34,7 +34,7 @@ describe("MessagesClient", () => {
       )
       const client = yield* L.client(server.url, { betas: ["beta-one", "beta-two"], headers: { "x-tenant": "t1" } })
       const { meta, value } = yield* client.createWithMeta({ ...L.request, stream: true })
-      assert.deepStrictEqual(value, { ...L.message("Hi!"), future_field: { kept: true } })
+      L.same(value, { ...L.message("Hi!"), future_field: { kept: true } })
       assert.deepStrictEqual(meta, {
         status: 200,
         requestId: "req_create",
@@ -121,10 +121,10 @@ describe("MessagesClient", () => {
       })
       const client = yield* L.client(server.url)
       const received = yield* Stream.runCollect(client.stream(L.request))
-      assert.deepStrictEqual([...received], L.textEvents(["Hel", "lo"]))
+      L.same([...received], L.textEvents(["Hel", "lo"]))
       assert.isTrue(JSON.parse(server.received[0]?.body ?? "").stream)
       const message = yield* Accumulator.collect(client.stream(L.request))
-      assert.deepStrictEqual(message, expectedMessage("Hello"))
+      L.same(message, expectedMessage("Hello"))
     })
   )
 
@@ -146,14 +146,23 @@ describe("MessagesClient", () => {
       const future = { type: "thought_summary", summary: "x", nested: { a: [1] } }
       const delta = { ...L.textDelta("a"), extra: 1, delta: { type: "text_delta", text: "a", more: true } }
       const unknownDelta = { type: "content_block_delta", index: 0, delta: { type: "hologram_delta", frames: 3 } }
-      const events = [L.messageStart(), L.textStart(), future, delta, unknownDelta, L.blockStop(), L.messageDelta(), L.messageStop]
+      const events = [
+        L.messageStart(),
+        L.textStart(),
+        future,
+        delta,
+        unknownDelta,
+        L.blockStop(),
+        L.messageDelta(),
+        L.messageStop
+      ]
       const server = yield* L.start((_, res) => {
         L.streamHead(res)
         res.end(L.sseBody(events))
       })
       const client = yield* L.client(server.url)
       const received = yield* Stream.runCollect(client.stream(L.request))
-      assert.deepStrictEqual([...received], events)
+      L.same([...received], events)
     })
   )
 
@@ -174,7 +183,7 @@ describe("MessagesClient", () => {
       })
       const client = yield* L.client(server.url)
       const message = yield* Accumulator.collect(client.stream(L.request))
-      assert.deepStrictEqual(message, expectedMessage(pieces.join("")))
+      L.same(message, expectedMessage(pieces.join("")))
     })
   )
 
@@ -189,7 +198,7 @@ describe("MessagesClient", () => {
       })
       const client = yield* L.client(server.url)
       const message = yield* Accumulator.collect(client.stream(L.request))
-      assert.deepStrictEqual(message, expectedMessage(pieces.join("")))
+      L.same(message, expectedMessage(pieces.join("")))
     })
   )
 
@@ -205,8 +214,8 @@ describe("MessagesClient", () => {
       const client = yield* MessagesClient.make({ apiKey: Redacted.make(L.SENTINEL_KEY), baseUrl: server.url }).pipe(
         Effect.provide(context)
       )
-      assert.deepStrictEqual(yield* client.create(L.request), L.message("plain"))
-      assert.deepStrictEqual(yield* Accumulator.collect(client.stream(L.request)), expectedMessage("via fetch"))
+      L.same(yield* client.create(L.request), L.message("plain"))
+      L.same(yield* Accumulator.collect(client.stream(L.request)), expectedMessage("via fetch"))
     })
   )
 

@@ -4,8 +4,9 @@
  */
 import * as Http from "node:http"
 import type * as Net from "node:net"
-import { NodeHttpClient } from "@effect/platform-node"
 import type * as HttpClient from "@effect/platform/HttpClient"
+import { NodeHttpClient } from "@effect/platform-node"
+import { assert } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -140,7 +141,11 @@ export const messageStart = (usage = { input_tokens: 12, output_tokens: 1 }) => 
     usage
   }
 })
-export const textStart = (index = 0) => ({ type: "content_block_start", index, content_block: { type: "text", text: "" } })
+export const textStart = (index = 0) => ({
+  type: "content_block_start",
+  index,
+  content_block: { type: "text", text: "" }
+})
 export const textDelta = (text: string, index = 0) => ({
   type: "content_block_delta",
   index,
@@ -171,7 +176,12 @@ export const sseBody = (events: ReadonlyArray<{ readonly type: string } & Record
   events.map(sse).join("")
 
 /** Answers with a JSON body. */
-export const json = (response: Http.ServerResponse, status: number, body: unknown, headers: Http.OutgoingHttpHeaders = {}) => {
+export const json = (
+  response: Http.ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Http.OutgoingHttpHeaders = {}
+) => {
   response.writeHead(status, { "content-type": "application/json", "request-id": "req_test", ...headers })
   response.end(JSON.stringify(body))
 }
@@ -232,3 +242,6 @@ export const captureLogs = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       Effect.provide(Logger.replace(Logger.defaultLogger, logger))
     )
   })
+
+/** Deep equality of wire values, whatever their static types. */
+export const same = (actual: unknown, expected: unknown): void => assert.deepStrictEqual(actual, expected)

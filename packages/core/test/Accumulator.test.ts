@@ -1,0 +1,187 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Stream from "effect/Stream"
+import * as Accumulator from "../src/Accumulator.js"
+import type * as StreamEvent from "../src/StreamEvent.js"
+
+const ev = (event: Record<string, unknown>) => event as unknown as StreamEvent.StreamEvent
+
+const start = ev({
+  type: "message_start",
+  message: {
+    id: "msg_1",
+    type: "message",
+    role: "assistant",
+    content: [],
+    model: "claude-test",
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 25, output_tokens: 1, cache_read_input_tokens: 0 }
+  }
+})
+const textStart = (index: number) =>
+  ev({ type: "content_block_start", index, content_block: { type: "text", text: "" } })
+const text = (index: number, piece: string) =>
+  ev({ type: "content_block_delta", index, delta: { type: "text_delta", text: piece } })
+const toolStart = (index: number) =>
+  ev({
+    type: "content_block_start",
+    index,
+    content_block: { type: "tool_use", id: "toolu_1", name: "weather", input: {} }
+  })
+const json = (index: number, piece: string) =>
+  ev({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: piece } })
+const stop = (index: number) => ev({ type: "content_block_stop", index })
+const delta = ev({
+  type: "message_delta",
+  delta: { stop_reason: "tool_use", stop_sequence: null, container: { id: "c1" } },
+  usage: { output_tokens: 42, input_tokens: null }
+})
+const messageStop = ev({ type: "message_stop" })
+const ping = ev({ type: "ping" })
+
+const feed = (events: ReadonlyArray<StreamEvent.StreamEvent>) => {
+  const accumulator = Accumulator.make()
+  const errors = events.map((event) => accumulator.add(event)).filter((error) => error !== undefined)
+  return { accumulator, errors }
+}
+
+const full = [
+  start,
+  ping,
+  textStart(0),
+  text(0, "Let me "),
+  text(0, "check."),
+  stop(0),
+  toolStart(1),
+  json(1, ""),
+  json(1, '{"city": "Pa'),
+  json(1, 'ris", "days": [1, '),
+  json(1, "2]}"),
+  stop(1),
+  ev({ type: "brand_new_event", x: 1 }),
+  delta,
+  messageStop
+]
+
+describe("Accumulator", () => {
+  it("builds the final message: joined text, parsed tool input, stop reason, usage and unknown fields", () => {
+    const { accumulator, errors } = feed(full)
+    assert.deepStrictEqual(errors, [])
+    assert.isTrue(accumulator.complete)
+    assert.deepStrictEqual(
+      accumulator.finish(),
+      Either.right({
+        id: "msg_1",
+        type: "message",
+        role: "assistant",
+        content: [
+          { type: "text", text: "Let me check." },
+          { type: "tool_use", id: "toolu_1", name: "weather", input: { city: "Paris", days: [1, 2] } }
+        ],
+        model: "claude-test",
+        stop_reason: "tool_use",
+        stop_sequence: null,
+        container: { id: "c1" },
+        usage: { input_tokens: 25, output_tokens: 42, cache_read_input_tokens: 0 }
+      } as never)
+    )
+  })
+
+  it("snapshot shows the message so far, with a best-effort parse of partial tool input", () => {
+    const { accumulator } = feed(full.slice(0, 9))
+    assert.isFalse(accumulator.complete)
+    assert.deepStrictEqual(accumulator.snapshot().content as unknown, [
+      { type: "text", text: "Let me check." },
+      { type: "tool_use", id: "toolu_1", name: "weather", input: { city: "Pa" } }
+    ])
+    accumulator.add(json(1, 'ris", "days": [1, 2, tr'))
+    assert.deepStrictEqual((accumulator.snapshot().content[1] as { input: unknown }).input, {
+      city: "Paris",
+      days: [1, 2]
+    })
+    accumulator.add(json(1, 'ue], "note": "a \\'))
+    assert.deepStrictEqual((accumulator.snapshot().content[1] as { input: unknown }).input, {
+      city: "Paris",
+      days: [1, 2, true],
+      note: "a "
+    })
+  })
+
+  it("2,000 input_json_delta pieces form the same input as the whole JSON", () => {
+    const input = { items: Array.from({ length: 300 }, (_, i) => ({ id: i, name: `item "${i}"`, tags: ["a", "ü"] })) }
+    const whole = JSON.stringify(input)
+    const pieces = Array.from({ length: 2000 }, (_, i) =>
+      whole.slice(Math.floor((i * whole.length) / 2000), Math.floor(((i + 1) * whole.length) / 2000))
+    )
+    const { accumulator } = feed([start, toolStart(0), ...pieces.map((piece) => json(0, piece)), stop(0), messageStop])
+    const message = Either.getOrThrow(accumulator.finish())
+    assert.deepStrictEqual((message.content[0] as { input: unknown }).input, input)
+  })
+
+  it("input pieces that are not JSON fail with InvalidToolInput at content_block_stop", () => {
+    const { accumulator, errors } = feed([start, toolStart(0), json(0, '{"a": '), stop(0), messageStop])
+    assert.strictEqual(errors.length, 2)
+    assert.strictEqual(errors[1], errors[0], "after an error, add keeps returning it")
+    assert.strictEqual(errors[0]?.reason, "InvalidToolInput")
+    assert.strictEqual(errors[0]?.index, 0)
+    assert.deepStrictEqual(accumulator.finish(), Either.left(errors[0]!))
+  })
+
+  it("events out of order fail with OutOfOrder", () => {
+    const cases: ReadonlyArray<[string, ReadonlyArray<StreamEvent.StreamEvent>]> = [
+      ["a content_block_delta event before message_start", [text(0, "x")]],
+      ["text_delta for content block 0, which was not started", [start, text(0, "x")]],
+      ["text_delta for content block 0 after it stopped", [start, textStart(0), stop(0), text(0, "x")]],
+      ["a second message_start", [start, start]],
+      ["content block 0 started twice", [start, textStart(0), textStart(0)]],
+      ["a delta of type input_json_delta for content block 0 of type text", [start, textStart(0), json(0, "{}")]],
+      ["message_stop while content block 0 is open", [start, textStart(0), messageStop]],
+      ["a message_delta event after message_stop", [start, messageStop, delta]]
+    ]
+    for (const [message, events] of cases) {
+      const { errors } = feed(events)
+      assert.strictEqual(errors[0]?.reason, "OutOfOrder", message)
+      assert.include(errors[0]?.message, message)
+    }
+  })
+
+  it("a stream that ends early is Incomplete, with the error event's text when there was one", () => {
+    const early = feed([start, textStart(0), text(0, "x")]).accumulator.finish()
+    assert.deepStrictEqual(
+      Either.map(Either.flip(early), (error) => [error.reason, error.message]),
+      Either.right(["Incomplete", "the stream ended before message_stop"])
+    )
+    const errored = feed([start, ev({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } })])
+    const error = Either.flip(errored.accumulator.finish())
+    assert.deepStrictEqual(
+      Either.map(error, (e) => e.message),
+      Either.right("the stream ended with an error event (overloaded_error: Overloaded)")
+    )
+  })
+
+  it("keeps unknown block types and ignores unknown delta types", () => {
+    const { accumulator, errors } = feed([
+      start,
+      ev({ type: "content_block_start", index: 0, content_block: { type: "hologram", frames: [1] } }),
+      ev({ type: "content_block_delta", index: 0, delta: { type: "hologram_delta", frame: 2 } }),
+      stop(0),
+      messageStop
+    ])
+    assert.deepStrictEqual(errors, [])
+    assert.deepStrictEqual(Either.getOrThrow(accumulator.finish()).content as unknown, [
+      { type: "hologram", frames: [1] }
+    ])
+  })
+
+  it.effect("collect runs a stream of events into the final message", () =>
+    Effect.gen(function* () {
+      const message = yield* Accumulator.collect(Stream.fromIterable(full).pipe(Stream.rechunk(3)))
+      assert.strictEqual(message.content.length, 2)
+      const error = yield* Effect.flip(Accumulator.collect(Stream.fromIterable(full.slice(0, 5))))
+      assert.strictEqual(error._tag, "AccumulatorError")
+      assert.strictEqual(error._tag === "AccumulatorError" && error.reason, "Incomplete")
+    })
+  )
+})

@@ -1,0 +1,148 @@
+import { assert, describe, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
+import type { MessagesError } from "../src/MessagesError.js"
+import * as Retry from "../src/Retry.js"
+import * as Timeout from "../src/Timeout.js"
+import * as L from "./utils/Loopback.js"
+
+/** Distinct durations, so each timer is recognisable among the test clock's sleeps. */
+const policy = Layer.merge(
+  Retry.disabled,
+  Timeout.layer({ headers: "10 seconds", firstEvent: "20 seconds", idle: "30 seconds", streamTotal: "45 seconds" })
+)
+
+const awaitSleep = (at: number) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 500; i++) {
+      if (Chunk.toReadonlyArray(yield* TestClock.sleeps()).includes(at)) return
+      yield* L.liveSleep(10)
+    }
+    return yield* Effect.dieMessage(`no sleep until ${at}`)
+  })
+
+/** Runs a stream until its timeout fires at `at` ms; returns the failure. */
+const timedOut = (stream: Stream.Stream<unknown, MessagesError>, server: L.Loopback, at: number) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.fork(Effect.flip(Stream.runDrain(stream)))
+    yield* server.awaitRequests(1)
+    yield* awaitSleep(at)
+    yield* TestClock.adjust(Duration.millis(at - 1))
+    yield* L.liveSleep(20)
+    assert.isNull(fiber.unsafePoll(), `still running before ${at} ms`)
+    yield* TestClock.adjust(Duration.millis(1))
+    return yield* Fiber.join(fiber)
+  })
+
+const assertTimeout = (error: MessagesError, phase: string, timeout: number) => {
+  const timeoutError = error._tag === "StreamInterruptedError" ? error.error : error
+  assert.strictEqual(timeoutError._tag, "TimeoutError")
+  if (timeoutError._tag !== "TimeoutError") return
+  assert.strictEqual(timeoutError.phase, phase)
+  assert.deepStrictEqual(timeoutError.timeout, Duration.millis(timeout))
+  assert.isTrue(timeoutError.isRetryable)
+}
+
+describe("Timeout", () => {
+  it.scoped("no response headers: a headers timeout, and the connection is closed", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start(() => {})
+      const client = yield* L.client(server.url, {}, policy)
+      const error = yield* timedOut(client.stream(L.request), server, 10_000)
+      assertTimeout(error, "headers", 10_000)
+      assert.include(error.message, "No response headers within 10s")
+      yield* L.waitUntil(() => server.aborted() === 1, "the aborted request")
+    })
+  )
+
+  it.scoped("headers but no event: a first-event timeout", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => {
+        L.streamHead(res)
+        res.flushHeaders()
+      })
+      const client = yield* L.client(server.url, {}, policy)
+      const error = yield* timedOut(client.stream(L.request), server, 20_000)
+      assertTimeout(error, "first-event", 20_000)
+      assert.strictEqual(error._tag, "TimeoutError")
+    })
+  )
+
+  it.scoped("silent after message_start: an idle timeout, retryable as no content was delivered", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => {
+        L.streamHead(res)
+        res.write(L.sse(L.messageStart()))
+      })
+      const client = yield* L.client(server.url, {}, policy)
+      const error = yield* timedOut(client.stream(L.request), server, 30_000)
+      assert.strictEqual(error._tag, "TimeoutError")
+      assertTimeout(error, "idle", 30_000)
+    })
+  )
+
+  it.scoped("silent after content: the idle timeout arrives in a StreamInterruptedError", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => {
+        L.streamHead(res)
+        res.write(L.sseBody([L.messageStart(), L.textStart(), L.textDelta("hi")]))
+      })
+      const client = yield* L.client(server.url, {}, policy)
+      const error = yield* timedOut(client.stream(L.request), server, 30_000)
+      assert.strictEqual(error._tag, "StreamInterruptedError")
+      assertTimeout(error, "idle", 30_000)
+    })
+  )
+
+  it.scoped("the total deadline of a stream wins when it is nearer than the idle timeout", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => {
+        L.streamHead(res)
+        res.write(L.sseBody([L.messageStart(), L.textStart(), L.textDelta("hi")]))
+      })
+      const client = yield* L.client(server.url, { timeouts: { streamTotal: "25 seconds" } }, policy)
+      const error = yield* timedOut(client.stream(L.request), server, 25_000)
+      assertTimeout(error, "total", 25_000)
+    })
+  )
+
+  it.scoped("a non-streaming call gets the SDK's 10 minutes, then a total timeout", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start(() => {})
+      const client = yield* L.client(server.url, {}, policy)
+      const fiber = yield* Effect.fork(Effect.flip(client.create(L.request)))
+      yield* server.awaitRequests(1)
+      yield* awaitSleep(600_000)
+      yield* TestClock.adjust("10 minutes")
+      const error = yield* Fiber.join(fiber)
+      assertTimeout(error, "total", 600_000)
+      yield* L.waitUntil(() => server.aborted() === 1, "the aborted request")
+    })
+  )
+
+  it("nonStreamingTotal follows the SDK: 10 minutes up to 21,333 max_tokens, then StreamingRequiredError", () => {
+    assert.deepStrictEqual(Effect.runSync(Timeout.nonStreamingTotal(Timeout.defaults, 21_333)), Duration.minutes(10))
+    const error = Effect.runSync(Effect.flip(Timeout.nonStreamingTotal(Timeout.defaults, 21_334)))
+    assert.strictEqual(error._tag, "StreamingRequiredError")
+    assert.strictEqual(error.maxTokens, 21_334)
+    const fixed = Timeout.make({ nonStreaming: "30 minutes" })
+    assert.deepStrictEqual(Effect.runSync(Timeout.nonStreamingTotal(fixed, 64_000)), Duration.minutes(30))
+  })
+
+  it("options override the base policy field by field", () => {
+    const base = Timeout.make({ headers: "5 seconds" })
+    const policy = Timeout.make({ idle: "7 seconds" }, base)
+    assert.deepStrictEqual(policy, {
+      headers: Duration.seconds(5),
+      firstEvent: Duration.seconds(60),
+      idle: Duration.seconds(7),
+      streamTotal: Duration.minutes(60),
+      nonStreaming: "auto"
+    })
+  })
+})
