@@ -54,7 +54,9 @@ describe("ClientConfig", () => {
       const context = yield* Layer.build(
         MessagesClient.layerConfig().pipe(
           Layer.provide(Layer.merge(L.HttpLive, Retry.disabled)),
-          Layer.provide(Layer.setConfigProvider(env({ ANTHROPIC_API_KEY: L.SENTINEL_KEY, ANTHROPIC_BASE_URL: server.url })))
+          Layer.provide(
+            Layer.setConfigProvider(env({ ANTHROPIC_API_KEY: L.SENTINEL_KEY, ANTHROPIC_BASE_URL: server.url }))
+          )
         )
       )
       const client = yield* Effect.provide(MessagesClient.MessagesClient, context)
