@@ -1,0 +1,54 @@
+import { NodeHttpClient, NodeRuntime } from "@effect/platform-node"
+import { Accumulator, Message, StreamEvent } from "@parley/core"
+import { MessagesClient, RateLimit, Retry, Timeout } from "@parley/transport"
+import { Console, Effect, Layer, Schedule, Stream } from "effect"
+
+// The policies. Each is optional: without Retry and Timeout layers the defaults below apply; without a
+// RateLimit layer there is no client-side admission control.
+const RetryLive = Retry.layerSchedule(
+  // the SDK-compatible default, plus up to 6 retries of 529 overloaded errors
+  Retry.schedule().pipe(
+    Schedule.union(Retry.schedule({ maxRetries: 6 }).pipe(Schedule.whileInput((e) => e._tag === "OverloadedError")))
+  ),
+  { deadline: "5 minutes" }
+)
+const RateLimitLive = RateLimit.layer({
+  // the seeds' Basic tier, one budget per tenant (set with RateLimit.withKey)
+  limits: { requestsPerMinute: 50, inputTokensPerMinute: 100_000, maxConcurrent: 10, maxWait: "2 minutes" }
+})
+const TimeoutLive = Timeout.layer({ idle: "30 seconds" })
+
+// The client reads ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ... and picks up the policies provided to it.
+// The app, not the library, chooses the HttpClient (undici here; FetchHttpClient.layer works too).
+const MessagesLive = MessagesClient.layerConfig().pipe(
+  Layer.provide(Layer.mergeAll(RetryLive, RateLimitLive, TimeoutLive, NodeHttpClient.layerUndici))
+)
+
+const answer = (tenant: string, question: string) =>
+  Effect.gen(function* () {
+    const client = yield* MessagesClient.MessagesClient
+    const request = { model: "claude-sonnet-4", max_tokens: 512, messages: [Message.user(question)] }
+    // print the text as it streams, and keep the final message
+    const message = yield* Accumulator.collect(
+      client
+        .stream(request)
+        .pipe(
+          Stream.tap((event) =>
+            StreamEvent.is("content_block_delta")(event) && "text" in event.delta
+              ? Console.log(event.delta.text)
+              : Effect.void
+          )
+        )
+    )
+    return Message.textOf(message)
+  }).pipe(
+    RateLimit.withKey(`tenant:${tenant}`),
+    Effect.catchTag("RateLimitWaitError", () => Effect.succeed("Busy, try again later.")),
+    Effect.catchTag("StreamInterruptedError", (error) => Effect.succeed(`Interrupted: ${error.error.message}`))
+  )
+
+const program = Effect.forEach(["acme", "globex", "initech"], (tenant) => answer(tenant, "Say hi in five words."), {
+  concurrency: "unbounded"
+}).pipe(Effect.flatMap((answers) => Console.log(answers)))
+
+program.pipe(Effect.provide(MessagesLive), NodeRuntime.runMain)
