@@ -234,7 +234,7 @@ export const markdown = (input: Input): string => {
           check(cmp(loopPerTurn, Plan.targets.loopOverheadMs))
         ],
         [
-          "10,000-turn conversation encode < 50 ms",
+          "10,000-turn conversation: build + check + encode < 50 ms",
           `${fmt(finite(encodeMs), 1)} ms`,
           check(cmp(encodeMs, Plan.targets.conversationEncodeMs))
         ],

@@ -6,8 +6,8 @@
  */
 import * as Schema from "effect/Schema"
 import { ErrorDetail } from "./ApiError.js"
-import { Citation, ContentBlock } from "./Content.js"
-import { CacheCreation, Message, ServerToolUsage, StopReason } from "./Message.js"
+import { Citation, ContentBlock, type TextBlock, type ThinkingBlock, type ToolUseBlock } from "./Content.js"
+import { CacheCreation, Message, ServerToolUsage, StopReason, type Usage } from "./Message.js"
 import { open, optionalNullable, unknownMember } from "./Wire.js"
 
 /**
@@ -242,3 +242,135 @@ export const is =
   <T extends KnownEvent["type"]>(type: T) =>
   (event: StreamEvent): event is Extract<KnownEvent, { readonly type: T }> =>
     event.type === type
+
+// =============================================================================
+// From a message
+// =============================================================================
+
+/**
+ * How finely the content is cut into deltas, in UTF-16 code units (a surrogate pair is never split).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChunkOptions {
+  /** Characters of text per `text_delta`. Default 16. */
+  readonly textChunkSize?: number | undefined
+  /** Characters of tool input JSON per `input_json_delta`. Default 32. */
+  readonly jsonChunkSize?: number | undefined
+  /** Characters of thinking per `thinking_delta`. Default 32. */
+  readonly thinkingChunkSize?: number | undefined
+}
+
+const split = (text: string, size: number): ReadonlyArray<string> => {
+  const step = Math.max(1, Math.floor(size))
+  const pieces: Array<string> = []
+  let start = 0
+  while (start < text.length) {
+    let end = Math.min(text.length, start + step)
+    const last = text.charCodeAt(end - 1)
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end += 1
+    pieces.push(text.slice(start, end))
+    start = end
+  }
+  return pieces
+}
+
+type Block = ContentBlock
+
+const blockEvents = (block: Block, index: number, options: ChunkOptions): ReadonlyArray<StreamEvent> => {
+  const start = (content_block: Block): StreamEvent => ({
+    type: "content_block_start",
+    index,
+    content_block
+  })
+  const delta = (delta: Delta): StreamEvent => ({ type: "content_block_delta", index, delta })
+  const stop: StreamEvent = { type: "content_block_stop", index }
+  switch (block.type) {
+    case "text": {
+      const { text, citations, ...rest } = block as TextBlock
+      const hasCitations = citations !== undefined && citations !== null
+      return [
+        start({ ...rest, type: "text", text: "", ...(hasCitations ? { citations: [] } : {}) }),
+        ...(hasCitations ? citations.map((citation) => delta({ type: "citations_delta", citation })) : []),
+        ...split(text, options.textChunkSize ?? 16).map((piece) => delta({ type: "text_delta", text: piece })),
+        stop
+      ]
+    }
+    case "tool_use":
+    case "server_tool_use":
+    case "mcp_tool_use": {
+      const { input, ...rest } = block as ToolUseBlock
+      return [
+        start({ ...rest, input: {} } as Block),
+        ...split(JSON.stringify(input ?? {}), options.jsonChunkSize ?? 32).map((piece) =>
+          delta({ type: "input_json_delta", partial_json: piece })
+        ),
+        stop
+      ]
+    }
+    case "thinking": {
+      const { thinking, signature, ...rest } = block as ThinkingBlock
+      return [
+        start({ ...rest, type: "thinking", thinking: "", signature: "" }),
+        ...split(thinking, options.thinkingChunkSize ?? 32).map((piece) =>
+          delta({ type: "thinking_delta", thinking: piece })
+        ),
+        delta({ type: "signature_delta", signature }),
+        stop
+      ]
+    }
+    default:
+      return [start(block), stop]
+  }
+}
+
+/** The usage `message_start` announces: the input side in full, output tokens as the first token produced. */
+const startUsage = (usage: Usage): Usage => ({
+  ...usage,
+  output_tokens: Math.min(1, usage.output_tokens)
+})
+
+/**
+ * The events the API would send to stream `message`, in its order: `message_start` (empty content, `stop_reason:
+ * null`, the input usage), per block `content_block_start`, its deltas and `content_block_stop` (with a `ping` after
+ * the first start), then `message_delta` (stop reason, stop sequence, cumulative usage) and `message_stop`. Text,
+ * tool input JSON and thinking are cut into deltas of the given sizes (`Infinity`: one delta per block); blocks
+ * without deltas arrive whole in their start event. The inverse of the `Accumulator`: folding the result gives
+ * `message` back. Used by stand-in servers and scripted clients.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromMessage = (message: Message, options: ChunkOptions = {}): ReadonlyArray<StreamEvent> => {
+  const { content, stop_reason, stop_sequence, usage: given, ...head } = message
+  const out: Array<StreamEvent> = [
+    {
+      type: "message_start",
+      message: {
+        ...head,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        ...(given !== undefined ? { usage: startUsage(given) } : {})
+      }
+    }
+  ]
+  content.forEach((block, index) => {
+    const [first, ...rest] = blockEvents(block, index, options)
+    if (first !== undefined) out.push(first)
+    if (index === 0) out.push({ type: "ping" })
+    out.push(...rest)
+  })
+  if (content.length === 0) out.push({ type: "ping" })
+  const { service_tier: _tier, cache_creation: _creation, ...cumulative } = given ?? { output_tokens: 0 }
+  out.push(
+    {
+      type: "message_delta",
+      delta: { stop_reason: stop_reason ?? null, stop_sequence: stop_sequence ?? null },
+      usage: cumulative
+    },
+    { type: "message_stop" }
+  )
+  return out
+}

@@ -16,10 +16,9 @@
  *
  * @since 0.1.0
  */
-import type * as Content from "@parley/core/Content"
 import type * as Message from "@parley/core/Message"
 import type * as Request from "@parley/core/Request"
-import type * as StreamEvent from "@parley/core/StreamEvent"
+import * as StreamEvent from "@parley/core/StreamEvent"
 import * as Tokens from "@parley/core/Tokens"
 import { MessagesClient, type Service } from "@parley/transport/MessagesClient"
 import type { MessagesError } from "@parley/transport/MessagesError"
@@ -37,76 +36,20 @@ import * as Stream from "effect/Stream"
  */
 export type Respond = (request: Request.MessagesRequest) => Effect.Effect<Message.Message, MessagesError>
 
-const blockEvents = (block: Content.ContentBlock, index: number): ReadonlyArray<StreamEvent.StreamEvent> => {
-  const start = (content_block: Content.ContentBlock): StreamEvent.StreamEvent => ({
-    type: "content_block_start",
-    index,
-    content_block
-  })
-  const delta = (delta: StreamEvent.Delta): StreamEvent.StreamEvent => ({ type: "content_block_delta", index, delta })
-  const stop: StreamEvent.StreamEvent = { type: "content_block_stop", index }
-  switch (block.type) {
-    case "text": {
-      const { text, ...rest } = block as Content.TextBlock
-      return [start({ ...rest, text: "" }), delta({ type: "text_delta", text }), stop]
-    }
-    case "tool_use": {
-      const { input, ...rest } = block as Content.ToolUseBlock
-      return [
-        start({ ...rest, input: {} }),
-        delta({ type: "input_json_delta", partial_json: JSON.stringify(input) }),
-        stop
-      ]
-    }
-    case "thinking": {
-      const { signature, thinking, ...rest } = block as Content.ThinkingBlock
-      return [
-        start({ ...rest, thinking: "", signature: "" }),
-        delta({ type: "thinking_delta", thinking }),
-        delta({ type: "signature_delta", signature }),
-        stop
-      ]
-    }
-    default:
-      return [start(block), stop]
-  }
-}
-
 /**
  * The stream events the API would send for `message`: `message_start` (empty content, input usage), start / delta /
  * stop per block (text, tool input and thinking in one delta each; other blocks whole in their start event),
- * `message_delta` (stop reason, output usage) and `message_stop`.
+ * `message_delta` (stop reason, output usage) and `message_stop`: core's `StreamEvent.fromMessage` with one delta per
+ * block.
  *
  * @since 0.1.0
  * @category conversions
  */
-export const events = (message: Message.Message): ReadonlyArray<StreamEvent.StreamEvent> => {
-  const { content, stop_reason, stop_sequence, usage, ...head } = message
-  const out: Array<StreamEvent.StreamEvent> = [
-    {
-      type: "message_start",
-      message: {
-        ...head,
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        ...(usage !== undefined ? { usage: { ...usage, output_tokens: 0 } } : {})
-      }
-    }
-  ]
-  content.forEach((block, index) => {
-    out.push(...blockEvents(block, index))
-  })
-  out.push(
-    {
-      type: "message_delta",
-      delta: { stop_reason: stop_reason ?? null, stop_sequence: stop_sequence ?? null },
-      usage: { output_tokens: usage?.output_tokens ?? 0 }
-    },
-    { type: "message_stop" }
-  )
-  return out
-}
+export const events = (message: Message.Message): ReadonlyArray<StreamEvent.StreamEvent> =>
+  StreamEvent.fromMessage(message, whole)
+
+/** One delta per block. */
+const whole = { textChunkSize: Infinity, jsonChunkSize: Infinity, thinkingChunkSize: Infinity }
 
 /** What the `…WithMeta` variants report: a 200 with no request id and no rate-limit headers. */
 const meta: ResponseMeta.ResponseMeta = { status: 200, rateLimit: { raw: {} } }
