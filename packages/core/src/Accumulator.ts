@@ -17,6 +17,7 @@
  *
  * @since 0.1.0
  */
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -419,8 +420,10 @@ export const collect = <E, R>(
   Effect.suspend(() => {
     const accumulator = make()
     return Stream.runForEachChunk(events, (chunk) => {
-      for (const event of chunk) {
-        const error = accumulator.add(event)
+      // indexed, not `for...of`: a chunk's iterator allocates a result object per event
+      const array = Chunk.toReadonlyArray(chunk)
+      for (let i = 0; i < array.length; i++) {
+        const error = accumulator.add(array[i]!)
         if (error !== undefined) return Effect.fail(error)
       }
       return Effect.void

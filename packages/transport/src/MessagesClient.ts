@@ -57,7 +57,8 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
-import { timeoutFail } from "./internal/deadline.js"
+import { isLive, timeoutFail } from "./internal/deadline.js"
+import * as Reader from "./internal/reader.js"
 import {
   type ApiFailure,
   ConnectionError,
@@ -450,8 +451,13 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
             message: `${what} before message_stop${meta.requestId === undefined ? "" : ` (request-id ${meta.requestId})`}.`
           })
 
-        /** Reads until at least one event is complete, the body ends or a failure is pending. */
-        const read: Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> = Effect.suspend(() => {
+        /**
+         * Reads (each network read from `fetch`) until at least one event is complete, the body ends or a failure is
+         * pending.
+         */
+        const read = (
+          fetch: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError> | TimeoutError>
+        ): Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> => Effect.suspend(() => {
           if (ended) return Effect.fail(truncated("The event stream ended"))
           const out: Array<StreamEvent.StreamEvent> = []
           const settle = (): Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> => {
@@ -464,8 +470,9 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
             }
             return loop
           }
-          const loop: Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> = Effect.matchEffect(pull, {
+          const loop: Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> = Effect.matchEffect(fetch, {
             onFailure: (cause) => {
+              if (!Option.isOption(cause)) return Effect.fail(cause)
               if (Option.isSome(cause)) {
                 done = true
                 const code = codeOf(cause.value.cause)
@@ -493,10 +500,22 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
           return loop
         })
 
+        // Under the live clock one reader fiber reads the body and each read waits under a plain timer; under any
+        // other clock (TestClock) each read runs under `timed`.
+        const reader = (yield* isLive) ? yield* Reader.make(pull) : undefined
+
         const next = Effect.suspend(() => {
           const phase = started ? "idle" : "first-event"
           started = true
-          return timed(read, phase, meta.requestId)
+          if (reader === undefined) return timed(read(pull), phase, meta.requestId)
+          const now = Date.now()
+          const limit = Duration.toMillis(timeouts[phase === "first-event" ? "firstEvent" : phase])
+          const [until, fired, which]: readonly [number, Duration.Duration, Exclude<TimeoutPhase, "headers">] =
+            now + limit <= deadline
+              ? [now + limit, timeouts[phase === "first-event" ? "firstEvent" : phase], phase]
+              : [deadline, timeouts.streamTotal, "total"]
+          const onTimeout = () => timeoutError(which, fired, meta.requestId)
+          return read(Effect.suspend(() => reader.take(until - Date.now(), onTimeout)))
         })
 
         // The attempt lasts until the first content event: everything before it is held back, so a failure up to

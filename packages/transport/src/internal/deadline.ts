@@ -7,8 +7,11 @@ import * as FiberId from "effect/FiberId"
 /** The default (live) clock: with it, a timeout is one timer and one fiber instead of `Effect.timeoutFail`'s race. */
 const liveClock = Effect.runSync(Effect.clock)
 
+/** Whether the fiber runs on the live clock, where plain JS timers keep Effect's time (not under `TestClock`). */
+export const isLive: Effect.Effect<boolean> = Effect.clockWith((clock) => Effect.succeed(clock === liveClock))
+
 /** The longest delay a JS timer takes; longer timeouts never fire. */
-const maxTimerMillis = 2 ** 31 - 1
+export const maxTimerMillis = 2 ** 31 - 1
 
 /**
  * Fails with `onTimeout()` when `effect` has not finished within `duration` of Effect's `Clock`, interrupting it in
