@@ -457,48 +457,49 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
          */
         const read = (
           fetch: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError> | TimeoutError>
-        ): Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> => Effect.suspend(() => {
-          if (ended) return Effect.fail(truncated("The event stream ended"))
-          const out: Array<StreamEvent.StreamEvent> = []
-          const settle = (): Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> => {
-            accept(out)
-            if (out.length > 0) return Effect.succeed(out)
-            if (pending !== undefined) {
-              const failure = pending
-              pending = undefined
-              return Effect.fail(failure)
-            }
-            return loop
-          }
-          const loop: Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> = Effect.matchEffect(fetch, {
-            onFailure: (cause) => {
-              if (!Option.isOption(cause)) return Effect.fail(cause)
-              if (Option.isSome(cause)) {
-                done = true
-                const code = codeOf(cause.value.cause)
-                return Effect.fail(truncated(`The connection broke (${code ?? "transport error"})`))
-              }
-              ended = true
-              const problem = decoder.end(out)
-              if (problem !== undefined) return Effect.fail(malformed(meta, problem))
+        ): Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> =>
+          Effect.suspend(() => {
+            if (ended) return Effect.fail(truncated("The event stream ended"))
+            const out: Array<StreamEvent.StreamEvent> = []
+            const settle = (): Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> => {
               accept(out)
-              if (out.length > 0 || pending !== undefined) return settle()
-              done = true
-              return Effect.fail(truncated("The event stream ended"))
-            },
-            onSuccess: (chunks) => {
-              for (const bytes of chunks) {
-                const problem = decoder.push(bytes, out)
-                if (problem !== undefined) {
-                  done = true
-                  return Effect.fail(malformed(meta, problem))
-                }
+              if (out.length > 0) return Effect.succeed(out)
+              if (pending !== undefined) {
+                const failure = pending
+                pending = undefined
+                return Effect.fail(failure)
               }
-              return settle()
+              return loop
             }
+            const loop: Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> = Effect.matchEffect(fetch, {
+              onFailure: (cause) => {
+                if (!Option.isOption(cause)) return Effect.fail(cause)
+                if (Option.isSome(cause)) {
+                  done = true
+                  const code = codeOf(cause.value.cause)
+                  return Effect.fail(truncated(`The connection broke (${code ?? "transport error"})`))
+                }
+                ended = true
+                const problem = decoder.end(out)
+                if (problem !== undefined) return Effect.fail(malformed(meta, problem))
+                accept(out)
+                if (out.length > 0 || pending !== undefined) return settle()
+                done = true
+                return Effect.fail(truncated("The event stream ended"))
+              },
+              onSuccess: (chunks) => {
+                for (const bytes of chunks) {
+                  const problem = decoder.push(bytes, out)
+                  if (problem !== undefined) {
+                    done = true
+                    return Effect.fail(malformed(meta, problem))
+                  }
+                }
+                return settle()
+              }
+            })
+            return loop
           })
-          return loop
-        })
 
         // Under the live clock one reader fiber reads the body and each read waits under a plain timer; under any
         // other clock (TestClock) each read runs under `timed`.

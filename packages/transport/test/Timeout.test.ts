@@ -111,6 +111,82 @@ describe("Timeout", () => {
     })
   )
 
+  // Under the live clock a stream's reads wait on plain timers (one reader fiber per stream): the same phases.
+  const livePolicy = Layer.merge(
+    Retry.disabled,
+    Timeout.layer({ headers: "2 seconds", firstEvent: "300 millis", idle: "250 millis", streamTotal: "10 seconds" })
+  )
+
+  it.live("live clock: headers but no event, a first-event timeout after 300 ms", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* L.start((_, res) => {
+          L.streamHead(res)
+          res.flushHeaders()
+        })
+        const client = yield* L.client(server.url, {}, livePolicy)
+        const start = Date.now()
+        const error = yield* Effect.flip(Stream.runDrain(client.stream(L.request)))
+        assert.isAtLeast(Date.now() - start, 290)
+        assertTimeout(error, "first-event", 300)
+        assert.strictEqual(error._tag, "TimeoutError")
+        yield* L.waitUntil(() => server.aborted() === 1, "the aborted request")
+      })
+    )
+  )
+
+  it.live("live clock: events 50 ms apart outlast the 250 ms idle timeout; silence after content does not", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const events = [
+          L.messageStart(),
+          L.textStart(),
+          ...["a", "b", "c", "d", "e", "f", "g", "h"].map((t) => L.textDelta(t))
+        ]
+        const server = yield* L.start((_, res) => {
+          L.streamHead(res)
+          events.forEach((event, i) => {
+            setTimeout(() => res.write(L.sse(event)), 50 * i)
+          })
+        })
+        const client = yield* L.client(server.url, {}, livePolicy)
+        const start = Date.now()
+        const received: Array<string> = []
+        const error = yield* Effect.flip(
+          Stream.runForEach(client.stream(L.request), (event) => Effect.sync(() => received.push(event.type)))
+        )
+        assert.isAtLeast(Date.now() - start, 350 + 240)
+        assert.deepStrictEqual(
+          received,
+          events.map((event) => event.type)
+        )
+        assert.strictEqual(error._tag, "StreamInterruptedError")
+        assertTimeout(error, "idle", 250)
+        if (error._tag === "StreamInterruptedError") assert.strictEqual(error.delivered, events.length)
+        yield* L.waitUntil(() => server.aborted() === 1, "the aborted request")
+      })
+    )
+  )
+
+  it.live("live clock: the total deadline wins when it is nearer than the idle timeout", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* L.start((_, res) => {
+          L.streamHead(res)
+          res.write(L.sseBody([L.messageStart(), L.textStart(), L.textDelta("hi")]))
+        })
+        const client = yield* L.client(
+          server.url,
+          { timeouts: { idle: "5 seconds", streamTotal: "200 millis" } },
+          livePolicy
+        )
+        const error = yield* Effect.flip(Stream.runDrain(client.stream(L.request)))
+        assert.strictEqual(error._tag, "StreamInterruptedError")
+        assertTimeout(error, "total", 200)
+      })
+    )
+  )
+
   it.scoped("a non-streaming call gets the SDK's 10 minutes, then a total timeout", () =>
     Effect.gen(function* () {
       const server = yield* L.start(() => {})
