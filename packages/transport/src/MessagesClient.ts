@@ -41,6 +41,7 @@ import * as Request from "@parley/core/Request"
 import type * as StreamEvent from "@parley/core/StreamEvent"
 import * as Tokens from "@parley/core/Tokens"
 import * as Validation from "@parley/core/Validation"
+import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import type * as Config from "effect/Config"
@@ -224,6 +225,17 @@ interface Prepared {
 
 /** The failures of a stream after its headers: wrapped in `StreamInterruptedError` once content was delivered. */
 type Interruption = StreamInterruptedError["error"]
+
+/** The chunks of a stream's step as a channel, until the step gives `undefined`. */
+const emit = <A, E>(
+  step: Effect.Effect<Chunk.Chunk<A> | undefined, E>
+): Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown> => {
+  const loop: Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown> = Channel.flatMap(
+    Channel.fromEffect(step),
+    (chunk) => (chunk === undefined ? Channel.void : Channel.flatMap(Channel.write(chunk), () => loop))
+  )
+  return loop
+}
 
 /** Events before which a failed stream can still be retried: they carry no content. */
 const isPreamble = (type: string) => type === "message_start" || type === "ping"
@@ -521,11 +533,14 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
 
         // The attempt lasts until the first content event: everything before it is held back, so a failure up to
         // there is retried without the caller seeing anything twice.
-        const head: Array<StreamEvent.StreamEvent> = []
+        let head: Array<StreamEvent.StreamEvent> = []
         while (true) {
           const events = yield* next
-          for (const event of events) head.push(event)
-          const content = events.some((event) => !isPreamble(event.type))
+          // indexed (the first read often holds the whole stream); the first read's array is kept, not copied
+          let content = false
+          for (let i = 0; i < events.length && !content; i++) content = !isPreamble(events[i]!.type)
+          if (head.length === 0) head = events
+          else for (let i = 0; i < events.length; i++) head.push(events[i]!)
           if (!content && pending !== undefined) {
             const failure = pending
             pending = undefined
@@ -535,18 +550,25 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         }
         delivered = head.length
 
-        const rest: Effect.Effect<Chunk.Chunk<StreamEvent.StreamEvent>, Option.Option<MessagesError>> = Effect.suspend(
+        // One step for the whole stream: the held-back head first, then a chunk per read; `undefined` at the end.
+        let first: Array<StreamEvent.StreamEvent> | undefined = head
+        const step: Effect.Effect<Chunk.Chunk<StreamEvent.StreamEvent> | undefined, MessagesError> = Effect.suspend(
           () => {
+            if (first !== undefined) {
+              const events = first
+              first = undefined
+              return Effect.succeed(Chunk.unsafeFromArray(events))
+            }
             if (pending !== undefined) {
               const failure = pending
               pending = undefined
-              return Effect.fail(Option.some(StreamInterruptedError.wrap(failure, delivered, meta.requestId)))
+              return Effect.fail(StreamInterruptedError.wrap(failure, delivered, meta.requestId))
             }
-            if (done) return Effect.fail(Option.none())
+            if (done) return Effect.succeed(undefined)
             return Effect.matchEffect(next, {
               onFailure: (error) => {
                 done = true
-                return Effect.fail(Option.some(StreamInterruptedError.wrap(error, delivered, meta.requestId)))
+                return Effect.fail(StreamInterruptedError.wrap(error, delivered, meta.requestId))
               },
               onSuccess: (events) => {
                 delivered += events.length
@@ -555,14 +577,11 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
             })
           }
         )
-        const events = Stream.concat(
-          Stream.fromChunk(Chunk.unsafeFromArray(head)),
-          Stream.repeatEffectChunkOption(rest)
-        )
-        return { value: events, meta }
+        return { value: step, meta }
       })
 
-    const streamWithMeta = (request: Request.MessagesRequest) =>
+    /** Opens a stream (retried up to its first content event): its step and metadata, the connection in the scope. */
+    const open = (request: Request.MessagesRequest) =>
       Effect.gen(function* () {
         const prepared = yield* prepare(request, true)
         const parent = yield* Effect.scope
@@ -574,6 +593,21 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         )
         return yield* Retry.retry(attempt, retryPolicy)
       }).pipe(Effect.withSpan("MessagesClient.stream", spanOptions(request)))
+
+    const streamWithMeta = (request: Request.MessagesRequest) =>
+      Effect.map(open(request), ({ value, meta }) => ({ value: Stream.fromChannel(emit(value)), meta }))
+
+    // `stream` as one channel that owns a scope (open, then emit), not `Stream.unwrapScoped` (a flatten of a stream
+    // of streams): measured ~80 KB less allocated per call.
+    const stream = (request: Request.MessagesRequest): Stream.Stream<StreamEvent.StreamEvent, MessagesError> =>
+      Stream.fromChannel(
+        Channel.acquireUseRelease(
+          Scope.make(),
+          (scope) =>
+            Channel.flatMap(Channel.fromEffect(Scope.extend(open(request), scope)), ({ value }) => emit(value)),
+          (scope, exit) => Scope.close(scope, exit)
+        )
+      )
 
     // -------------------------------------------------------------------------
     // countTokens
@@ -607,7 +641,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     return MessagesClient.of({
       create: (request) => Effect.map(createWithMeta(request), (result) => result.value),
       createWithMeta,
-      stream: (request) => Stream.unwrapScoped(Effect.map(streamWithMeta(request), (result) => result.value)),
+      stream,
       streamWithMeta,
       countTokens: (request) => Effect.map(countTokensWithMeta(request), (result) => result.value),
       countTokensWithMeta
