@@ -22,6 +22,7 @@ import * as MessagesClient from "@parley/transport/MessagesClient"
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
@@ -171,5 +172,10 @@ const program = (args: ReadonlyArray<string>) =>
 program(process.argv.slice(2)).pipe(
   Effect.tapErrorCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : note(`error: ${oneLine(cause)}`))),
   Effect.provide(logger),
-  NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true })
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    // Ctrl-C ends with the shell's code for SIGINT (130), not 0; any other failure with 1.
+    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : Cause.isInterruptedOnly(exit.cause) ? 130 : 1)
+  })
 )
