@@ -81,7 +81,12 @@ export class ValidationError extends Schema.TaggedError<ValidationError>()("Vali
   turn: Schema.optional(Schema.Number),
   block: Schema.optional(Schema.Number),
   message: Schema.String
-}) {}
+}) {
+  /** Never: the same request breaks the same rule again (a member of the transport's error family). */
+  get isRetryable(): boolean {
+    return false
+  }
+}
 
 /**
  * How consecutive user turns are treated: merged into one turn (what the API itself does), or rejected.

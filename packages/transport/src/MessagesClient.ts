@@ -73,8 +73,7 @@ import {
   StreamTruncatedError,
   shouldRetryOf,
   TimeoutError,
-  type TimeoutPhase,
-  ValidationError
+  type TimeoutPhase
 } from "./MessagesError.js"
 import * as RateLimit from "./RateLimit.js"
 import * as ResponseMeta from "./ResponseMeta.js"
@@ -328,9 +327,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       }
       return Effect.gen(function* () {
         const checked =
-          apiVersion === "2026-10-21"
-            ? yield* Effect.mapError(Validation.validateRequest(withModel, { apiVersion }), ValidationError.fromCore)
-            : withModel
+          apiVersion === "2026-10-21" ? yield* Validation.validateRequest(withModel, { apiVersion }) : withModel
         const key = limiter === undefined ? fallbackKey : yield* limiter.keyOf(checked, fallbackKey)
         return prepared(checked, stream, key)
       })

@@ -365,32 +365,14 @@ export class RateLimitWaitError extends Schema.TaggedError<RateLimitWaitError>()
 
 /**
  * The request breaks a rule of the API version (checked by core's `Validation.validateRequest` before sending,
- * under `2026-10-21`); same tag and fields as core's `ValidationError`. Not retried.
+ * under `2026-10-21`): core's `ValidationError` itself, a member of this family. Not retried.
  *
  * @since 0.1.0
  * @category errors
  */
-export class ValidationError extends Schema.TaggedError<ValidationError>()("ValidationError", {
-  rule: Validation.Rule,
-  turn: Schema.optional(Schema.Number),
-  block: Schema.optional(Schema.Number),
-  message: Schema.String
-}) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return false
-  }
-
-  /** The same error from core's validation. */
-  static fromCore(error: Validation.ValidationError): ValidationError {
-    return new ValidationError({
-      rule: error.rule,
-      message: error.message,
-      ...(error.turn === undefined ? {} : { turn: error.turn }),
-      ...(error.block === undefined ? {} : { block: error.block })
-    })
-  }
-}
+export const ValidationError = Validation.ValidationError
+/** @since 0.1.0 */
+export type ValidationError = Validation.ValidationError
 
 /**
  * A failure of a stream after some of its content reached the caller (an SSE `error` event, a broken connection,
