@@ -116,9 +116,9 @@ export const make = <const Tools extends ReadonlyArray<Tool.Any>>(...tools: Tool
     }
     byName.set(tool.name, {
       name: tool.name,
-      input: Schema.make(tool.input.ast),
-      output: Schema.make(tool.output.ast),
-      failure: Schema.make(tool.failure.ast)
+      input: decoder(Schema.make(tool.input.ast)),
+      output: encoder(Schema.make(tool.output.ast)),
+      failure: encoder(Schema.make(tool.failure.ast))
     })
   }
   const definitions = tools.map((tool) => tool.definition)
@@ -150,12 +150,12 @@ export const make = <const Tools extends ReadonlyArray<Tool.Any>>(...tools: Tool
 // Dispatch
 // =============================================================================
 
-/** A tool's Schemas, seen from JSON: what dispatch decodes from and encodes to. */
+/** A tool's parsers, built once per toolkit: what dispatch decodes the input with and encodes results with. */
 interface Schemas {
   readonly name: string
-  readonly input: Schema.Schema<unknown, unknown>
-  readonly output: Schema.Schema<unknown, unknown>
-  readonly failure: Schema.Schema<unknown, unknown>
+  readonly input: Parse
+  readonly output: Parse
+  readonly failure: Parse
 }
 
 const failure = (call: Content.ToolUseBlock, message: string): Content.ToolResultBlock =>
@@ -200,37 +200,19 @@ const parser =
     return Either.isLeft(result) && result.left._tag === "Forbidden" ? effectful(value) : result
   }
 
-const decoders = new WeakMap<Schema.Schema<unknown, unknown>, Parse>()
-const encoders = new WeakMap<Schema.Schema<unknown, unknown>, Parse>()
+const decoder = (schema: Schema.Schema<unknown, unknown>): Parse =>
+  parser(
+    ParseResult.decodeUnknownEither(schema, { errors: "all" }),
+    ParseResult.decodeUnknown(schema, { errors: "all" })
+  )
 
-const decoderOf = (schema: Schema.Schema<unknown, unknown>): Parse => {
-  let parse = decoders.get(schema)
-  if (parse === undefined) {
-    parse = parser(
-      ParseResult.decodeUnknownEither(schema, { errors: "all" }),
-      ParseResult.decodeUnknown(schema, { errors: "all" })
-    )
-    decoders.set(schema, parse)
-  }
-  return parse
-}
-
-const encoderOf = (schema: Schema.Schema<unknown, unknown>): Parse => {
-  let parse = encoders.get(schema)
-  if (parse === undefined) {
-    parse = parser(ParseResult.encodeUnknownEither(schema), ParseResult.encodeUnknown(schema))
-    encoders.set(schema, parse)
-  }
-  return parse
-}
+const encoder = (schema: Schema.Schema<unknown, unknown>): Parse =>
+  parser(ParseResult.encodeUnknownEither(schema), ParseResult.encodeUnknown(schema))
 
 const formatIssue = (issue: ParseResult.ParseIssue): string => ParseResult.TreeFormatter.formatIssueSync(issue)
 
 /** Encodes with the Schema, then renders: Right(text), or Left(a description of what went wrong). */
-const encodeResult = (
-  schema: Schema.Schema<unknown, unknown>,
-  value: unknown
-): Effect.Effect<Either.Either<string, string>> => {
+const encodeResult = (encode: Parse, value: unknown): Effect.Effect<Either.Either<string, string>> => {
   const renderEncoded = (encoded: unknown): Either.Either<string, string> => {
     try {
       return Either.right(render(encoded))
@@ -238,7 +220,7 @@ const encodeResult = (
       return Either.left(describeDefect(defect))
     }
   }
-  const encoded = encoderOf(schema)(value)
+  const encoded = encode(value)
   if (Either.isEither(encoded)) {
     return Effect.succeed(
       Either.isRight(encoded) ? renderEncoded(encoded.right) : Either.left(formatIssue(encoded.left))
@@ -258,7 +240,7 @@ const dispatch = (
   handler: (input: unknown) => Effect.Effect<unknown, unknown, unknown>,
   call: Content.ToolUseBlock
 ): Effect.Effect<Content.ToolResultBlock, never, unknown> => {
-  const decoded = decoderOf(tool.input)(call.input)
+  const decoded = tool.input(call.input)
   if (Either.isEither(decoded)) {
     return Either.isLeft(decoded)
       ? Effect.succeed(invalidInput(tool, call, decoded.left))
