@@ -146,6 +146,27 @@ export const payloadIds = (options: DriverOptions) => ({
   ratelimit: `limited-${options.chars}`
 })
 
+/** The metrics of `create`: `requests` calls in `wallMs`. */
+export const createMetrics = (options: DriverOptions, latencies: ReadonlyArray<number>, wallMs: number): Metrics => ({
+  primaryMs: wallMs,
+  reqPerSec: (options.requests * 1000) / wallMs,
+  ...Stats.latencies(latencies)
+})
+
+/** The metrics of `stream` and `tool`: the median time of one stream, and its events per second. */
+export const streamMetrics = (options: DriverOptions, latencies: ReadonlyArray<number>): Metrics => {
+  const ms = Stats.median(latencies)
+  const events = options.scenario === "stream" ? options.deltas : options.pieces
+  return { primaryMs: ms, eventsPerSec: (events * 1000) / ms, ...Stats.latencies(latencies) }
+}
+
+/** The metrics of `streams`: `streams` concurrent streams of `deltas` events in `wallMs`. */
+export const streamsMetrics = (options: DriverOptions, latencies: ReadonlyArray<number>, wallMs: number): Metrics => ({
+  primaryMs: wallMs,
+  eventsPerSec: (options.streams * options.deltas * 1000) / wallMs,
+  ...Stats.latencies(latencies)
+})
+
 /**
  * Runs one transport scenario (`create`, `stream`, `streams`, `tool`, `cold`) through a promise-based client:
  * warm-up first (except `cold`), then the measured part, verifying every response.
@@ -161,8 +182,7 @@ export const runTransport = async (client: Client, options: DriverOptions): Prom
       return measure(async () => {
         const start = performance.now()
         const latencies = await pool(options.requests, options.concurrency, once)
-        const wall = performance.now() - start
-        return { primaryMs: wall, reqPerSec: (options.requests * 1000) / wall, ...Stats.latencies(latencies) }
+        return createMetrics(options, latencies, performance.now() - start)
       })
     }
     case "stream":
@@ -173,14 +193,7 @@ export const runTransport = async (client: Client, options: DriverOptions): Prom
       const once = async () => verify(await client.stream(url), want)
       await pool(options.scenario === "stream" ? 1 : 3, 1, once)
       return measure(async () => {
-        const latencies = await pool(options.times, 1, once)
-        const ms = Stats.median(latencies)
-        const events = options.scenario === "stream" ? options.deltas : options.pieces
-        return {
-          primaryMs: ms,
-          eventsPerSec: (events * 1000) / ms,
-          ...Stats.latencies(latencies)
-        }
+        return streamMetrics(options, await pool(options.times, 1, once))
       })
     }
     case "streams": {
@@ -192,12 +205,7 @@ export const runTransport = async (client: Client, options: DriverOptions): Prom
       return measure(async () => {
         const start = performance.now()
         const latencies = await pool(options.streams, options.streams, once)
-        const wall = performance.now() - start
-        return {
-          primaryMs: wall,
-          eventsPerSec: (options.streams * options.deltas * 1000) / wall,
-          ...Stats.latencies(latencies)
-        }
+        return streamsMetrics(options, latencies, performance.now() - start)
       })
     }
     case "cold": {

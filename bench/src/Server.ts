@@ -60,7 +60,8 @@ const limit = {
   latency: Number(options.latency)
 }
 
-const stats = {
+/** The counters of a measured run, all zero. */
+const freshStats = () => ({
   requests: 0,
   accepted: 0,
   rejectedRate: 0,
@@ -68,20 +69,16 @@ const stats = {
   maxInFlight: 0,
   firstAcceptMs: 0,
   lastAcceptMs: 0
-}
-const bucket = { tokens: limit.burst, at: performance.now(), inFlight: 0 }
+})
+/** The rate-limited endpoint's token bucket, full. */
+const freshBucket = () => ({ tokens: limit.burst, at: performance.now(), inFlight: 0 })
+
+const stats = freshStats()
+const bucket = freshBucket()
 
 const reset = () => {
-  Object.assign(stats, {
-    requests: 0,
-    accepted: 0,
-    rejectedRate: 0,
-    rejectedConcurrency: 0,
-    maxInFlight: 0,
-    firstAcceptMs: 0,
-    lastAcceptMs: 0
-  })
-  Object.assign(bucket, { tokens: limit.burst, at: performance.now(), inFlight: 0 })
+  Object.assign(stats, freshStats())
+  Object.assign(bucket, freshBucket())
 }
 
 const refill = (now: number) => {

@@ -19,10 +19,20 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import { type DriverOptions, expected, main, payloadIds, payloadUrl, rateMetrics, verify } from "../Harness.js"
+import {
+  createMetrics,
+  type DriverOptions,
+  expected,
+  main,
+  payloadIds,
+  payloadUrl,
+  rateMetrics,
+  streamMetrics,
+  streamsMetrics,
+  verify
+} from "../Harness.js"
 import * as Payloads from "../Payloads.js"
 import type { Metrics } from "../Scenario.js"
-import * as Stats from "../Stats.js"
 
 const httpLayer = (variant: string): Layer.Layer<HttpClient.HttpClient> => {
   switch (variant) {
@@ -79,8 +89,7 @@ const transport = (options: DriverOptions) =>
           Effect.gen(function* () {
             const start = performance.now()
             const latencies = yield* fanOut(options.requests, options.concurrency, once)
-            const wall = performance.now() - start
-            return { primaryMs: wall, reqPerSec: (options.requests * 1000) / wall, ...Stats.latencies(latencies) }
+            return createMetrics(options, latencies, performance.now() - start)
           })
         )
       }
@@ -96,25 +105,12 @@ const transport = (options: DriverOptions) =>
             Effect.gen(function* () {
               const start = performance.now()
               const latencies = yield* fanOut(options.streams, options.streams, once)
-              const wall = performance.now() - start
-              const events = options.streams * options.deltas
-              return { primaryMs: wall, eventsPerSec: (events * 1000) / wall, ...Stats.latencies(latencies) }
+              return streamsMetrics(options, latencies, performance.now() - start)
             })
           )
         }
         yield* fanOut(options.scenario === "stream" ? 1 : 3, 1, once)
-        return yield* cpu(
-          Effect.gen(function* () {
-            const latencies = yield* fanOut(options.times, 1, once)
-            const ms = Stats.median(latencies)
-            const events = options.scenario === "stream" ? options.deltas : options.pieces
-            return {
-              primaryMs: ms,
-              eventsPerSec: (events * 1000) / ms,
-              ...Stats.latencies(latencies)
-            }
-          })
-        )
+        return yield* cpu(Effect.map(fanOut(options.times, 1, once), (latencies) => streamMetrics(options, latencies)))
       }
       case "cold": {
         const importedMs = performance.now()
