@@ -72,6 +72,8 @@ export const make = (respond: Respond): Service => {
     createWithMeta: (request) => Effect.map(respond(request), withMeta),
     stream: (request) => Stream.unwrap(stream(request)),
     streamWithMeta: (request) => Effect.map(stream(request), withMeta),
+    createStreaming: respond,
+    createStreamingWithMeta: (request) => Effect.map(respond(request), withMeta),
     countTokens,
     countTokensWithMeta: (request) => Effect.map(countTokens(request), withMeta)
   })

@@ -36,6 +36,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Accumulator from "@parley/core/Accumulator"
 import * as Message from "@parley/core/Message"
 import * as Request from "@parley/core/Request"
 import type * as StreamEvent from "@parley/core/StreamEvent"
@@ -114,6 +115,17 @@ export interface Service {
     MessagesError,
     Scope.Scope
   >
+  /**
+   * `POST /v1/messages` with `stream: true`, accumulated into the final message (what `create` returns, for the
+   * requests the API requires to stream and for long generations, which get the stream's idle timeout instead of
+   * a total one). Same result as `Accumulator.collect(stream(request))`, without a `Stream` in between: each read
+   * is decoded and folded in one step. Events that do not form a message fail with `MalformedResponseError`.
+   */
+  readonly createStreaming: (request: Request.MessagesRequest) => Effect.Effect<Message.Message, MessagesError>
+  /** {@link Service.createStreaming}, with the response's request-id and rate-limit headers. */
+  readonly createStreamingWithMeta: (
+    request: Request.MessagesRequest
+  ) => Effect.Effect<ResponseMeta.WithMeta<Message.Message>, MessagesError>
   /** `POST /v1/messages/count_tokens`: the input tokens of a request. */
   readonly countTokens: (request: Request.CountTokensRequest) => Effect.Effect<number, MessagesError>
   /** {@link Service.countTokens}, with the response's request-id and rate-limit headers. */
@@ -606,6 +618,33 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         )
       )
 
+    const createStreamingWithMeta = (request: Request.MessagesRequest) =>
+      Effect.scoped(
+        Effect.flatMap(open(request), ({ value: step, meta }) => {
+          const accumulator = Accumulator.make()
+          const loop: Effect.Effect<ResponseMeta.WithMeta<Message.Message>, MessagesError> = Effect.flatMap(
+            step,
+            (chunk) => {
+              if (chunk === undefined) {
+                const result = accumulator.finish()
+                return result._tag === "Right"
+                  ? Effect.succeed({ value: result.right, meta })
+                  : Effect.fail(malformed(meta, `The events do not form a message: ${result.left.message}`))
+              }
+              const events = Chunk.toReadonlyArray(chunk)
+              for (let i = 0; i < events.length; i++) {
+                const error = accumulator.add(events[i]!)
+                if (error !== undefined) {
+                  return Effect.fail(malformed(meta, `The events do not form a message: ${error.message}`))
+                }
+              }
+              return loop
+            }
+          )
+          return loop
+        })
+      )
+
     // -------------------------------------------------------------------------
     // countTokens
     // -------------------------------------------------------------------------
@@ -640,6 +679,8 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       createWithMeta,
       stream,
       streamWithMeta,
+      createStreaming: (request) => Effect.map(createStreamingWithMeta(request), (result) => result.value),
+      createStreamingWithMeta,
       countTokens: (request) => Effect.map(countTokensWithMeta(request), (result) => result.value),
       countTokensWithMeta
     })

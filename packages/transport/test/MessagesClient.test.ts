@@ -128,6 +128,86 @@ describe("MessagesClient", () => {
     })
   )
 
+  it.scoped("createStreaming accumulates the stream into the message create would return", () =>
+    Effect.gen(function* () {
+      const toolInput = { city: "Zürich", "quote\"d": ["a\\b", 1.5, null, { deep: true }] }
+      const json = JSON.stringify(toolInput)
+      const pieces = [json.slice(0, 3), json.slice(3, 11), json.slice(11, 12), json.slice(12)]
+      const events = [
+        L.messageStart(),
+        L.textStart(0),
+        L.textDelta("Looking ", 0),
+        L.textDelta("it up.", 0),
+        L.blockStop(0),
+        { type: "content_block_start", index: 1, content_block: { type: "tool_use", id: "toolu_1", name: "weather", input: {} } },
+        ...pieces.map((partial_json) => ({
+          type: "content_block_delta",
+          index: 1,
+          delta: { type: "input_json_delta", partial_json }
+        })),
+        L.blockStop(1),
+        { type: "message_delta", delta: { stop_reason: "tool_use", stop_sequence: null }, usage: { output_tokens: 9 } },
+        L.messageStop
+      ]
+      const server = yield* L.start((_, res) => {
+        L.streamHead(res, { "request-id": "req_fused" })
+        res.end(L.sseBody(events))
+      })
+      const client = yield* L.client(server.url)
+      const { meta, value } = yield* client.createStreamingWithMeta(L.request)
+      assert.strictEqual(meta.requestId, "req_fused")
+      L.same(value, {
+        ...L.messageStart().message,
+        content: [
+          { type: "text", text: "Looking it up." },
+          { type: "tool_use", id: "toolu_1", name: "weather", input: toolInput }
+        ],
+        stop_reason: "tool_use",
+        stop_sequence: null,
+        usage: { input_tokens: 12, output_tokens: 9 }
+      })
+      assert.isTrue(JSON.parse(server.received[0]?.body ?? "").stream)
+      L.same(yield* Accumulator.collect(client.stream(L.request)), value)
+    })
+  )
+
+  it.scoped("createStreaming: events that do not form a message fail with MalformedResponseError", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => {
+        L.streamHead(res)
+        res.end(L.sseBody([L.messageStart(), L.textStart(0), L.textDelta("a", 3), L.blockStop(0), L.messageStop]))
+      })
+      const client = yield* L.client(server.url)
+      const error = yield* Effect.flip(client.createStreaming(L.request))
+      assert.strictEqual(error._tag, "MalformedResponseError")
+      assert.strictEqual(
+        error.message,
+        "The events do not form a message: text_delta for content block 3, which was not started (HTTP 200, request-id req_stream)."
+      )
+      assert.strictEqual(server.received.length, 1)
+    })
+  )
+
+  it.scoped("createStreaming: an error event before content is retried, a cut after content is not", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      const server = yield* L.start((_, res) => {
+        calls++
+        L.streamHead(res)
+        if (calls === 1) res.end(L.sseBody([L.messageStart(), L.errorEvent("overloaded_error", "Overloaded")]))
+        else if (calls === 2) res.end(L.sseBody(L.textEvents(["fine"])))
+        else res.end(L.sseBody(L.textEvents(["cut"]).slice(0, 3)))
+      })
+      const client = yield* L.client(server.url, {}, Retry.layer({ jitter: 0, initialDelay: 0 }))
+      L.same(yield* client.createStreaming(L.request), expectedMessage("fine"))
+      assert.strictEqual(calls, 2)
+      const error = yield* Effect.flip(client.createStreaming(L.request))
+      assert.strictEqual(error._tag, "StreamInterruptedError")
+      assert.strictEqual(error._tag === "StreamInterruptedError" && error.error._tag, "StreamTruncatedError")
+      assert.strictEqual(calls, 3)
+    })
+  )
+
   it.scoped("streamWithMeta gives the response's request-id with the events", () =>
     Effect.gen(function* () {
       const server = yield* L.start((_, res) => {
