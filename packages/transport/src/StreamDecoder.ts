@@ -58,6 +58,47 @@ const isHot = (value: unknown): value is StreamEvent.StreamEvent => {
 export const decodeEvent = (value: unknown): Either.Either<StreamEvent.StreamEvent, ParseResult.ParseError> =>
   isHot(value) ? Either.right(value) : decodeSlow(value)
 
+const deltaPrefix = '{"type":"content_block_delta","index":'
+const textMiddle = ',"delta":{"type":"text_delta","text":'
+const inputMiddle = ',"delta":{"type":"input_json_delta","partial_json":'
+
+/**
+ * The two events of which a long stream is made, `text_delta` and `input_json_delta`, read without `JSON.parse` of the
+ * whole event when they are in the exact form the API sends (`{"type":"content_block_delta","index":0,"delta":
+ * {"type":"text_delta","text":"..."}}`, no spaces, these keys in this order): only the string literal is parsed
+ * (so escapes, and the rejection of invalid ones, are `JSON.parse`'s own) and the event is built as a literal object,
+ * with the keys in the order `JSON.parse` gives. Anything else (other key order, spaces, extra fields, another
+ * delta) returns `undefined` and goes the general way.
+ */
+const parseHotDelta = (data: string): StreamEvent.StreamEvent | undefined => {
+  if (!data.startsWith(deltaPrefix)) return undefined
+  let at = deltaPrefix.length
+  const first = at
+  let index = 0
+  let c = data.charCodeAt(at)
+  while (c >= 48 && c <= 57) {
+    index = index * 10 + (c - 48)
+    c = data.charCodeAt(++at)
+  }
+  const digits = at - first
+  if (digits === 0 || digits > 9 || (digits > 1 && data.charCodeAt(first) === 48)) return undefined
+  const isText = data.startsWith(textMiddle, at)
+  if (!isText && !data.startsWith(inputMiddle, at)) return undefined
+  at += isText ? textMiddle.length : inputMiddle.length
+  const end = data.length - 2
+  if (data.charCodeAt(at) !== 34 || data.charCodeAt(end) !== 125 || data.charCodeAt(end + 1) !== 125) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(data.slice(at, end))
+  } catch {
+    return undefined
+  }
+  if (typeof value !== "string") return undefined
+  return isText
+    ? { type: "content_block_delta", index, delta: { type: "text_delta", text: value } }
+    : { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: value } }
+}
+
 /**
  * A decoder for one response body.
  *
@@ -90,6 +131,11 @@ export const make = (): Decoder => {
 
   const onEvent: Sse.OnEvent = (data) => {
     if (problem !== undefined) return
+    const hot = parseHotDelta(data)
+    if (hot !== undefined) {
+      target.push(hot)
+      return
+    }
     let value: unknown
     try {
       value = JSON.parse(data)

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as StreamEvent from "@parley/core/StreamEvent"
 import * as Either from "effect/Either"
+import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as StreamDecoder from "../src/StreamDecoder.js"
 import * as L from "./utils/Loopback.js"
@@ -76,5 +77,70 @@ describe("StreamDecoder", () => {
     const notEvent = StreamDecoder.make()
     const invalid = notEvent.push(new TextEncoder().encode('event: x\ndata: {"type":"content_block_stop"}\n\n'), [])
     assert.include(invalid, 'SSE event "x" is not a stream event')
+  })
+
+  it("the data of hot deltas in any form decodes exactly as JSON.parse reads it, or fails the same way", () => {
+    /** Decodes one event's data through the decoder: the events, or the problem. */
+    const decode = (data: string) => {
+      const decoder = StreamDecoder.make()
+      const out: Array<StreamEvent.StreamEvent> = []
+      const problem = decoder.push(new TextEncoder().encode(`event: content_block_delta\ndata: ${data}\n\n`), out)
+      return problem === undefined ? { out } : { problem }
+    }
+    /** What the general way gives: JSON.parse, then the schema. */
+    const general = (data: string) => {
+      let value: unknown
+      try {
+        value = JSON.parse(data)
+      } catch {
+        return "not JSON"
+      }
+      const decoded = schemaDecode(value)
+      return Either.isRight(decoded) ? decoded.right : "not an event"
+    }
+    const check = (data: string) => {
+      const got = decode(data)
+      const want = general(data)
+      if (typeof want === "string") {
+        assert.include(got.problem, want === "not JSON" ? "is not JSON" : "is not a stream event", data)
+      } else {
+        assert.deepStrictEqual(got.out, [want], data)
+        // hot deltas come out as JSON.parse reads them: the same keys in the same order
+        assert.strictEqual(JSON.stringify(got.out?.[0]), JSON.stringify(JSON.parse(data)), data)
+      }
+    }
+    const hot = (index: string, kind: "text_delta" | "input_json_delta", literal: string) =>
+      `{"type":"content_block_delta","index":${index},"delta":{"type":"${kind}","${kind === "text_delta" ? "text" : "partial_json"}":${literal}}}`
+    const near = [
+      hot("0", "text_delta", '"plain"'),
+      hot("12", "input_json_delta", JSON.stringify('{"a": "b\\n"}')),
+      hot("0", "text_delta", '"tab\there \u00fc \ud83e\udd80 \" \\ \/"'),
+      hot("0", "text_delta", '"bad escape \\x"'.replace("\\\\x", "\\x")),
+      hot("0", "text_delta", '"raw\u0001control"'.replace("\\u0001", "\u0001")),
+      hot("0", "text_delta", '"unterminated'),
+      hot("0", "text_delta", '"a","extra":"b"'),
+      hot("0", "text_delta", '"a" '),
+      hot("0", "text_delta", "5"),
+      hot("0", "text_delta", "null"),
+      hot("01", "text_delta", '"leading zero"'),
+      hot("", "text_delta", '"no index"'),
+      hot("-1", "text_delta", '"negative"'),
+      hot("1.5", "text_delta", '"fraction"'),
+      hot("12345678901", "text_delta", '"long index"'),
+      hot("0", "text_delta", '"x"').replace("}}", "},\"extra\":1}"),
+      hot("0", "text_delta", '"x"').replace(":0,", ": 0,"),
+      hot("0", "text_delta", '"x"').slice(0, -1),
+      `${hot("0", "text_delta", '"x"')} `
+    ]
+    for (const data of near) check(data)
+    FastCheck.assert(
+      FastCheck.property(
+        FastCheck.nat({ max: 2_000_000_000 }),
+        FastCheck.constantFrom("text_delta" as const, "input_json_delta" as const),
+        FastCheck.string({ unit: "binary" }),
+        (index, kind, text) => check(hot(String(index), kind, JSON.stringify(text)))
+      ),
+      { numRuns: 500 }
+    )
   })
 })
