@@ -1,15 +1,12 @@
 /**
- * Driver: Parley's transport. The scenarios go through `MessagesClient` (`create`, and `stream` accumulated with
- * core's `Accumulator.collect`) on the HttpClient chosen by `--variant` (`undici`: `NodeHttpClient.layerUndici`,
- * `node`: `NodeHttpClient.layer`, `fetch`: `FetchHttpClient.layer`), written as an Effect application would: the
+ * Driver: Parley's transport. The scenarios go through `MessagesClient` (`create`, and `createStreaming`: the stream
+ * accumulated into the final message, like the SDK's `stream().finalMessage()`) on the HttpClient chosen by
+ * `--variant` (`undici`: `NodeHttpClient.layerUndici`, `node`: `NodeHttpClient.layer`, `fetch`: `FetchHttpClient.layer`), written as an Effect application would: the
  * fan-out is `Effect.forEach` with `concurrency`, one runtime for the whole process. Also the rate limiter (h):
  * `RateLimit.layer` configured with the server's limits. It imports only what a transport user imports, so its
  * cold start and memory are those of the client (the loop and conversation scenarios live in `ParleyAgent.ts`).
  */
-import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as Accumulator from "@parley/core/Accumulator"
 import type * as Message from "@parley/core/Message"
 import type * as Request from "@parley/core/Request"
 import * as MessagesClient from "@parley/transport/MessagesClient"
@@ -34,15 +31,19 @@ import {
 import * as Payloads from "../Payloads.js"
 import type { Metrics } from "../Scenario.js"
 
-const httpLayer = (variant: string): Layer.Layer<HttpClient.HttpClient> => {
+/**
+ * The HttpClient layer of `--variant`, imported on demand: an application imports the one it uses, and the cold
+ * start (g) should not pay for loading the others.
+ */
+const httpLayer = async (variant: string): Promise<Layer.Layer<HttpClient.HttpClient>> => {
   switch (variant) {
     case "":
     case "undici":
-      return NodeHttpClient.layerUndici
+      return (await import("@effect/platform-node/NodeHttpClient")).layerUndici
     case "node":
-      return NodeHttpClient.layer
+      return (await import("@effect/platform-node/NodeHttpClient")).layer
     case "fetch":
-      return FetchHttpClient.layer
+      return (await import("@effect/platform/FetchHttpClient")).layer
     default:
       throw new Error(`unknown --variant ${variant} (undici | node | fetch)`)
   }
@@ -77,7 +78,7 @@ const fanOut = <E, R>(n: number, concurrency: number, call: Effect.Effect<void, 
 
 const verified = (want: Message.Message) => (message: Message.Message) => Effect.sync(() => verify(message, want))
 
-const transport = (options: DriverOptions) =>
+const transport = (options: DriverOptions, http: Layer.Layer<HttpClient.HttpClient>) =>
   Effect.gen(function* () {
     const ids = payloadIds(options)
     switch (options.scenario) {
@@ -98,7 +99,7 @@ const transport = (options: DriverOptions) =>
       case "streams": {
         const id = options.scenario === "tool" ? ids.tool : ids.stream
         const client = yield* clientFor(payloadUrl(options, id))
-        const once = Effect.flatMap(Accumulator.collect(client.stream(request)), verified(expected(id)))
+        const once = Effect.flatMap(client.createStreaming(request), verified(expected(id)))
         if (options.scenario === "streams") {
           yield* fanOut(options.streams, options.streams, once)
           return yield* cpu(
@@ -137,12 +138,9 @@ const transport = (options: DriverOptions) =>
     Effect.scoped,
     Effect.provide(
       options.scenario === "ratelimit"
-        ? Layer.merge(
-            httpLayer(options.variant),
-            RateLimit.layer({ limits: { requestsPerMinute: 60 * 5, maxConcurrent: 2 } })
-          )
-        : httpLayer(options.variant)
+        ? Layer.merge(http, RateLimit.layer({ limits: { requestsPerMinute: 60 * 5, maxConcurrent: 2 } }))
+        : http
     )
   )
 
-main("parley", (options) => Effect.runPromise(transport(options)))
+main("parley", async (options) => Effect.runPromise(transport(options, await httpLayer(options.variant))))

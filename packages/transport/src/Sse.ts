@@ -154,6 +154,13 @@ export const make = (): Parser => {
         const from = pos + 5 < end && text.charCodeAt(pos + 5) === SPACE ? pos + 6 : pos + 5
         const piece = text.slice(from, end)
         data = data === undefined ? piece : `${data}\n${piece}`
+      } else if (
+        // `event:`, the other line of every event
+        text.charCodeAt(pos) === 101 &&
+        text.charCodeAt(pos + 5) === COLON &&
+        text.startsWith("event", pos)
+      ) {
+        setName(text, pos + 6, end)
       } else {
         line(text, pos, end, onEvent)
       }

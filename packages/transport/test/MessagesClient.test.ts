@@ -130,7 +130,7 @@ describe("MessagesClient", () => {
 
   it.scoped("createStreaming accumulates the stream into the message create would return", () =>
     Effect.gen(function* () {
-      const toolInput = { city: "Zürich", "quote\"d": ["a\\b", 1.5, null, { deep: true }] }
+      const toolInput = { city: "Zürich", 'quote"d': ["a\\b", 1.5, null, { deep: true }] }
       const json = JSON.stringify(toolInput)
       const pieces = [json.slice(0, 3), json.slice(3, 11), json.slice(11, 12), json.slice(12)]
       const events = [
@@ -139,7 +139,11 @@ describe("MessagesClient", () => {
         L.textDelta("Looking ", 0),
         L.textDelta("it up.", 0),
         L.blockStop(0),
-        { type: "content_block_start", index: 1, content_block: { type: "tool_use", id: "toolu_1", name: "weather", input: {} } },
+        {
+          type: "content_block_start",
+          index: 1,
+          content_block: { type: "tool_use", id: "toolu_1", name: "weather", input: {} }
+        },
         ...pieces.map((partial_json) => ({
           type: "content_block_delta",
           index: 1,

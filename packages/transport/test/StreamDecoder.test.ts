@@ -114,7 +114,7 @@ describe("StreamDecoder", () => {
     const near = [
       hot("0", "text_delta", '"plain"'),
       hot("12", "input_json_delta", JSON.stringify('{"a": "b\\n"}')),
-      hot("0", "text_delta", '"tab\there \u00fc \ud83e\udd80 \" \\ \/"'),
+      hot("0", "text_delta", '"tab\there \u00fc \ud83e\udd80 " \\ /"'),
       hot("0", "text_delta", '"bad escape \\x"'.replace("\\\\x", "\\x")),
       hot("0", "text_delta", '"raw\u0001control"'.replace("\\u0001", "\u0001")),
       hot("0", "text_delta", '"unterminated'),
@@ -127,7 +127,7 @@ describe("StreamDecoder", () => {
       hot("-1", "text_delta", '"negative"'),
       hot("1.5", "text_delta", '"fraction"'),
       hot("12345678901", "text_delta", '"long index"'),
-      hot("0", "text_delta", '"x"').replace("}}", "},\"extra\":1}"),
+      hot("0", "text_delta", '"x"').replace("}}", '},"extra":1}'),
       hot("0", "text_delta", '"x"').replace(":0,", ": 0,"),
       hot("0", "text_delta", '"x"').slice(0, -1),
       `${hot("0", "text_delta", '"x"')} `
