@@ -153,8 +153,26 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 
 const noSpans = () => true
 
-const spanOptions = (request: { readonly model: string }) =>
-  ({ kind: "client", captureStackTrace: false, attributes: { model: request.model } }) as const
+/** Effect's built-in tracer, whose spans are recorded nowhere. */
+const builtInTracer = Effect.runSync(Effect.tracer)
+
+/**
+ * A client span `name` with the request's model, made only when a tracer other than Effect's built-in one is
+ * installed (e.g. `@effect/opentelemetry`): under the built-in tracer a span is seen by no one, and making it cost
+ * ~15% of the CPU of a `create` (measured on the bench's create c=64).
+ */
+const traced =
+  (name: string, request: { readonly model: string }) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.tracerWith((tracer) =>
+      tracer === builtInTracer
+        ? effect
+        : Effect.withSpan(effect, name, {
+            kind: "client",
+            captureStackTrace: false,
+            attributes: { model: request.model }
+          })
+    )
 
 /** The system error code somewhere in a cause chain (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...). */
 const codeOf = (cause: unknown): string | undefined => {
@@ -391,7 +409,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         Effect.flatMap(Timeout.nonStreamingTotal(timeouts, request.max_tokens), (total) =>
           Retry.retry(createAttempt(prepared, total), retryPolicy)
         )
-      ).pipe(Effect.withSpan("MessagesClient.create", spanOptions(request)))
+      ).pipe(traced("MessagesClient.create", request))
 
     // -------------------------------------------------------------------------
     // stream
@@ -601,7 +619,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
           )
         )
         return yield* Retry.retry(attempt, retryPolicy)
-      }).pipe(Effect.withSpan("MessagesClient.stream", spanOptions(request)))
+      }).pipe(traced("MessagesClient.stream", request))
 
     const streamWithMeta = (request: Request.MessagesRequest) =>
       Effect.map(open(request), ({ value, meta }) => ({ value: Stream.fromChannel(emit(value)), meta }))
@@ -672,7 +690,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
             : request
         )
         return Retry.retry(countAttempt(body), retryPolicy)
-      }).pipe(Effect.withSpan("MessagesClient.countTokens", spanOptions(request)))
+      }).pipe(traced("MessagesClient.countTokens", request))
 
     return MessagesClient.of({
       create: (request) => Effect.map(createWithMeta(request), (result) => result.value),

@@ -189,31 +189,31 @@ export const retry = <A, R>(
   attempt: Effect.Effect<A, MessagesError, R>,
   policy: Policy
 ): Effect.Effect<A, MessagesError, R> =>
-  Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
-    let attempts = 1
-    const deadlineAt = policy.deadline === undefined ? Infinity : startedAt + Duration.toMillis(policy.deadline)
-    const checked = Schedule.delays(policy.schedule).pipe(
-      Schedule.checkEffect((error: MessagesError, delay: Duration.Duration) =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          if (now + Duration.toMillis(delay) > deadlineAt) return Effect.succeed(false)
-          attempts++
-          const requestId = "requestId" in error ? error.requestId : undefined
-          return Effect.logWarning(`Retrying a Messages request: ${describe(error)}`).pipe(
-            Effect.annotateLogs({
-              attempt: attempts,
-              reason: error._tag,
-              delayMillis: Duration.toMillis(delay),
-              ...(requestId === undefined ? {} : { requestId })
-            }),
-            Effect.zipRight(Metric.increment(Metric.tagged(retries, "reason", error._tag))),
-            Effect.as(true)
-          )
-        })
-      )
-    )
+  Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
     // Effect.retry, set up only when the first attempt failed: a call that succeeds pays nothing for the policy.
-    return Effect.catchAll(attempt, (first) =>
-      Effect.flatMap(Schedule.driver(checked), (driver) => {
+    Effect.catchAll(attempt, (first) => {
+      let attempts = 1
+      const deadlineAt = policy.deadline === undefined ? Infinity : startedAt + Duration.toMillis(policy.deadline)
+      const checked = Schedule.delays(policy.schedule).pipe(
+        Schedule.checkEffect((error: MessagesError, delay: Duration.Duration) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            if (now + Duration.toMillis(delay) > deadlineAt) return Effect.succeed(false)
+            attempts++
+            const requestId = "requestId" in error ? error.requestId : undefined
+            return Effect.logWarning(`Retrying a Messages request: ${describe(error)}`).pipe(
+              Effect.annotateLogs({
+                attempt: attempts,
+                reason: error._tag,
+                delayMillis: Duration.toMillis(delay),
+                ...(requestId === undefined ? {} : { requestId })
+              }),
+              Effect.zipRight(Metric.increment(Metric.tagged(retries, "reason", error._tag))),
+              Effect.as(true)
+            )
+          })
+        )
+      )
+      return Effect.flatMap(Schedule.driver(checked), (driver) => {
         const loop = (error: MessagesError): Effect.Effect<A, MessagesError, R> =>
           Effect.matchEffect(driver.next(error), {
             onFailure: () => Effect.fail(error),
@@ -221,5 +221,5 @@ export const retry = <A, R>(
           })
         return loop(first)
       })
-    )
-  })
+    })
+  )

@@ -7,6 +7,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import * as MessagesClient from "../src/MessagesClient.js"
 import * as Retry from "../src/Retry.js"
 import * as L from "./utils/Loopback.js"
@@ -61,6 +62,50 @@ describe("MessagesClient", () => {
       assert.strictEqual(received?.headers["anthropic-beta"], "beta-one,beta-two")
       assert.strictEqual(received?.headers["x-tenant"], "t1")
       assert.deepStrictEqual(JSON.parse(received?.body ?? ""), L.request)
+    })
+  )
+
+  it.scoped("with a tracer installed each call is one client span carrying the model and nothing secret", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((req, res) => {
+        if (req.path.endsWith("/count_tokens")) return L.json(res, 200, { input_tokens: 7 })
+        if (req.body.includes('"stream":true')) {
+          L.streamHead(res)
+          return res.end(L.sseBody(L.textEvents(["a"])))
+        }
+        return L.json(res, 200, L.message("ok"))
+      })
+      const builtIn = yield* Effect.tracer
+      const spans: Array<Tracer.Span> = []
+      const recording = Tracer.make({
+        span: (name, parent, context, links, startTime, kind, options) => {
+          const span = builtIn.span(name, parent, context, links, startTime, kind, options)
+          spans.push(span)
+          return span
+        },
+        context: (f, fiber) => builtIn.context(f, fiber)
+      })
+      const client = yield* L.client(server.url)
+      yield* Effect.withTracer(
+        Effect.all([
+          client.create(L.request),
+          client.createStreaming(L.request),
+          Stream.runDrain(client.stream(L.request)),
+          client.countTokens(L.request)
+        ]),
+        recording
+      )
+      assert.deepStrictEqual(
+        spans.map((span) => [span.name, span.kind, Object.fromEntries(span.attributes)]),
+        [
+          ["MessagesClient.create", "client", { model: L.request.model }],
+          ["MessagesClient.stream", "client", { model: L.request.model }],
+          ["MessagesClient.stream", "client", { model: L.request.model }],
+          ["MessagesClient.countTokens", "client", { model: L.request.model }]
+        ]
+      )
+      assert.isTrue(spans.every((span) => span.status._tag === "Ended"))
+      assert.notInclude(JSON.stringify(spans.map((span) => [...span.attributes])), L.SENTINEL_KEY)
     })
   )
 
