@@ -60,7 +60,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
 import { isLive, timeoutFail } from "./internal/deadline.js"
-import * as Reader from "./internal/reader.js"
+import * as Watchdog from "./internal/watchdog.js"
 import {
   type ApiFailure,
   ConnectionError,
@@ -308,9 +308,12 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     })
     const fallbackKey = options.rateLimitKey ?? "default"
 
-    // The platform's per-request span (with every header as an attribute) is off: each call has its own span.
+    // Each request is tied to a scope of its own (`withScope`): closing that scope aborts it, which is how a
+    // timeout or an interruption ends it. The platform's per-request span (with every header as an attribute) is
+    // off: each call has its own span.
+    const scopedHttp = HttpClient.withScope(http)
     const send = (path: string, body: string) =>
-      http
+      scopedHttp
         .execute(
           HttpClientRequest.post(baseUrl + path, { headers }).pipe(HttpClientRequest.bodyText(body, "application/json"))
         )
@@ -321,6 +324,32 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
 
     const readText = (response: HttpClientResponse.HttpClientResponse) =>
       Effect.mapError(response.text, (error) => connectionError(origin, error))
+
+    /**
+     * Sends a request and reads its whole body within `limit`, else fails with a `phase` timeout. Under the live
+     * clock one watchdog timer aborts the request (no fiber); under any other clock (TestClock) `timeoutFail`.
+     */
+    const exchange = (path: string, body: string, limit: Duration.Duration, phase: TimeoutPhase) => {
+      const whole = Effect.flatMap(send(path, body), (response) =>
+        Effect.map(readText(response), (text) => [response, text] as const)
+      )
+      return Effect.flatMap(isLive, (live) =>
+        live
+          ? Effect.flatMap(Scope.make(), (call) => {
+              const dog = Watchdog.make<true>(() => Effect.runSync(Scope.close(call, Exit.void)))
+              dog.arm(Date.now() + Duration.toMillis(limit), true)
+              return whole.pipe(
+                Scope.extend(call),
+                Effect.mapError((error) => (dog.expired() === undefined ? error : timeoutError(phase, limit))),
+                Effect.onExit((exit) => {
+                  dog.stop()
+                  return Scope.close(call, exit)
+                })
+              )
+            })
+          : timeoutFail(Effect.scoped(whole), limit, () => timeoutError(phase, limit))
+      )
+    }
 
     const contextOf = (response: HttpClientResponse.HttpClientResponse) =>
       Effect.map(Clock.currentTimeMillis, (now): FailureContext => {
@@ -374,10 +403,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     // -------------------------------------------------------------------------
 
     const createExchange = (prepared: Prepared, total: Duration.Duration, ticket: RateLimit.Ticket | undefined) =>
-      Effect.flatMap(send(messagesPath, prepared.body), (response) =>
-        Effect.map(readText(response), (text) => [response, text] as const)
-      ).pipe(
-        (exchange) => timeoutFail(exchange, total, () => timeoutError("total", total)),
+      exchange(messagesPath, prepared.body, total, "total").pipe(
         Effect.flatMap(([response, text]) =>
           Effect.flatMap(contextOf(response), (context) => {
             const result = Effect.suspend((): Effect.Effect<ResponseMeta.WithMeta<Message.Message>, MessagesError> => {
@@ -420,24 +446,57 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         const ticket = yield* admit(prepared)
         const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(timeouts.streamTotal)
 
-        /** Runs `effect` under the phase's timeout, or the rest of the total deadline when that is shorter. */
+        // The request belongs to a scope of its own: closing it aborts the request, and with it any wait in progress.
+        // Under the live clock one watchdog timer does that when a wait outlasts its timeout; under any other clock
+        // (TestClock) each wait runs under `timeoutFail`.
+        const call = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+        const dog = (yield* isLive)
+          ? Watchdog.make<readonly [TimeoutPhase, Duration.Duration]>(() =>
+              Effect.runSync(Scope.close(call, Exit.void))
+            )
+          : undefined
+        if (dog !== undefined) yield* Effect.addFinalizer(() => Effect.sync(dog.stop))
+
+        /** The timeout of a wait in `phase` at `now`: the phase's own, or the rest of the total when that is nearer. */
+        const limitOf = (phase: Exclude<TimeoutPhase, "total">, now: number) => {
+          const limit = timeouts[phase === "first-event" ? "firstEvent" : phase]
+          const left = deadline - now
+          return Duration.toMillis(limit) <= left
+            ? ([limit, phase, limit] as const)
+            : ([Duration.millis(Math.max(0, left)), "total", timeouts.streamTotal] as const)
+        }
+
+        /** Runs a wait under its phase's timeout (see {@link limitOf}). */
         const timed = <A, E>(
           effect: Effect.Effect<A, E>,
           phase: Exclude<TimeoutPhase, "total">,
           requestId?: string
-        ): Effect.Effect<A, E | TimeoutError> =>
-          Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            const limit = timeouts[phase === "first-event" ? "firstEvent" : phase]
-            const left = deadline - now
-            const [duration, which] =
-              Duration.toMillis(limit) <= left
-                ? ([limit, phase] as const)
-                : ([Duration.millis(Math.max(0, left)), "total"] as const)
-            const fired = which === "total" ? timeouts.streamTotal : duration
-            return timeoutFail(effect, duration, () => timeoutError(which, fired, requestId))
+        ): Effect.Effect<A, E | TimeoutError> => {
+          if (dog === undefined) {
+            return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+              const [duration, which, fired] = limitOf(phase, now)
+              return timeoutFail(effect, duration, () => timeoutError(which, fired, requestId))
+            })
+          }
+          return Effect.suspend(() => {
+            const now = Date.now()
+            const [duration, which, fired] = limitOf(phase, now)
+            dog.arm(now + Duration.toMillis(duration), [which, fired])
+            return Effect.mapBoth(effect, {
+              onFailure: (error): E | TimeoutError => {
+                dog.disarm()
+                const expired = dog.expired()
+                return expired === undefined ? error : timeoutError(expired[0], expired[1], requestId)
+              },
+              onSuccess: (value) => {
+                dog.disarm()
+                return value
+              }
+            })
           })
+        }
 
-        const response = yield* timed(send(messagesPath, prepared.body), "headers")
+        const response = yield* timed(Scope.extend(send(messagesPath, prepared.body), call), "headers")
         const context = yield* contextOf(response)
         const { meta } = context
         yield* observe(prepared, context)
@@ -540,22 +599,10 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
             return loop
           })
 
-        // Under the live clock one reader fiber reads the body and each read waits under a plain timer; under any
-        // other clock (TestClock) each read runs under `timed`.
-        const reader = (yield* isLive) ? yield* Reader.make(pull) : undefined
-
         const next = Effect.suspend(() => {
           const phase = started ? "idle" : "first-event"
           started = true
-          if (reader === undefined) return timed(read(pull), phase, meta.requestId)
-          const now = Date.now()
-          const limit = Duration.toMillis(timeouts[phase === "first-event" ? "firstEvent" : phase])
-          const [until, fired, which]: readonly [number, Duration.Duration, Exclude<TimeoutPhase, "headers">] =
-            now + limit <= deadline
-              ? [now + limit, timeouts[phase === "first-event" ? "firstEvent" : phase], phase]
-              : [deadline, timeouts.streamTotal, "total"]
-          const onTimeout = () => timeoutError(which, fired, meta.requestId)
-          return read(Effect.suspend(() => reader.take(until - Date.now(), onTimeout)))
+          return timed(read(pull), phase, meta.requestId)
         })
 
         // The attempt lasts until the first content event: everything before it is held back, so a failure up to
@@ -669,9 +716,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
 
     const countAttempt = (body: string) =>
       Effect.gen(function* () {
-        const [response, text] = yield* Effect.flatMap(send(countTokensPath, body), (response) =>
-          Effect.map(readText(response), (text) => [response, text] as const)
-        ).pipe((exchange) => timeoutFail(exchange, timeouts.headers, () => timeoutError("headers", timeouts.headers)))
+        const [response, text] = yield* exchange(countTokensPath, body, timeouts.headers, "headers")
         const context = yield* contextOf(response)
         if (!isOk(response.status)) return yield* Effect.fail(fromResponseBody(context, text))
         const parsed = parseJson(text)

@@ -1,11 +1,16 @@
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import * as MessagesClient from "../src/MessagesClient.js"
 import type { MessagesError } from "../src/MessagesError.js"
 import * as Retry from "../src/Retry.js"
 import * as Timeout from "../src/Timeout.js"
@@ -186,6 +191,59 @@ describe("Timeout", () => {
       })
     )
   )
+
+  const httpClients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
+    ["undici", NodeHttpClient.layerUndici],
+    ["node:http", NodeHttpClient.layer],
+    ["fetch", FetchHttpClient.layer]
+  ]
+
+  for (const [name, http] of httpClients) {
+    it.live(`live clock on the ${name} HttpClient: each phase times out on time and aborts the request`, () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const server = yield* L.start((req, res) => {
+            if (req.path === "/silent/v1/messages") return
+            if (req.path === "/head/v1/messages") return void res.flushHeaders()
+            L.streamHead(res)
+            res.write(L.sseBody([L.messageStart(), L.textStart(), L.textDelta("hi")]))
+          })
+          const context = yield* Layer.build(Layer.merge(http, livePolicy))
+          const clientAt = (path: string) =>
+            MessagesClient.make({
+              apiKey: Redacted.make(L.SENTINEL_KEY),
+              baseUrl: `${server.url}/${path}`,
+              timeouts: { headers: "200 millis", nonStreaming: "250 millis", idle: "150 millis" }
+            }).pipe(Effect.provide(context))
+          const elapsed = <A, E>(effect: Effect.Effect<A, E>) =>
+            Effect.suspend(() => {
+              const start = Date.now()
+              return Effect.map(Effect.flip(effect), (error) => [error, Date.now() - start] as const)
+            })
+
+          const [created, createdMs] = yield* elapsed((yield* clientAt("silent")).create(L.request))
+          assertTimeout(created, "total", 250)
+          assert.isAtLeast(createdMs, 240)
+          yield* L.waitUntil(() => server.aborted() === 1, "the aborted create")
+
+          const [counted] = yield* elapsed((yield* clientAt("silent")).countTokens(L.request))
+          assertTimeout(counted, "headers", 200)
+          yield* L.waitUntil(() => server.aborted() === 2, "the aborted count")
+
+          const [headers, headersMs] = yield* elapsed(Stream.runDrain((yield* clientAt("silent")).stream(L.request)))
+          assertTimeout(headers, "headers", 200)
+          assert.isAtLeast(headersMs, 190)
+          yield* L.waitUntil(() => server.aborted() === 3, "the aborted stream")
+
+          const [idle, idleMs] = yield* elapsed(Stream.runDrain((yield* clientAt("events")).stream(L.request)))
+          assert.strictEqual(idle._tag, "StreamInterruptedError")
+          assertTimeout(idle, "idle", 150)
+          assert.isAtLeast(idleMs, 140)
+          yield* L.waitUntil(() => server.aborted() === 4, "the aborted idle stream")
+        })
+      )
+    )
+  }
 
   it.scoped("a non-streaming call gets the SDK's 10 minutes, then a total timeout", () =>
     Effect.gen(function* () {
