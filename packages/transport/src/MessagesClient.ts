@@ -59,7 +59,6 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
-import { isLive, timeoutFail } from "./internal/deadline.js"
 import * as Watchdog from "./internal/watchdog.js"
 import {
   type ApiFailure,
@@ -327,13 +326,13 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
 
     /**
      * Sends a request and reads its whole body within `limit`, else fails with a `phase` timeout. Under the live
-     * clock one watchdog timer aborts the request (no fiber); under any other clock (TestClock) `timeoutFail`.
+     * clock one watchdog timer aborts the request (no fiber); under any other clock (TestClock) `Effect.timeoutFail`.
      */
     const exchange = (path: string, body: string, limit: Duration.Duration, phase: TimeoutPhase) => {
       const whole = Effect.flatMap(send(path, body), (response) =>
         Effect.map(readText(response), (text) => [response, text] as const)
       )
-      return Effect.flatMap(isLive, (live) =>
+      return Effect.flatMap(Watchdog.isLive, (live) =>
         live
           ? Effect.flatMap(Scope.make(), (call) => {
               const dog = Watchdog.make<true>(() => Effect.runSync(Scope.close(call, Exit.void)))
@@ -347,7 +346,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
                 })
               )
             })
-          : timeoutFail(Effect.scoped(whole), limit, () => timeoutError(phase, limit))
+          : Effect.timeoutFail(Effect.scoped(whole), { duration: limit, onTimeout: () => timeoutError(phase, limit) })
       )
     }
 
@@ -448,9 +447,9 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
 
         // The request belongs to a scope of its own: closing it aborts the request, and with it any wait in progress.
         // Under the live clock one watchdog timer does that when a wait outlasts its timeout; under any other clock
-        // (TestClock) each wait runs under `timeoutFail`.
+        // (TestClock) each wait runs under `Effect.timeoutFail`.
         const call = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-        const dog = (yield* isLive)
+        const dog = (yield* Watchdog.isLive)
           ? Watchdog.make<readonly [TimeoutPhase, Duration.Duration]>(() =>
               Effect.runSync(Scope.close(call, Exit.void))
             )
@@ -475,7 +474,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
           if (dog === undefined) {
             return Effect.flatMap(Clock.currentTimeMillis, (now) => {
               const [duration, which, fired] = limitOf(phase, now)
-              return timeoutFail(effect, duration, () => timeoutError(which, fired, requestId))
+              return Effect.timeoutFail(effect, { duration, onTimeout: () => timeoutError(which, fired, requestId) })
             })
           }
           return Effect.suspend(() => {

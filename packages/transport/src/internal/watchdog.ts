@@ -1,4 +1,16 @@
-import { maxTimerMillis } from "./deadline.js"
+import * as Effect from "effect/Effect"
+
+/** The default (live) clock. */
+const liveClock = Effect.runSync(Effect.clock)
+
+/**
+ * Whether the fiber runs on the live clock, where a JS timer keeps Effect's time: there a call uses a watchdog;
+ * under any other clock (`TestClock`) its waits run under `Effect.timeoutFail`, in virtual time.
+ */
+export const isLive: Effect.Effect<boolean> = Effect.clockWith((clock) => Effect.succeed(clock === liveClock))
+
+/** The longest delay a JS timer takes; a deadline further away never fires. */
+const maxTimerMillis = 2 ** 31 - 1
 
 /**
  * One timer for a whole call under the live clock. Before each wait on the network the call arms a deadline, after
