@@ -1,4 +1,5 @@
 import { FetchHttpClient } from "@effect/platform"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Accumulator from "@parley/core/Accumulator"
 import * as Duration from "effect/Duration"
@@ -331,22 +332,29 @@ describe("MessagesClient", () => {
     })
   )
 
-  it.scoped("works unchanged with the fetch HttpClient", () =>
-    Effect.gen(function* () {
-      const server = yield* L.start((req, res) => {
-        if (req.body.includes('"stream":true')) {
-          L.streamHead(res)
-          res.end(L.sseBody(L.textEvents(["via ", "fetch"])))
-        } else L.json(res, 200, L.message("plain"))
+  for (const [name, http] of [
+    ["fetch", FetchHttpClient.layer],
+    ["platform's undici", NodeHttpClient.layerUndici],
+    ["node:http", NodeHttpClient.layer]
+  ] as const) {
+    it.scoped(`works unchanged with the ${name} HttpClient`, () =>
+      Effect.gen(function* () {
+        const server = yield* L.start((req, res) => {
+          if (req.body.includes('"stream":true')) {
+            L.streamHead(res)
+            res.end(L.sseBody(L.textEvents(["via ", name])))
+          } else L.json(res, 200, L.message("plain"))
+        })
+        const context = yield* Layer.build(Layer.merge(http, Retry.disabled))
+        const client = yield* MessagesClient.make({ apiKey: Redacted.make(L.SENTINEL_KEY), baseUrl: server.url }).pipe(
+          Effect.provide(context)
+        )
+        L.same(yield* client.create(L.request), L.message("plain"))
+        L.same(yield* Accumulator.collect(client.stream(L.request)), expectedMessage(`via ${name}`))
+        L.same(yield* client.createStreaming(L.request), expectedMessage(`via ${name}`))
       })
-      const context = yield* Layer.build(Layer.merge(FetchHttpClient.layer, Retry.disabled))
-      const client = yield* MessagesClient.make({ apiKey: Redacted.make(L.SENTINEL_KEY), baseUrl: server.url }).pipe(
-        Effect.provide(context)
-      )
-      L.same(yield* client.create(L.request), L.message("plain"))
-      L.same(yield* Accumulator.collect(client.stream(L.request)), expectedMessage("via fetch"))
-    })
-  )
+    )
+  }
 
   it.live("interrupting 200 in-flight streams closes all 200 connections", () =>
     Effect.scoped(

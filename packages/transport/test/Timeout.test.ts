@@ -14,6 +14,7 @@ import * as MessagesClient from "../src/MessagesClient.js"
 import type { MessagesError } from "../src/MessagesError.js"
 import * as Retry from "../src/Retry.js"
 import * as Timeout from "../src/Timeout.js"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import * as L from "./utils/Loopback.js"
 
 /** Distinct durations, so each timer is recognisable among the test clock's sleeps. */
@@ -193,7 +194,8 @@ describe("Timeout", () => {
   )
 
   const httpClients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
-    ["undici", NodeHttpClient.layerUndici],
+    ["Parley's undici", UndiciHttpClient.layer],
+    ["platform's undici", NodeHttpClient.layerUndici],
     ["node:http", NodeHttpClient.layer],
     ["fetch", FetchHttpClient.layer]
   ]

@@ -5,7 +5,6 @@
 import * as Http from "node:http"
 import type * as Net from "node:net"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { NodeHttpClient } from "@effect/platform-node"
 import { assert } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -14,6 +13,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as MessagesClient from "../../src/MessagesClient.js"
 import * as Retry from "../../src/Retry.js"
+import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 
 /** A request as the server received it. */
 export interface Received {
@@ -210,11 +210,14 @@ export const request = {
 // Clients
 // =============================================================================
 
-/** The undici HttpClient, as a backend service would provide it. */
-export const HttpLive: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici
+/**
+ * Parley's undici HttpClient, as a backend service would provide it (the platform's clients are tested where the
+ * behaviour must not depend on the client: see `Timeout.test.ts` and `MessagesClient.test.ts`).
+ */
+export const HttpLive: Layer.Layer<HttpClient.HttpClient> = UndiciHttpClient.layer
 
 /**
- * A client of the server with the sentinel key and the undici HttpClient, alive for the test's scope; retries are
+ * A client of the server with the sentinel key and Parley's undici HttpClient, alive for the test's scope; retries are
  * off unless a policy layer is given.
  */
 export const client = <ROut = Retry.RetryPolicy>(
