@@ -25,7 +25,7 @@ export const parley = "parley"
 
 /**
  * The drivers of the transport comparisons (a)–(d) and of the cold start (g), in the order they are interleaved.
- * Parley on other HttpClients is optional: `--drivers fetch,sdk,parley,parley-node,parley-fetch`.
+ * Parley on the platform's HttpClients is optional: `--drivers fetch,sdk,parley,parley-undici,parley-node,parley-fetch`.
  */
 export const drivers: ReadonlyArray<Driver> = [
   { name: "fetch", description: "raw `fetch` (undici), minimal SSE loop: the baseline", entry: "fetch", args: [] },
@@ -38,9 +38,16 @@ export const drivers: ReadonlyArray<Driver> = [
   },
   {
     name: "parley",
-    description: "Parley `MessagesClient` on `NodeHttpClient.layerUndici`",
+    description: "Parley `MessagesClient` on its `UndiciHttpClient`",
     entry: "parley",
-    args: ["--variant", "undici"]
+    args: ["--variant", "parley"]
+  },
+  {
+    name: "parley-undici",
+    description: "Parley `MessagesClient` on the platform's `NodeHttpClient.layerUndici`",
+    entry: "parley",
+    args: ["--variant", "undici"],
+    optional: true
   },
   {
     name: "parley-node",

@@ -127,6 +127,17 @@ const main = async () => {
     if (wanted("cold")) {
       const empty = `const u=process.resourceUsage();process.stdout.write(JSON.stringify({driver:"node",scenario:"cold",metrics:{maxRssMb:u.maxRSS/1024}})+"\\n")`
       await measure("cold", "node (empty)", rep, ["--input-type=module", "-e", empty], { url: false })
+      // the floor under any client built on Effect: loading the modules every one of them needs, nothing else
+      const imports = `import "effect/Schema";import "@effect/platform/HttpClient";${empty}`
+      await measure(
+        "cold",
+        "import effect/Schema + @effect/platform HttpClient",
+        rep,
+        ["--input-type=module", "-e", imports],
+        {
+          url: false
+        }
+      )
       for (const driver of drivers) {
         await measure("cold", driver.name, rep, [Build.output(driver.entry), "cold", ...driver.args])
       }
@@ -135,7 +146,7 @@ const main = async () => {
         ["parley (bundled)", "parley-bundled", "parley"]
       ] as const) {
         if (built.has(entry) && drivers.some((d) => d.name === base)) {
-          await measure("cold", name, rep, [Build.output(entry), "cold", "--variant", "undici"])
+          await measure("cold", name, rep, [Build.output(entry), "cold", "--variant", "parley"])
         }
       }
       for (const [name, source] of [
@@ -143,7 +154,7 @@ const main = async () => {
         ["parley (tsx)", "src/drivers/Parley.ts"]
       ] as const) {
         if (drivers.some((d) => `${d.name} (tsx)` === name)) {
-          await measure("cold", name, rep, ["--import", "tsx", source, "cold", "--variant", "undici"])
+          await measure("cold", name, rep, ["--import", "tsx", source, "cold", "--variant", "parley"])
         }
       }
     }

@@ -1,10 +1,12 @@
 /**
  * Driver: Parley's transport. The scenarios go through `MessagesClient` (`create`, and `createStreaming`: the stream
  * accumulated into the final message, like the SDK's `stream().finalMessage()`) on the HttpClient chosen by
- * `--variant` (`undici`: `NodeHttpClient.layerUndici`, `node`: `NodeHttpClient.layer`, `fetch`: `FetchHttpClient.layer`), written as an Effect application would: the
- * fan-out is `Effect.forEach` with `concurrency`, one runtime for the whole process. Also the rate limiter (h):
- * `RateLimit.layer` configured with the server's limits. It imports only what a transport user imports, so its
- * cold start and memory are those of the client (the loop and conversation scenarios live in `ParleyAgent.ts`).
+ * `--variant` (`parley`, the default: Parley's `UndiciHttpClient.layer`; the platform's `undici`:
+ * `NodeHttpClient.layerUndici`, `node`: `NodeHttpClient.layer`, `fetch`: `FetchHttpClient.layer`), written as an
+ * Effect application would: the fan-out is `Effect.forEach` with `concurrency`, one runtime for the whole process.
+ * Also the rate limiter (h): `RateLimit.layer` configured with the server's limits. It imports only what a
+ * transport user imports, so its cold start and memory are those of the client (the loop and conversation scenarios
+ * live in `ParleyAgent.ts`).
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Message from "@parley/core/Message"
@@ -38,6 +40,8 @@ import type { Metrics } from "../Scenario.js"
 const httpLayer = async (variant: string): Promise<Layer.Layer<HttpClient.HttpClient>> => {
   switch (variant) {
     case "":
+    case "parley":
+      return (await import("@parley/transport/UndiciHttpClient")).layer
     case "undici":
       return (await import("@effect/platform-node/NodeHttpClient")).layerUndici
     case "node":
@@ -45,7 +49,7 @@ const httpLayer = async (variant: string): Promise<Layer.Layer<HttpClient.HttpCl
     case "fetch":
       return (await import("@effect/platform/FetchHttpClient")).layer
     default:
-      throw new Error(`unknown --variant ${variant} (undici | node | fetch)`)
+      throw new Error(`unknown --variant ${variant} (parley | undici | node | fetch)`)
   }
 }
 
