@@ -1,7 +1,7 @@
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Tool, Toolkit } from "@parley/core"
 import { AgentLoop, StopReason } from "@parley/loop"
 import * as MessagesClient from "@parley/transport/MessagesClient"
+import * as UndiciHttpClient from "@parley/transport/UndiciHttpClient"
 import { Effect, Layer, Schema } from "effect"
 
 const add = Tool.make("add", {
@@ -17,6 +17,6 @@ const program = Effect.gen(function* () {
 })
 
 program.pipe(
-  Effect.provide(MessagesClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))),
+  Effect.provide(MessagesClient.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer))),
   Effect.runPromise
 )

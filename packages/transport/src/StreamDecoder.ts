@@ -1,8 +1,9 @@
 /**
  * Turns the bytes of a streaming Messages response into decoded `StreamEvent`s: UTF-8 with a streaming
  * `TextDecoder` (a character split across reads is kept whole), SSE with the linear {@link Sse} parser, and each
- * event's data with `JSON.parse` plus {@link decodeEvent}, which checks the hot event shapes by hand and gives the
- * same value as the core `StreamEvent` schema would, at a fraction of its cost.
+ * event's data: text and tool-input deltas in the API's exact form by parsing only their string literal, any other
+ * event with `JSON.parse` plus {@link decodeEvent}, which checks the hot event shapes by hand and gives the same
+ * value as the core `StreamEvent` schema would, at a fraction of its cost.
  *
  * @since 0.1.0
  */
