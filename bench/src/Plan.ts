@@ -65,6 +65,9 @@ export const drivers: ReadonlyArray<Driver> = [
   }
 ]
 
+/** The cold-start row of a process that only imports what every client built on Effect loads. */
+export const importFloor = "import effect/Schema + @effect/platform HttpClient"
+
 /** One measured case of the transport comparison. */
 export interface Case {
   /** Key in `--only` and in results. */
