@@ -335,7 +335,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       return Effect.flatMap(Watchdog.isLive, (live) =>
         live
           ? Effect.flatMap(Scope.make(), (call) => {
-              const dog = Watchdog.make<true>(() => Effect.runSync(Scope.close(call, Exit.void)))
+              const dog = Watchdog.make<true>(() => Effect.runFork(Scope.close(call, Exit.void)))
               dog.arm(Date.now() + Duration.toMillis(limit), true)
               return whole.pipe(
                 Scope.extend(call),
@@ -451,7 +451,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         const call = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
         const dog = (yield* Watchdog.isLive)
           ? Watchdog.make<readonly [TimeoutPhase, Duration.Duration]>(() =>
-              Effect.runSync(Scope.close(call, Exit.void))
+              Effect.runFork(Scope.close(call, Exit.void))
             )
           : undefined
         if (dog !== undefined) yield* Effect.addFinalizer(() => Effect.sync(dog.stop))
