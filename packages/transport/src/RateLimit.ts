@@ -221,6 +221,8 @@ interface KeyState {
   outputTokens: Bucket | undefined
   inFlight: number
   pausedUntil: number
+  /** The limits of the last call, to tell when the key is back to a fresh state. */
+  limits: Limits | undefined
 }
 
 type BucketName = "requests" | "inputTokens" | "outputTokens"
@@ -248,26 +250,57 @@ const refill = (state: KeyState, name: BucketName, capacity: number, now: number
   return bucket
 }
 
+/** Whether a key's state at `now` is what a fresh state would be: nothing in flight, no pause, every bucket full. */
+const atRest = (state: KeyState, now: number): boolean => {
+  if (state.inFlight > 0 || state.pausedUntil > now) return false
+  const capacity = state.limits === undefined ? undefined : capacities(state.limits)
+  for (const name of names) {
+    const bucket = state[name]
+    if (bucket === undefined) continue
+    const cap = capacity?.[name]
+    if (cap === undefined || refill(state, name, cap, now).level < cap) return false
+  }
+  return true
+}
+
 /**
- * An in-memory {@link Store}: token buckets per key in this process.
+ * An in-memory {@link Store}: token buckets per key in this process. A key whose state is back to a fresh one
+ * (nothing in flight, no pause, every bucket refilled) is forgotten, so a service with many short-lived keys (one
+ * per tenant, per user, ...) keeps only the keys in use: the map is swept whenever it has doubled since the last
+ * sweep, which costs O(1) per call on average. `size` says how many keys are held.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const makeStoreMemory = (): Store => {
+export const makeStoreMemory = (): Store & { readonly size: () => number } => {
   const states = new Map<string, KeyState>()
-  const stateOf = (key: string): KeyState => {
+  let sweepAt = 64
+  const sweep = (now: number) => {
+    for (const [key, state] of states) if (atRest(state, now)) states.delete(key)
+    sweepAt = Math.max(64, states.size * 2)
+  }
+  const stateOf = (key: string, now: number): KeyState => {
     let state = states.get(key)
     if (state === undefined) {
-      state = { requests: undefined, inputTokens: undefined, outputTokens: undefined, inFlight: 0, pausedUntil: 0 }
+      if (states.size >= sweepAt) sweep(now)
+      state = {
+        requests: undefined,
+        inputTokens: undefined,
+        outputTokens: undefined,
+        inFlight: 0,
+        pausedUntil: 0,
+        limits: undefined
+      }
       states.set(key, state)
     }
     return state
   }
   return {
+    size: () => states.size,
     acquire: (key, limits, cost, now) =>
       Effect.sync((): Decision => {
-        const state = stateOf(key)
+        const state = stateOf(key, now)
+        state.limits = limits
         const capacity = capacities(limits)
         let wait = state.pausedUntil > now ? state.pausedUntil - now : 0
         for (const name of names) {
@@ -289,7 +322,7 @@ export const makeStoreMemory = (): Store => {
       }),
     release: (key, limits, refund, now) =>
       Effect.sync(() => {
-        const state = stateOf(key)
+        const state = stateOf(key, now)
         state.inFlight = Math.max(0, state.inFlight - 1)
         const capacity = capacities(limits)
         for (const name of names) {
@@ -301,12 +334,13 @@ export const makeStoreMemory = (): Store => {
       }),
     pause: (key, until) =>
       Effect.sync(() => {
-        const state = stateOf(key)
+        const state = stateOf(key, 0)
         state.pausedUntil = Math.max(state.pausedUntil, until)
       }),
     observe: (key, limits, remaining, now) =>
       Effect.sync(() => {
-        const state = stateOf(key)
+        const state = stateOf(key, now)
+        state.limits ??= limits
         const capacity = capacities(limits)
         for (const name of names) {
           const cap = capacity[name]
@@ -331,10 +365,14 @@ export const layerStoreMemory: Layer.Layer<RateLimitStore> = Layer.sync(RateLimi
 // Limiter
 // =============================================================================
 
-/** The waiters of one key, oldest first; the head is the one asking the store. */
+/**
+ * The waiters of one key, oldest first; the head is the one asking the store. A lane with no waiter and no admitted
+ * call is dropped (a later call makes a new one): an admitted call must find its own lane to wake on release.
+ */
 interface Lane {
   readonly queue: Array<Deferred.Deferred<void>>
   signal: Deferred.Deferred<void>
+  active: number
 }
 
 const makeDeferred = () => Deferred.unsafeMake<void>(FiberId.none)
@@ -352,22 +390,26 @@ export const make = (options: Options): Effect.Effect<Service, never, RateLimitS
     const laneOf = (key: string): Lane => {
       let lane = lanes.get(key)
       if (lane === undefined) {
-        lane = { queue: [], signal: makeDeferred() }
+        lane = { queue: [], signal: makeDeferred(), active: 0 }
         lanes.set(key, lane)
       }
       return lane
+    }
+    const dropIfIdle = (key: string, lane: Lane) => {
+      if (lane.queue.length === 0 && lane.active === 0 && lanes.get(key) === lane) lanes.delete(key)
     }
     const wake = (lane: Lane) => {
       const signal = lane.signal
       lane.signal = makeDeferred()
       Deferred.unsafeDone(signal, Exit.void)
     }
-    const leave = (lane: Lane, turn: Deferred.Deferred<void>) => {
+    const leave = (key: string, lane: Lane, turn: Deferred.Deferred<void>) => {
       const index = lane.queue.indexOf(turn)
       if (index < 0) return
       lane.queue.splice(index, 1)
       const next = lane.queue[0]
       if (index === 0 && next !== undefined) Deferred.unsafeDone(next, Exit.void)
+      dropIfIdle(key, lane)
     }
 
     const admit = (key: string, cost: Cost): Effect.Effect<Ticket, RateLimitWaitError, Scope.Scope> =>
@@ -398,13 +440,16 @@ export const make = (options: Options): Effect.Effect<Service, never, RateLimitS
             while (true) {
               const now = yield* Clock.currentTimeMillis
               const decision = yield* store.acquire(key, limits, cost, now)
-              if (decision._tag === "Admitted") return
+              if (decision._tag === "Admitted") {
+                lane.active++
+                return
+              }
               const until = decision.millis === undefined ? Infinity : now + decision.millis
               if (until > deadline && (decision.millis !== undefined || now >= deadline)) return yield* tooLong()
               yield* waitFor(Deferred.await(lane.signal), Math.min(until, deadline) - now)
             }
           })
-          yield* Effect.onExit(admitted, () => Effect.sync(() => leave(lane, turn)))
+          yield* Effect.onExit(admitted, () => Effect.sync(() => leave(key, lane, turn)))
 
           let usage: { inputTokens?: number | undefined; outputTokens?: number | undefined } | undefined
           yield* Effect.addFinalizer((exit) =>
@@ -425,7 +470,15 @@ export const make = (options: Options): Effect.Effect<Service, never, RateLimitS
                       ? 0
                       : cost.outputTokens
               }
-              return store.release(key, limits, refund, now).pipe(Effect.zipRight(Effect.sync(() => wake(lane))))
+              return store.release(key, limits, refund, now).pipe(
+                Effect.zipRight(
+                  Effect.sync(() => {
+                    lane.active--
+                    wake(lane)
+                    dropIfIdle(key, lane)
+                  })
+                )
+              )
             })
           )
           return {

@@ -194,6 +194,65 @@ describe("RateLimit", () => {
     })
   )
 
+  it.effect("the memory store forgets keys back at rest, and only those", () =>
+    Effect.gen(function* () {
+      const store = RateLimit.makeStoreMemory()
+      const limits: RateLimit.Limits = { requestsPerMinute: 60, maxConcurrent: 2 }
+      const call = (key: string, now: number) =>
+        Effect.zipRight(
+          store.acquire(key, limits, one, now),
+          store.release(key, limits, { requests: 0, inputTokens: 0, outputTokens: 0 }, now)
+        )
+      // 200 tenants make one call each at t=0: none is at rest yet (each bucket is one request short)
+      yield* Effect.forEach(
+        Array.from({ length: 200 }, (_, i) => `tenant-${i}`),
+        (key) => call(key, 0)
+      )
+      // three keys that must survive a sweep a minute later: one in flight, one paused, one out of budget
+      assert.deepStrictEqual(yield* store.acquire("busy", limits, one, 0), { _tag: "Admitted" })
+      yield* store.pause("paused", 3_600_000)
+      yield* store.acquire("spent", limits, { ...one, requests: 60 }, 59_900)
+      assert.strictEqual(store.size(), 203)
+      // a minute later every tenant has refilled; new keys grow the map until it sweeps
+      yield* Effect.forEach(
+        Array.from({ length: 60 }, (_, i) => `late-${i}`),
+        (key) => call(key, 60_000)
+      )
+      assert.isBelow(store.size(), 70)
+      // the survivors kept their state
+      assert.deepStrictEqual(yield* store.acquire("busy", { ...limits, maxConcurrent: 1 }, one, 60_000), {
+        _tag: "Wait",
+        millis: undefined
+      })
+      const paused = yield* store.acquire("paused", limits, one, 60_000)
+      assert.strictEqual(paused._tag === "Wait" && paused.millis, 3_540_000)
+      const spent = yield* store.acquire("spent", limits, one, 60_000)
+      assert.strictEqual(spent._tag, "Wait")
+      // a forgotten tenant starts again from a full budget
+      assert.deepStrictEqual(yield* store.acquire("tenant-0", limits, { ...one, requests: 60 }, 60_000), {
+        _tag: "Admitted"
+      })
+    })
+  )
+
+  it.scoped("a key whose lane was dropped still wakes its next waiter", () =>
+    Effect.gen(function* () {
+      const limiter = yield* limiterOf({ limits: { maxConcurrent: 1 } })
+      // the key's lane is made and dropped twice
+      yield* Effect.scoped(limiter.admit("k", one))
+      yield* Effect.scoped(limiter.admit("k", one))
+      const release = yield* Deferred.make<void>()
+      const first = yield* Effect.fork(Effect.scoped(Effect.zipRight(limiter.admit("k", one), Deferred.await(release))))
+      yield* settle
+      const second = yield* Effect.fork(Effect.scoped(limiter.admit("k", one)))
+      yield* settle
+      assert.isNull(second.unsafePoll())
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+    })
+  )
+
   it.scoped("end to end: 100 concurrent creates reach the server at 10 per minute", () =>
     Effect.gen(function* () {
       const server = yield* L.start((_, res) => L.json(res, 200, L.message("ok")))
