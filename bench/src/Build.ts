@@ -56,7 +56,10 @@ export const build = async (): Promise<ReadonlyArray<Entry>> => {
   await esbuild.build({
     ...common,
     entryPoints: pick(present.filter((entry) => !bundled.includes(entry))),
-    external: ["effect", "effect/*", "@effect/*", "@anthropic-ai/sdk", "@anthropic-ai/sdk/*", "undici"]
+    external: ["effect", "effect/*", "@effect/*", "@anthropic-ai/sdk", "@anthropic-ai/sdk/*", "undici"],
+    // a dynamic import stays one (a driver loads only the HttpClient it runs on)
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]"
   })
   await esbuild.build({
     ...common,
