@@ -59,6 +59,7 @@ import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
+import * as BodyReader from "./internal/bodyReader.js"
 import * as Watchdog from "./internal/watchdog.js"
 import {
   type ApiFailure,
@@ -507,7 +508,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
           return yield* Effect.fail(malformed(meta, "Asked for an event stream, the server answered with a JSON body"))
         }
 
-        const pull = yield* Stream.toPull(response.stream)
+        const pull = BodyReader.of(response) ?? (yield* Stream.toPull(response.stream))
         const decoder = StreamDecoder.make()
         let done = false
         let ended = false

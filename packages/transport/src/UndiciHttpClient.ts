@@ -31,18 +31,23 @@ import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as NodeStream from "@effect/platform-node/NodeStream"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Stream from "effect/Stream"
 import { Agent, type Dispatcher } from "undici"
+import * as BodyReader from "./internal/bodyReader.js"
 
 // =============================================================================
 // Response
 // =============================================================================
 
-class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
+class UndiciResponse
+  extends Inspectable.Class
+  implements HttpClientResponse.HttpClientResponse, BodyReader.HasBodyReader
+{
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [IncomingMessage.TypeId]: IncomingMessage.TypeId = IncomingMessage.TypeId
   readonly request: HttpClientRequest.HttpClientRequest
@@ -130,6 +135,48 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
         catch: (cause) => this.decodeError(cause)
       })
     )
+  }
+
+  /** The body one network read at a time: whatever the body holds when asked, or the next read to arrive. */
+  [BodyReader.TypeId](): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError>> {
+    const body = this.source.body
+    let ended = false
+    let closed = false
+    let failure: unknown
+    let waiter: (() => void) | undefined
+    const wake = () => {
+      const resume = waiter
+      waiter = undefined
+      resume?.()
+    }
+    body.on("readable", wake)
+    body.on("end", () => {
+      ended = true
+      wake()
+    })
+    body.on("close", () => {
+      closed = true
+      wake()
+    })
+    body.on("error", (cause) => {
+      failure = cause
+      wake()
+    })
+    return Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError>>((resume) => {
+      const attempt = () => {
+        const bytes: Uint8Array | null = body.read()
+        if (bytes !== null) return resume(Effect.succeed(Chunk.of(bytes)))
+        if (failure !== undefined) return resume(Effect.fail(Option.some(this.decodeError(failure))))
+        if (ended) return resume(Effect.fail(Option.none()))
+        if (closed)
+          return resume(Effect.fail(Option.some(this.decodeError(new Error("The body closed before its end")))))
+        waiter = attempt
+      }
+      attempt()
+      return Effect.sync(() => {
+        waiter = undefined
+      })
+    })
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
