@@ -42,6 +42,7 @@ const isHot = (value: unknown): value is StreamEvent.StreamEvent => {
     case "content_block_stop":
       return typeof value.index === "number"
     case "ping":
+    case "message_stop":
       return true
     default:
       return false
@@ -49,9 +50,10 @@ const isHot = (value: unknown): value is StreamEvent.StreamEvent => {
 }
 
 /**
- * Decodes one parsed event. `content_block_delta` with a text, JSON, thinking or signature delta, `content_block_stop`
- * and `ping` are checked by hand and returned as they are (unknown fields included, exactly what the schema's
- * `preserve` decoding keeps); everything else goes through the `StreamEvent` schema.
+ * Decodes one parsed event. `content_block_delta` with a text, JSON, thinking or signature delta,
+ * `content_block_stop`, `message_stop` and `ping` are checked by hand and returned as they are (unknown fields
+ * included, exactly what the schema's `preserve` decoding keeps); everything else goes through the `StreamEvent`
+ * schema.
  *
  * @since 0.1.0
  * @category decoding

@@ -32,6 +32,7 @@ const values: ReadonlyArray<unknown> = [
   L.textStart(),
   L.messageDelta(),
   L.messageStop,
+  { type: "message_stop", extra: { kept: true } },
   L.errorEvent("overloaded_error", "Overloaded"),
   { type: "brand_new_event", payload: { a: 1 } },
   { type: 5 },
