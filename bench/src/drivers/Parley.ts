@@ -18,6 +18,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import { measured } from "../Cpu.js"
 import {
   createMetrics,
   type DriverOptions,
@@ -31,7 +32,6 @@ import {
   verify
 } from "../Harness.js"
 import * as Payloads from "../Payloads.js"
-import type { Metrics } from "../Scenario.js"
 
 /**
  * The HttpClient layer of `--variant`, imported on demand: an application imports the one it uses, and the cold
@@ -59,15 +59,6 @@ const request: Request.MessagesRequest = Payloads.requestBody(false)
 const clientFor = (url: string): Effect.Effect<MessagesClient.Service, never, HttpClient.HttpClient | Scope.Scope> =>
   MessagesClient.make({ apiKey: Redacted.make(Payloads.apiKey), baseUrl: url })
 
-const cpu = <A extends Metrics, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<Metrics, E, R> =>
-  Effect.suspend(() => {
-    const before = process.cpuUsage()
-    return Effect.map(body, (metrics) => {
-      const used = process.cpuUsage(before)
-      return { ...metrics, cpuMs: (used.user + used.system) / 1000 }
-    })
-  })
-
 /** Runs `n` copies of `call`, `concurrency` at a time; succeeds with each call's latency in ms. */
 const fanOut = <E, R>(n: number, concurrency: number, call: Effect.Effect<void, E, R>) =>
   Effect.forEach(
@@ -90,7 +81,7 @@ const transport = (options: DriverOptions, http: Layer.Layer<HttpClient.HttpClie
         const client = yield* clientFor(payloadUrl(options, ids.create))
         const once = Effect.flatMap(client.create(request), verified(expected(ids.create)))
         yield* fanOut(Math.min(300, options.requests), options.concurrency, once)
-        return yield* cpu(
+        return yield* measured(
           Effect.gen(function* () {
             const start = performance.now()
             const latencies = yield* fanOut(options.requests, options.concurrency, once)
@@ -106,7 +97,7 @@ const transport = (options: DriverOptions, http: Layer.Layer<HttpClient.HttpClie
         const once = Effect.flatMap(client.createStreaming(request), verified(expected(id)))
         if (options.scenario === "streams") {
           yield* fanOut(options.streams, options.streams, once)
-          return yield* cpu(
+          return yield* measured(
             Effect.gen(function* () {
               const start = performance.now()
               const latencies = yield* fanOut(options.streams, options.streams, once)
@@ -115,7 +106,9 @@ const transport = (options: DriverOptions, http: Layer.Layer<HttpClient.HttpClie
           )
         }
         yield* fanOut(options.scenario === "stream" ? 1 : 3, 1, once)
-        return yield* cpu(Effect.map(fanOut(options.times, 1, once), (latencies) => streamMetrics(options, latencies)))
+        return yield* measured(
+          Effect.map(fanOut(options.times, 1, once), (latencies) => streamMetrics(options, latencies))
+        )
       }
       case "cold": {
         const importedMs = performance.now()

@@ -14,19 +14,10 @@ import * as ScriptedClient from "@parley/loop/ScriptedClient"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import { measured } from "../Cpu.js"
 import { jsonEqual, main } from "../Harness.js"
 import * as Payloads from "../Payloads.js"
-import type { Metrics } from "../Scenario.js"
 import * as Stats from "../Stats.js"
-
-const cpu = <A extends Metrics, E, R>(body: Effect.Effect<A, E, R>): Effect.Effect<Metrics, E, R> =>
-  Effect.suspend(() => {
-    const before = process.cpuUsage()
-    return Effect.map(body, (metrics) => {
-      const used = process.cpuUsage(before)
-      return { ...metrics, cpuMs: (used.user + used.system) / 1000 }
-    })
-  })
 
 // =============================================================================
 // (e) the loop
@@ -86,7 +77,7 @@ const loop = (turns: number) =>
   Effect.gen(function* () {
     yield* runLoop(Math.min(turns, 200), [])
     const stamps: Array<number> = []
-    return yield* cpu(
+    return yield* measured(
       Effect.gen(function* () {
         const start = performance.now()
         yield* runLoop(turns, stamps)
@@ -175,7 +166,7 @@ const conversation = (turns: number) =>
       return { buildMs, checkMs, encodeMs, schemaEncodeMs, storeMs, bodyMb: body.length / 1e6 }
     })
     yield* once
-    return yield* cpu(
+    return yield* measured(
       Effect.gen(function* () {
         const samples: Array<Effect.Effect.Success<typeof once>> = []
         for (let i = 0; i < 5; i++) samples.push(yield* once)

@@ -1,6 +1,5 @@
 import type * as Http from "node:http"
 import { assert, describe, it } from "@effect/vitest"
-import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -15,20 +14,10 @@ import * as L from "./utils/Loopback.js"
 /** Immediate retries: exact attempt counts without waiting. */
 const immediate = Retry.layer({ initialDelay: 0 })
 
-/** Waits (in real time) until the test clock has a sleep ending at `at` (ms since the test began). */
-const awaitSleep = (at: number) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 500; i++) {
-      if (Chunk.toReadonlyArray(yield* TestClock.sleeps()).includes(at)) return
-      yield* L.liveSleep(10)
-    }
-    return yield* Effect.dieMessage(`no sleep until ${at}`)
-  })
-
 /** Asserts that the next attempt starts exactly `delay` ms after `from`, driving the test clock. */
 const assertRetryAt = (server: L.Loopback, attempts: number, from: number, delay: number) =>
   Effect.gen(function* () {
-    yield* awaitSleep(from + delay)
+    yield* L.awaitSleep(from + delay)
     yield* TestClock.adjust(Duration.millis(delay - 1))
     yield* L.liveSleep(30)
     assert.strictEqual(server.received.length, attempts, `no attempt before ${delay} ms`)

@@ -2,7 +2,6 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
-import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -23,21 +22,12 @@ const policy = Layer.merge(
   Timeout.layer({ headers: "10 seconds", firstEvent: "20 seconds", idle: "30 seconds", streamTotal: "45 seconds" })
 )
 
-const awaitSleep = (at: number) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 500; i++) {
-      if (Chunk.toReadonlyArray(yield* TestClock.sleeps()).includes(at)) return
-      yield* L.liveSleep(10)
-    }
-    return yield* Effect.dieMessage(`no sleep until ${at}`)
-  })
-
 /** Runs a stream until its timeout fires at `at` ms; returns the failure. */
 const timedOut = (stream: Stream.Stream<unknown, MessagesError>, server: L.Loopback, at: number) =>
   Effect.gen(function* () {
     const fiber = yield* Effect.fork(Effect.flip(Stream.runDrain(stream)))
     yield* server.awaitRequests(1)
-    yield* awaitSleep(at)
+    yield* L.awaitSleep(at)
     yield* TestClock.adjust(Duration.millis(at - 1))
     yield* L.liveSleep(20)
     assert.isNull(fiber.unsafePoll(), `still running before ${at} ms`)
@@ -253,7 +243,7 @@ describe("Timeout", () => {
       const client = yield* L.client(server.url, {}, policy)
       const fiber = yield* Effect.fork(Effect.flip(client.create(L.request)))
       yield* server.awaitRequests(1)
-      yield* awaitSleep(600_000)
+      yield* L.awaitSleep(600_000)
       yield* TestClock.adjust("10 minutes")
       const error = yield* Fiber.join(fiber)
       assertTimeout(error, "total", 600_000)

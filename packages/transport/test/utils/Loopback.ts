@@ -6,11 +6,13 @@ import * as Http from "node:http"
 import type * as Net from "node:net"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { assert } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import * as TestClock from "effect/TestClock"
 import * as MessagesClient from "../../src/MessagesClient.js"
 import * as Retry from "../../src/Retry.js"
 import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
@@ -44,6 +46,16 @@ export const liveSleep = (millis: number): Effect.Effect<void> =>
   Effect.async<void>((resume) => {
     const timer = setTimeout(() => resume(Effect.void), millis)
     return Effect.sync(() => clearTimeout(timer))
+  })
+
+/** Waits (in real time) until the test clock has a sleep ending at `at` (ms since the test began). */
+export const awaitSleep = (at: number): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 500; i++) {
+      if (Chunk.toReadonlyArray(yield* TestClock.sleeps()).includes(at)) return
+      yield* liveSleep(10)
+    }
+    return yield* Effect.dieMessage(`no sleep until ${at}`)
   })
 
 /** Polls a condition in real time until it holds (at most 5 s). */
