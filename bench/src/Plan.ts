@@ -25,7 +25,7 @@ export const parley = "parley"
 
 /**
  * The drivers of the transport comparisons (a)–(d) and of the cold start (g), in the order they are interleaved.
- * Parley on the platform's HttpClients is optional: `--drivers fetch,sdk,parley,parley-undici,parley-node,parley-fetch`.
+ * Parley on the platform's HttpClients is optional: `--drivers fetch,sdk,parley,parley-undici,parley-platform-undici,parley-platform-node,parley-platform-fetch`.
  */
 export const drivers: ReadonlyArray<Driver> = [
   { name: "fetch", description: "raw `fetch` (undici), minimal SSE loop: the baseline", entry: "fetch", args: [] },
@@ -38,26 +38,33 @@ export const drivers: ReadonlyArray<Driver> = [
   },
   {
     name: "parley",
-    description: "Parley `MessagesClient` on its `UndiciHttpClient`",
+    description: "Parley `MessagesClient` on its `NodeHttpClient` (node:http, keep-alive)",
     entry: "parley",
     args: ["--variant", "parley"]
   },
   {
     name: "parley-undici",
+    description: "Parley `MessagesClient` on its `UndiciHttpClient` (undici's `Dispatcher.request`)",
+    entry: "parley",
+    args: ["--variant", "parley-undici"],
+    optional: true
+  },
+  {
+    name: "parley-platform-undici",
     description: "Parley `MessagesClient` on the platform's `NodeHttpClient.layerUndici`",
     entry: "parley",
     args: ["--variant", "undici"],
     optional: true
   },
   {
-    name: "parley-node",
+    name: "parley-platform-node",
     description: "Parley `MessagesClient` on `NodeHttpClient.layer` (node:http)",
     entry: "parley",
     args: ["--variant", "node"],
     optional: true
   },
   {
-    name: "parley-fetch",
+    name: "parley-platform-fetch",
     description: "Parley `MessagesClient` on `FetchHttpClient.layer` (global fetch)",
     entry: "parley",
     args: ["--variant", "fetch"],

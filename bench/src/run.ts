@@ -141,10 +141,6 @@ const main = async () => {
       for (const driver of drivers) {
         await measure("cold", driver.name, rep, [Build.output(driver.entry), "cold", ...driver.args])
       }
-      if (drivers.some((d) => d.name === Plan.parley)) {
-        // without undici to load: the choice for a CLI that makes a few calls
-        await measure("cold", "parley (FetchHttpClient)", rep, [Build.output("parley"), "cold", "--variant", "fetch"])
-      }
       for (const [name, entry, base] of [
         ["sdk (bundled)", "sdk-bundled", "sdk"],
         ["parley (bundled)", "parley-bundled", "parley"]

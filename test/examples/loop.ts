@@ -1,7 +1,7 @@
 import { Tool, Toolkit } from "@parley/core"
 import { AgentLoop, StopReason } from "@parley/loop"
 import * as MessagesClient from "@parley/transport/MessagesClient"
-import * as UndiciHttpClient from "@parley/transport/UndiciHttpClient"
+import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
 import { Effect, Layer, Schema } from "effect"
 
 const add = Tool.make("add", {
@@ -16,7 +16,4 @@ const program = Effect.gen(function* () {
   console.log(result.text, StopReason.describe(result.stopReason), result.usage.total)
 })
 
-program.pipe(
-  Effect.provide(MessagesClient.layerConfig().pipe(Layer.provide(UndiciHttpClient.layer))),
-  Effect.runPromise
-)
+program.pipe(Effect.provide(MessagesClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layer))), Effect.runPromise)

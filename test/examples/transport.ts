@@ -1,7 +1,7 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Accumulator, Message, StreamEvent } from "@parley/core"
 import { MessagesClient, RateLimit, Retry, Timeout } from "@parley/transport"
-import * as UndiciHttpClient from "@parley/transport/UndiciHttpClient"
+import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
 import { Console, Effect, Layer, Schedule, Stream } from "effect"
 
 // The policies. Each is optional: without Retry and Timeout layers the defaults below apply; without a
@@ -20,10 +20,10 @@ const RateLimitLive = RateLimit.layer({
 const TimeoutLive = Timeout.layer({ idle: "30 seconds" })
 
 // The client reads ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ... and picks up the policies provided to it.
-// The app, not the library, chooses the HttpClient: Parley's undici client here; the platform's
-// NodeHttpClient.layerUndici, NodeHttpClient.layer and FetchHttpClient.layer work too.
+// The app, not the library, chooses the HttpClient: Parley's node:http client here; its UndiciHttpClient and the
+// platform's NodeHttpClient.layerUndici, NodeHttpClient.layer and FetchHttpClient.layer work too.
 const MessagesLive = MessagesClient.layerConfig().pipe(
-  Layer.provide(Layer.mergeAll(RetryLive, RateLimitLive, TimeoutLive, UndiciHttpClient.layer))
+  Layer.provide(Layer.mergeAll(RetryLive, RateLimitLive, TimeoutLive, NodeHttpClient.layer))
 )
 
 const answer = (tenant: string, question: string) =>

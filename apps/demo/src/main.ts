@@ -18,7 +18,7 @@ import type * as LoopEvent from "@parley/loop/LoopEvent"
 import * as Responder from "@parley/standin/Responder"
 import * as StandinServer from "@parley/standin/StandinServer"
 import * as MessagesClient from "@parley/transport/MessagesClient"
-import * as UndiciHttpClient from "@parley/transport/UndiciHttpClient"
+import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
@@ -117,7 +117,7 @@ const program = (args: ReadonlyArray<string>) =>
     const client = yield* clientLayer(cli)
     const root = yield* sandboxRoot(cli)
     const services = yield* Layer.build(
-      Layer.merge(client.pipe(Layer.provide(UndiciHttpClient.layer)), Sandbox.layer(root))
+      Layer.merge(client.pipe(Layer.provide(NodeHttpClient.layer)), Sandbox.layer(root))
     )
 
     const answer = (prompt: string, conversation: Conversation.Conversation | undefined) => {

@@ -1,7 +1,8 @@
 /**
  * Driver: Parley's transport. The scenarios go through `MessagesClient` (`create`, and `createStreaming`: the stream
  * accumulated into the final message, like the SDK's `stream().finalMessage()`) on the HttpClient chosen by
- * `--variant` (`parley`, the default: Parley's `UndiciHttpClient.layer`; the platform's `undici`:
+ * `--variant` (`parley`, the default: Parley's `NodeHttpClient.layer`; `parley-undici`: Parley's
+ * `UndiciHttpClient.layer`; the platform's `undici`:
  * `NodeHttpClient.layerUndici`, `node`: `NodeHttpClient.layer`, `fetch`: `FetchHttpClient.layer`), written as an
  * Effect application would: the fan-out is `Effect.forEach` with `concurrency`, one runtime for the whole process.
  * Also the rate limiter (h): `RateLimit.layer` configured with the server's limits. It imports only what a
@@ -41,6 +42,8 @@ const httpLayer = async (variant: string): Promise<Layer.Layer<HttpClient.HttpCl
   switch (variant) {
     case "":
     case "parley":
+      return (await import("@parley/transport/NodeHttpClient")).layer
+    case "parley-undici":
       return (await import("@parley/transport/UndiciHttpClient")).layer
     case "undici":
       return (await import("@effect/platform-node/NodeHttpClient")).layerUndici
@@ -49,7 +52,7 @@ const httpLayer = async (variant: string): Promise<Layer.Layer<HttpClient.HttpCl
     case "fetch":
       return (await import("@effect/platform/FetchHttpClient")).layer
     default:
-      throw new Error(`unknown --variant ${variant} (parley | undici | node | fetch)`)
+      throw new Error(`unknown --variant ${variant} (parley | parley-undici | undici | node | fetch)`)
   }
 }
 

@@ -2,7 +2,7 @@
  * The client of the Messages endpoint: `create` (one JSON response), `stream` (decoded server-sent events, ending
  * after `message_stop`) and `countTokens`, each also in a `...WithMeta` variant that returns the response's
  * `request-id` and rate-limit headers with the result. Built on `@effect/platform`'s `HttpClient`; the layer does
- * not choose one (the app provides `NodeHttpClient.layerUndici`, `FetchHttpClient.layer`, ...).
+ * not choose one (the app provides Parley's `NodeHttpClient.layer`, the platform's `FetchHttpClient.layer`, ...).
  *
  * The client composes the policies it finds in context when its layer is built: `Retry.RetryPolicy` (default: the
  * SDK's policy), `Timeout.TimeoutPolicy` (default: every timeout on) and `RateLimit.RateLimiter` (default: none).
@@ -12,9 +12,9 @@
  *
  * @example
  * ```ts
- * import { NodeHttpClient } from "@effect/platform-node"
  * import { Accumulator } from "@parley/core"
  * import { MessagesClient } from "@parley/transport"
+ * import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
  * import { Effect, Layer, Redacted } from "effect"
  *
  * const program = Effect.gen(function* () {
@@ -25,7 +25,7 @@
  * })
  *
  * const ClientLive = MessagesClient.layer({ apiKey: Redacted.make(process.env.ANTHROPIC_API_KEY ?? "") }).pipe(
- *   Layer.provide(NodeHttpClient.layerUndici)
+ *   Layer.provide(NodeHttpClient.layer)
  * )
  * ```
  *
@@ -60,6 +60,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
 import * as BodyReader from "./internal/bodyReader.js"
+import * as RequestScope from "./internal/requestScope.js"
 import * as Watchdog from "./internal/watchdog.js"
 import {
   type ApiFailure,
@@ -311,7 +312,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     // Each request is tied to a scope of its own (`withScope`): closing that scope aborts it, which is how a
     // timeout or an interruption ends it. The platform's per-request span (with every header as an attribute) is
     // off: each call has its own span.
-    const scopedHttp = HttpClient.withScope(http)
+    const scopedHttp = RequestScope.withScope(http)
     const send = (path: string, body: string) =>
       scopedHttp
         .execute(

@@ -11,6 +11,7 @@ import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import * as MessagesClient from "../src/MessagesClient.js"
 import * as Retry from "../src/Retry.js"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import * as L from "./utils/Loopback.js"
 
 const expectedMessage = (text: string) => ({
@@ -333,9 +334,10 @@ describe("MessagesClient", () => {
   )
 
   for (const [name, http] of [
+    ["Parley's undici", UndiciHttpClient.layer],
     ["fetch", FetchHttpClient.layer],
     ["platform's undici", NodeHttpClient.layerUndici],
-    ["node:http", NodeHttpClient.layer]
+    ["platform's node:http", NodeHttpClient.layer]
   ] as const) {
     it.scoped(`works unchanged with the ${name} HttpClient`, () =>
       Effect.gen(function* () {

@@ -11,6 +11,7 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import * as MessagesClient from "../src/MessagesClient.js"
 import type { MessagesError } from "../src/MessagesError.js"
+import * as ParleyNodeHttpClient from "../src/NodeHttpClient.js"
 import * as Retry from "../src/Retry.js"
 import * as Timeout from "../src/Timeout.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
@@ -184,9 +185,10 @@ describe("Timeout", () => {
   )
 
   const httpClients: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
+    ["Parley's node:http", ParleyNodeHttpClient.layer],
     ["Parley's undici", UndiciHttpClient.layer],
     ["platform's undici", NodeHttpClient.layerUndici],
-    ["node:http", NodeHttpClient.layer],
+    ["platform's node:http", NodeHttpClient.layer],
     ["fetch", FetchHttpClient.layer]
   ]
 

@@ -8,7 +8,7 @@ import type * as Option from "effect/Option"
  * An optional capability of a response: its body handed over one network read at a time, as `Stream.toPull` of
  * `response.stream` would (a chunk per read; `None` at the end, `Some(error)` on failure), without the `Stream` and
  * channel around it. `MessagesClient` reads a stream through it when the response has one (Parley's
- * `UndiciHttpClient` responses do) and through `response.stream` otherwise.
+ * `NodeHttpClient` and `UndiciHttpClient` responses do) and through `response.stream` otherwise.
  *
  * Why: measured in one process, 256 concurrent `createStreaming` calls of 500 deltas each, alternating the two paths
  * over 10 rounds: 6–12% less wall time and 8–18% less CPU through the reader than through `Stream.toPull` of the

@@ -3,6 +3,7 @@
  * HttpClient or fetch: the client under test talks to this server over loopback TCP.
  */
 import * as Http from "node:http"
+import * as Https from "node:https"
 import type * as Net from "node:net"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { assert } from "@effect/vitest"
@@ -14,8 +15,8 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
 import * as MessagesClient from "../../src/MessagesClient.js"
+import * as NodeHttpClient from "../../src/NodeHttpClient.js"
 import * as Retry from "../../src/Retry.js"
-import * as UndiciHttpClient from "../../src/UndiciHttpClient.js"
 
 /** A request as the server received it. */
 export interface Received {
@@ -34,6 +35,8 @@ export interface Loopback {
   readonly received: Array<Received>
   /** Responses whose connection closed before the response ended (aborted by the client). */
   readonly aborted: () => number
+  /** Connections accepted so far. */
+  readonly connections: () => number
   /** Waits (in real time, at most 5 s) until `n` requests have arrived. */
   readonly awaitRequests: (n: number) => Effect.Effect<void>
 }
@@ -68,14 +71,18 @@ export const waitUntil = (condition: () => boolean, what = "condition"): Effect.
     return yield* Effect.dieMessage(`timed out waiting for ${what}`)
   })
 
-/** Starts a server for the scope. */
-export const start = (handler: Handler): Effect.Effect<Loopback, never, Scope.Scope> =>
+/** Starts a server for the scope: plain HTTP, or HTTPS with `tls` (its URL is then `https://127.0.0.1:<port>`). */
+export const start = (
+  handler: Handler,
+  tls?: { readonly cert: string; readonly key: string }
+): Effect.Effect<Loopback, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.async<{ server: Http.Server; loopback: Loopback }>((resume) => {
       const received: Array<Received> = []
       let aborted = 0
+      let connections = 0
       const sockets = new Set<Net.Socket>()
-      const server = Http.createServer((req, res) => {
+      const onRequest = (req: Http.IncomingMessage, res: Http.ServerResponse) => {
         const chunks: Array<Buffer> = []
         req.on("data", (chunk: Buffer) => chunks.push(chunk))
         req.on("end", () => {
@@ -92,8 +99,10 @@ export const start = (handler: Handler): Effect.Effect<Loopback, never, Scope.Sc
           })
           handler(request, res, index)
         })
-      })
-      server.on("connection", (socket) => {
+      }
+      const server: Http.Server = tls === undefined ? Http.createServer(onRequest) : Https.createServer(tls, onRequest)
+      server.on(tls === undefined ? "connection" : "secureConnection", (socket: Net.Socket) => {
+        connections++
         sockets.add(socket)
         socket.on("close", () => sockets.delete(socket))
       })
@@ -103,9 +112,10 @@ export const start = (handler: Handler): Effect.Effect<Loopback, never, Scope.Sc
           Effect.succeed({
             server,
             loopback: {
-              url: `http://127.0.0.1:${address.port}`,
+              url: `${tls === undefined ? "http" : "https"}://127.0.0.1:${address.port}`,
               received,
               aborted: () => aborted,
+              connections: () => connections,
               awaitRequests: (n) => waitUntil(() => received.length >= n, `${n} requests`)
             }
           })
@@ -223,13 +233,14 @@ export const request = {
 // =============================================================================
 
 /**
- * Parley's undici HttpClient, as a backend service would provide it (the platform's clients are tested where the
- * behaviour must not depend on the client: see `Timeout.test.ts` and `MessagesClient.test.ts`).
+ * Parley's node:http HttpClient, as a backend service would provide it (Parley's undici client and the platform's
+ * clients are tested where the behaviour must not depend on the client: see `Timeout.test.ts`,
+ * `MessagesClient.test.ts` and `HttpClients.test.ts`).
  */
-export const HttpLive: Layer.Layer<HttpClient.HttpClient> = UndiciHttpClient.layer
+export const HttpLive: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layer
 
 /**
- * A client of the server with the sentinel key and Parley's undici HttpClient, alive for the test's scope; retries are
+ * A client of the server with the sentinel key and Parley's node:http HttpClient, alive for the test's scope; retries are
  * off unless a policy layer is given.
  */
 export const client = <ROut = Retry.RetryPolicy>(

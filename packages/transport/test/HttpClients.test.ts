@@ -1,0 +1,208 @@
+import * as Net from "node:net"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { assert, describe, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import { Agent } from "undici"
+import * as MessagesClient from "../src/MessagesClient.js"
+import * as NodeHttpClient from "../src/NodeHttpClient.js"
+import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
+import * as L from "./utils/Loopback.js"
+import * as Tls from "./utils/Tls.js"
+
+/**
+ * Parley's two HttpClients: each with its default layer, a layer trusting the test certificate, and whether a
+ * stream's connection is reused after `message_stop` (undici closes it when the body's end was not read yet).
+ */
+const clients: ReadonlyArray<
+  readonly [string, Layer.Layer<HttpClient.HttpClient>, Layer.Layer<HttpClient.HttpClient>, boolean]
+> = [
+  ["NodeHttpClient", NodeHttpClient.layer, NodeHttpClient.layerAgentOptions({ ca: Tls.cert }), true],
+  [
+    "UndiciHttpClient",
+    UndiciHttpClient.layer,
+    Layer.unwrapScoped(
+      Effect.map(
+        Effect.acquireRelease(
+          Effect.sync(() => new Agent({ connect: { ca: Tls.cert } })),
+          (agent) => Effect.promise(() => agent.destroy())
+        ),
+        UndiciHttpClient.layerDispatcher
+      )
+    ),
+    false
+  ]
+]
+
+const build = (layer: Layer.Layer<HttpClient.HttpClient>) =>
+  Effect.flatMap(Layer.build(layer), (context) => Effect.provide(HttpClient.HttpClient, context))
+
+describe.each(clients)("%s", (_, layer, trusting, streamsKeepConnection) => {
+  const client = build(layer)
+
+  it.scoped("status, headers, cookies, and a body read as text twice, then as JSON and as bytes", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => {
+        res.writeHead(201, {
+          "content-type": "application/json",
+          "x-custom": "yes",
+          "set-cookie": ["a=1; Path=/", "b=2; HttpOnly"]
+        })
+        res.end('{"ok":true,"text":"grüße"}')
+      })
+      const http = yield* client
+      const response = yield* http.get(`${server.url}/thing?q=1`)
+      assert.strictEqual(response.status, 201)
+      assert.strictEqual(response.headers["x-custom"], "yes")
+      assert.deepStrictEqual(
+        Object.values(response.cookies.cookies).map((cookie) => [cookie.name, cookie.value]),
+        [
+          ["a", "1"],
+          ["b", "2"]
+        ]
+      )
+      assert.strictEqual(yield* response.text, '{"ok":true,"text":"grüße"}')
+      assert.strictEqual(yield* response.text, '{"ok":true,"text":"grüße"}')
+      assert.deepStrictEqual(yield* response.json, { ok: true, text: "grüße" })
+      const bytes = yield* response.arrayBuffer
+      assert.strictEqual(new TextDecoder().decode(bytes), '{"ok":true,"text":"grüße"}')
+      assert.strictEqual(server.received[0]?.path, "/thing?q=1")
+      assert.strictEqual(server.received[0]?.method, "GET")
+    })
+  )
+
+  it.scoped("a streamed request body arrives whole, and a streamed response body is read in order", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((req, res) => {
+        res.writeHead(200, { "content-type": "text/plain" })
+        for (const part of req.body.split(",")) res.write(`${part};`)
+        res.end()
+      })
+      const http = yield* client
+      const parts = ["one", "two", "drei", "🦀"]
+      const body = Stream.fromIterable(parts.join(",")).pipe(Stream.encodeText)
+      const response = yield* http.execute(
+        HttpClientRequest.post(server.url).pipe(HttpClientRequest.bodyStream(body, { contentType: "text/plain" }))
+      )
+      const chunks = yield* Stream.runCollect(Stream.decodeText(response.stream))
+      assert.strictEqual(Chunk.join(chunks, ""), "one;two;drei;🦀;")
+      assert.strictEqual(server.received[0]?.body, "one,two,drei,🦀")
+    })
+  )
+
+  it.scoped("a form body arrives as multipart with its boundary, a text body with its length", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => res.end())
+      const http = yield* client
+      const form = new FormData()
+      form.append("field", "wert ü")
+      yield* http.execute(HttpClientRequest.post(server.url).pipe(HttpClientRequest.bodyFormData(form)))
+      yield* http.execute(HttpClientRequest.post(server.url).pipe(HttpClientRequest.bodyText("héllo")))
+      const [multipart, text] = server.received
+      const boundary = /^multipart\/form-data; boundary=(.+)$/.exec(multipart?.headers["content-type"] ?? "")?.[1]
+      assert.isDefined(boundary)
+      assert.include(multipart?.body, `--${boundary}\r\nContent-Disposition: form-data; name="field"\r\n\r\nwert ü\r\n`)
+      assert.strictEqual(text?.body, "héllo")
+      assert.strictEqual(text?.headers["content-length"], "6")
+      assert.strictEqual(text?.headers["content-type"], "text/plain")
+    })
+  )
+
+  it.scoped("a body cut before its end fails as a ResponseError with reason Decode", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "100" })
+        res.write('{"partial":')
+        setTimeout(() => res.destroy(), 20)
+      })
+      const http = yield* client
+      const response = yield* http.get(server.url)
+      const error = yield* Effect.flip(response.text)
+      assert.strictEqual(error._tag, "ResponseError")
+      if (error._tag === "ResponseError") assert.strictEqual(error.reason, "Decode")
+    })
+  )
+
+  it.scoped("a refused connection is a RequestError with reason Transport", () =>
+    Effect.gen(function* () {
+      // a port that was just free: nothing listens on it
+      const port = yield* Effect.async<number>((resume) => {
+        const probe = Net.createServer().listen(0, "127.0.0.1", () => {
+          const { port } = probe.address() as Net.AddressInfo
+          probe.close(() => resume(Effect.succeed(port)))
+        })
+      })
+      const url = `http://127.0.0.1:${port}`
+      const http = yield* client
+      const error = yield* Effect.flip(http.get(url))
+      assert.strictEqual(error._tag, "RequestError")
+      if (error._tag === "RequestError") assert.strictEqual(error.reason, "Transport")
+    })
+  )
+
+  it.live("interrupting a request in flight aborts it", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* L.start(() => {})
+        const http = yield* client
+        const fiber = yield* Effect.fork(http.get(server.url))
+        yield* server.awaitRequests(1)
+        yield* Fiber.interrupt(fiber)
+        yield* L.waitUntil(() => server.aborted() === 1, "the aborted request")
+      })
+    )
+  )
+
+  it.live("requests one after another share one kept-alive connection, which outlives each request's scope", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* L.start((req, res) => {
+          if (req.body.includes('"stream":true')) {
+            L.streamHead(res)
+            res.end(L.sseBody(L.textEvents(["kept ", "alive"])))
+          } else {
+            L.json(res, 200, L.message("kept alive"))
+          }
+        })
+        // MessagesClient runs each request in a scope of its own and closes it (aborting the request) once done
+        const messages = yield* MessagesClient.make({
+          apiKey: Redacted.make(L.SENTINEL_KEY),
+          baseUrl: server.url
+        }).pipe(Effect.provide(yield* Layer.build(layer)))
+        for (let i = 0; i < 3; i++) {
+          L.same((yield* messages.create(L.request)).content, [{ type: "text", text: "kept alive" }])
+          if (streamsKeepConnection) {
+            L.same((yield* messages.createStreaming(L.request)).content, [{ type: "text", text: "kept alive" }])
+          }
+          // the connection idles in the pool for a while between requests
+          yield* L.liveSleep(20)
+        }
+        assert.strictEqual(server.received.length, streamsKeepConnection ? 6 : 3)
+        assert.strictEqual(server.connections(), 1)
+        assert.strictEqual(server.aborted(), 0)
+      })
+    )
+  )
+
+  it.scoped("over HTTPS: MessagesClient gets the message from a server it trusts, and refuses one it does not", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => L.json(res, 200, L.message("Über TLS")), Tls)
+      assert.match(server.url, /^https:/)
+      const trusted = yield* MessagesClient.make({ apiKey: Redacted.make(L.SENTINEL_KEY), baseUrl: server.url }).pipe(
+        Effect.provide(yield* Layer.build(trusting))
+      )
+      const message = yield* trusted.create(L.request)
+      L.same(message.content, [{ type: "text", text: "Über TLS" }])
+      assert.strictEqual(server.received[0]?.headers["x-api-key"], L.SENTINEL_KEY)
+      const error = yield* Effect.flip((yield* client).get(server.url))
+      assert.strictEqual(error._tag, "RequestError")
+      if (error._tag === "RequestError") assert.strictEqual(error.reason, "Transport")
+      assert.strictEqual(server.received.length, 1)
+    })
+  )
+})
