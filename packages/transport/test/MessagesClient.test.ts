@@ -72,7 +72,7 @@ describe("MessagesClient", () => {
       const server = yield* L.start((_, res) => L.json(res, 200, L.message("ok")))
       const client = yield* L.client(server.url)
       // 1, 2, 3 and 4 UTF-8 bytes per character, and a lone surrogate (escaped by JSON.stringify)
-      for (const text of ["plain", "grüße", "日本語 €", "🦀 and 𝄞", "lone \ud800 half", "x".repeat(70_000) + "é"]) {
+      for (const text of ["plain", "grüße", "日本語 €", "🦀 and 𝄞", "lone \ud800 half", `${"x".repeat(70_000)}é`]) {
         const request = { ...L.request, messages: [{ role: "user" as const, content: text }] }
         yield* client.create(request)
         const received = server.received.at(-1)
