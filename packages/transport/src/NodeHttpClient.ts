@@ -119,8 +119,8 @@ export const make = (agents: Agents): HttpClient.HttpClient =>
   })
 
 /**
- * Keep-alive agents with unbounded sockets per origin (the server's limits are the rate limiter's business), made
- * with the layer and destroyed with it.
+ * Keep-alive agents with unbounded sockets per origin (the server's limits are the rate limiter's business) and
+ * Nagle's algorithm off (a request is sent whole at once, as undici does), made with the layer and destroyed with it.
  *
  * @since 0.1.0
  * @category constructors
@@ -128,7 +128,7 @@ export const make = (agents: Agents): HttpClient.HttpClient =>
 export const agents = (options: Http.AgentOptions = {}): Effect.Effect<Agents, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.sync(() => {
-      const settings: Http.AgentOptions = { keepAlive: true, ...options }
+      const settings: Http.AgentOptions = { keepAlive: true, noDelay: true, ...options }
       return { http: new Http.Agent(settings), https: new Https.Agent(settings) }
     }),
     (made) =>
