@@ -235,6 +235,9 @@ const parseJson = (text: string): { readonly value: unknown } | undefined => {
   }
 }
 
+/** How long (ms, real time) a stream's body may take to end after `message_stop` before it is aborted instead. */
+const drainGraceMillis = 250
+
 /** Input tokens as the rate limiter counts them: uncached input plus cache writes. */
 const inputTokensOf = (
   usage:
@@ -634,6 +637,19 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
           return timed(read(pull), phase, meta.requestId)
         })
 
+        // After `message_stop` the server ends the body. Reading on to that end, when it comes at once, lets the
+        // connection go back to the pool: closing the request's scope before it would abort the request and close
+        // the connection (one more connection, and TLS handshake, per stream). A body that does not end within the
+        // grace period (real time, whatever the clock) is left to the abort.
+        const drained: Effect.Effect<undefined> = Effect.suspend(() => {
+          if (ended) return Effect.void
+          const rest: Effect.Effect<void> = Effect.matchEffect(pull, {
+            onFailure: () => Effect.void,
+            onSuccess: () => rest
+          })
+          return Effect.raceFirst(rest, Watchdog.realSleep(drainGraceMillis))
+        }).pipe(Effect.as(undefined))
+
         // The attempt lasts until the first content event: everything before it is held back, so a failure up to
         // there is retried without the caller seeing anything twice.
         let head: Array<StreamEvent.StreamEvent> = []
@@ -667,7 +683,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
               pending = undefined
               return Effect.fail(StreamInterruptedError.wrap(failure, delivered, meta.requestId))
             }
-            if (done) return Effect.succeed(undefined)
+            if (done) return drained
             return Effect.matchEffect(next, {
               onFailure: (error) => {
                 done = true

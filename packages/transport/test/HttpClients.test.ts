@@ -15,14 +15,11 @@ import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
 import * as L from "./utils/Loopback.js"
 import * as Tls from "./utils/Tls.js"
 
-/**
- * Parley's two HttpClients: each with its default layer, a layer trusting the test certificate, and whether a
- * stream's connection is reused after `message_stop` (undici closes it when the body's end was not read yet).
- */
+/** Parley's two HttpClients: each with its default layer, and with a layer trusting the test certificate. */
 const clients: ReadonlyArray<
-  readonly [string, Layer.Layer<HttpClient.HttpClient>, Layer.Layer<HttpClient.HttpClient>, boolean]
+  readonly [string, Layer.Layer<HttpClient.HttpClient>, Layer.Layer<HttpClient.HttpClient>]
 > = [
-  ["NodeHttpClient", NodeHttpClient.layer, NodeHttpClient.layerAgentOptions({ ca: Tls.cert }), true],
+  ["NodeHttpClient", NodeHttpClient.layer, NodeHttpClient.layerAgentOptions({ ca: Tls.cert })],
   [
     "UndiciHttpClient",
     UndiciHttpClient.layer,
@@ -34,16 +31,21 @@ const clients: ReadonlyArray<
         ),
         UndiciHttpClient.layerDispatcher
       )
-    ),
-    false
+    )
   ]
 ]
 
 const build = (layer: Layer.Layer<HttpClient.HttpClient>) =>
   Effect.flatMap(Layer.build(layer), (context) => Effect.provide(HttpClient.HttpClient, context))
 
-describe.each(clients)("%s", (_, layer, trusting, streamsKeepConnection) => {
+describe.each(clients)("%s", (_, layer, trusting) => {
   const client = build(layer)
+
+  /** A MessagesClient of `url` on this HttpClient (or `http`), alive for the test's scope. */
+  const messagesOf = (url: string, http: Layer.Layer<HttpClient.HttpClient> = layer) =>
+    Effect.flatMap(Layer.build(http), (context) =>
+      MessagesClient.make({ apiKey: Redacted.make(L.SENTINEL_KEY), baseUrl: url }).pipe(Effect.provide(context))
+    )
 
   it.scoped("status, headers, cookies, and a body read as text twice, then as JSON and as bytes", () =>
     Effect.gen(function* () {
@@ -170,21 +172,56 @@ describe.each(clients)("%s", (_, layer, trusting, streamsKeepConnection) => {
           }
         })
         // MessagesClient runs each request in a scope of its own and closes it (aborting the request) once done
-        const messages = yield* MessagesClient.make({
-          apiKey: Redacted.make(L.SENTINEL_KEY),
-          baseUrl: server.url
-        }).pipe(Effect.provide(yield* Layer.build(layer)))
+        const messages = yield* messagesOf(server.url)
         for (let i = 0; i < 3; i++) {
+          // the connection idles in the pool for a while after each request (without it, undici may open a
+          // second one while the first is still being released)
           L.same((yield* messages.create(L.request)).content, [{ type: "text", text: "kept alive" }])
-          if (streamsKeepConnection) {
-            L.same((yield* messages.createStreaming(L.request)).content, [{ type: "text", text: "kept alive" }])
-          }
-          // the connection idles in the pool for a while between requests
+          yield* L.liveSleep(20)
+          L.same((yield* messages.createStreaming(L.request)).content, [{ type: "text", text: "kept alive" }])
           yield* L.liveSleep(20)
         }
-        assert.strictEqual(server.received.length, streamsKeepConnection ? 6 : 3)
+        assert.strictEqual(server.received.length, 6)
         assert.strictEqual(server.connections(), 1)
         assert.strictEqual(server.aborted(), 0)
+      })
+    )
+  )
+
+  it.live("a stream's body ending a moment after message_stop is read to its end, and its connection reused", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* L.start((_, res) => {
+          L.streamHead(res)
+          res.write(L.sseBody(L.textEvents(["late ", "end"])))
+          setTimeout(() => res.end(), 40)
+        })
+        const messages = yield* messagesOf(server.url)
+        L.same((yield* messages.createStreaming(L.request)).content, [{ type: "text", text: "late end" }])
+        yield* L.liveSleep(20)
+        const events = yield* Stream.runCollect(messages.stream(L.request))
+        L.same(Chunk.toReadonlyArray(events), L.textEvents(["late ", "end"]))
+        yield* L.liveSleep(20)
+        assert.strictEqual(server.connections(), 1)
+        assert.strictEqual(server.aborted(), 0)
+      })
+    )
+  )
+
+  it.live("a stream's body that does not end after message_stop is aborted after a short grace", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* L.start((_, res) => {
+          L.streamHead(res)
+          res.write(L.sseBody(L.textEvents(["never ", "ends"])))
+        })
+        const messages = yield* messagesOf(server.url)
+        const started = Date.now()
+        L.same((yield* messages.createStreaming(L.request)).content, [{ type: "text", text: "never ends" }])
+        const took = Date.now() - started
+        assert.isAtLeast(took, 200)
+        assert.isBelow(took, 2000)
+        yield* L.waitUntil(() => server.aborted() === 1, "the aborted request")
       })
     )
   )
@@ -193,9 +230,7 @@ describe.each(clients)("%s", (_, layer, trusting, streamsKeepConnection) => {
     Effect.gen(function* () {
       const server = yield* L.start((_, res) => L.json(res, 200, L.message("Über TLS")), Tls)
       assert.match(server.url, /^https:/)
-      const trusted = yield* MessagesClient.make({ apiKey: Redacted.make(L.SENTINEL_KEY), baseUrl: server.url }).pipe(
-        Effect.provide(yield* Layer.build(trusting))
-      )
+      const trusted = yield* messagesOf(server.url, trusting)
       const message = yield* trusted.create(L.request)
       L.same(message.content, [{ type: "text", text: "Über TLS" }])
       assert.strictEqual(server.received[0]?.headers["x-api-key"], L.SENTINEL_KEY)

@@ -82,3 +82,10 @@ export const make = <P>(onExpire: (payload: P) => void): Watchdog<P> => {
     }
   }
 }
+
+/** Waits `millis` of real time, whatever the fiber's clock: for waits on the network, not on the caller's schedule. */
+export const realSleep = (millis: number): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const timer = setTimeout(() => resume(Effect.void), millis)
+    return Effect.sync(() => clearTimeout(timer))
+  })
