@@ -25,7 +25,8 @@ export const parley = "parley"
 
 /**
  * The drivers of the transport comparisons (a)–(d) and of the cold start (g), in the order they are interleaved.
- * Parley on the platform's HttpClients is optional: `--drivers fetch,sdk,parley,parley-undici,parley-platform-undici,parley-platform-node,parley-platform-fetch`.
+ * Parley runs on both of its HttpClients (`parley`: `NodeHttpClient`, `parley-undici`: `UndiciHttpClient`); on the
+ * platform's HttpClients it is optional: `--drivers fetch,sdk,parley,parley-platform-undici,parley-platform-node,parley-platform-fetch`.
  */
 export const drivers: ReadonlyArray<Driver> = [
   { name: "fetch", description: "raw `fetch` (undici), minimal SSE loop: the baseline", entry: "fetch", args: [] },
@@ -46,8 +47,7 @@ export const drivers: ReadonlyArray<Driver> = [
     name: "parley-undici",
     description: "Parley `MessagesClient` on its `UndiciHttpClient` (undici's `Dispatcher.request`)",
     entry: "parley",
-    args: ["--variant", "parley-undici"],
-    optional: true
+    args: ["--variant", "parley-undici"]
   },
   {
     name: "parley-platform-undici",
