@@ -280,8 +280,8 @@ const isPreamble = (type: string) => type === "message_start" || type === "ping"
 
 /**
  * The UTF-8 length of a string in bytes. The body is sent as the string itself (a raw body) rather than encoded to
- * bytes first: Node's HTTP clients then send headers and body in one write, and no copy of the body is made
- * (measured: ~40 µs less per request on `node:http`, whose headers-then-bytes path is a `writev`).
+ * bytes first: no byte copy of the body is made, and `node:http` joins a string body to its headers into one
+ * chunk instead of writing the two as separate chunks.
  */
 const utf8Length = (text: string): number => {
   let bytes = text.length
