@@ -487,7 +487,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
               Effect.runFork(Scope.close(call, Exit.void))
             )
           : undefined
-        if (dog !== undefined) yield* Effect.addFinalizer(() => Effect.sync(dog.stop))
+        if (dog !== undefined) yield* Scope.addFinalizer(call, Effect.sync(dog.stop))
 
         /** The timeout of a wait in `phase` at `now`: the phase's own, or the rest of the total when that is nearer. */
         const limitOf = (phase: Exclude<TimeoutPhase, "total">, now: number) => {

@@ -39,7 +39,7 @@ import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import { RateLimitWaitError } from "./MessagesError.js"
 import type { ResponseMeta } from "./ResponseMeta.js"
 
@@ -452,34 +452,37 @@ export const make = (options: Options): Effect.Effect<Service, never, RateLimitS
           yield* Effect.onExit(admitted, () => Effect.sync(() => leave(key, lane, turn)))
 
           let usage: { inputTokens?: number | undefined; outputTokens?: number | undefined } | undefined
-          yield* Effect.addFinalizer((exit) =>
-            Effect.flatMap(Clock.currentTimeMillis, (now) => {
-              const settled = usage !== undefined || Exit.isSuccess(exit)
-              const refund: Cost = {
-                requests: 0,
-                inputTokens:
-                  usage?.inputTokens !== undefined
-                    ? cost.inputTokens - usage.inputTokens
-                    : settled
-                      ? 0
-                      : cost.inputTokens,
-                outputTokens:
-                  usage?.outputTokens !== undefined
-                    ? Math.max(0, cost.outputTokens - usage.outputTokens)
-                    : settled
-                      ? 0
-                      : cost.outputTokens
-              }
-              return store.release(key, limits, refund, now).pipe(
-                Effect.zipRight(
-                  Effect.sync(() => {
-                    lane.active--
-                    wake(lane)
-                    dropIfIdle(key, lane)
-                  })
+          // on the scope itself (`Effect.addFinalizer` would also diff and restore the fiber's refs: ~15 µs a call)
+          yield* Effect.scopeWith((scope) =>
+            Scope.addFinalizerExit(scope, (exit) =>
+              Effect.flatMap(Clock.currentTimeMillis, (now) => {
+                const settled = usage !== undefined || Exit.isSuccess(exit)
+                const refund: Cost = {
+                  requests: 0,
+                  inputTokens:
+                    usage?.inputTokens !== undefined
+                      ? cost.inputTokens - usage.inputTokens
+                      : settled
+                        ? 0
+                        : cost.inputTokens,
+                  outputTokens:
+                    usage?.outputTokens !== undefined
+                      ? Math.max(0, cost.outputTokens - usage.outputTokens)
+                      : settled
+                        ? 0
+                        : cost.outputTokens
+                }
+                return store.release(key, limits, refund, now).pipe(
+                  Effect.zipRight(
+                    Effect.sync(() => {
+                      lane.active--
+                      wake(lane)
+                      dropIfIdle(key, lane)
+                    })
+                  )
                 )
-              )
-            })
+              })
+            )
           )
           return {
             key,
