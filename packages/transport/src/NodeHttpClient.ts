@@ -1,6 +1,6 @@
 /**
- * An `HttpClient` on Node's own `node:http` / `node:https` with keep-alive agents: the fastest and leanest way to
- * call the Messages API from Node 20, and the one Parley's demo and benchmarks use. It is an ordinary `HttpClient`
+ * An `HttpClient` on Node's own `node:http` / `node:https` with keep-alive agents: the leanest way to call the
+ * Messages API from Node 20 (least memory, fastest start), and the one Parley's demo and benchmarks use. It is an ordinary `HttpClient`
  * made with `HttpClient.make` (URL building, tracing, interruption and `withScope` aborts are the platform's), so
  * it serves any code, Parley's or not.
  *
@@ -11,7 +11,8 @@
  * Here each request is one `Effect.async` over `http.request`, a body read as text, JSON or bytes is one promise,
  * and `MessagesClient` reads a streamed body one network read at a time. Next to undici (`UndiciHttpClient`) it
  * loads no extra module (`node:http` is part of Node) and parses HTTP in C++ instead of WebAssembly, so a process
- * starts faster and stays smaller.
+ * starts faster and stays smaller; undici spends less CPU per request (~70 vs ~100 µs in raw loops at concurrency
+ * 64), so many small concurrent `create` calls go faster on `UndiciHttpClient`.
  *
  * @example
  * ```ts
