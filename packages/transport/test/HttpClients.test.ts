@@ -226,18 +226,29 @@ describe.each(clients)("%s", (_, layer, trusting) => {
     )
   )
 
-  it.scoped("over HTTPS: MessagesClient gets the message from a server it trusts, and refuses one it does not", () =>
-    Effect.gen(function* () {
-      const server = yield* L.start((_, res) => L.json(res, 200, L.message("Über TLS")), Tls)
-      assert.match(server.url, /^https:/)
-      const trusted = yield* messagesOf(server.url, trusting)
-      const message = yield* trusted.create(L.request)
-      L.same(message.content, [{ type: "text", text: "Über TLS" }])
-      assert.strictEqual(server.received[0]?.headers["x-api-key"], L.SENTINEL_KEY)
-      const error = yield* Effect.flip((yield* client).get(server.url))
-      assert.strictEqual(error._tag, "RequestError")
-      if (error._tag === "RequestError") assert.strictEqual(error.reason, "Transport")
-      assert.strictEqual(server.received.length, 1)
-    })
+  it.live("over HTTPS: a trusted server's message and stream on one connection; an untrusted server is refused", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const server = yield* L.start((req, res) => {
+          if (req.body.includes('"stream":true')) {
+            L.streamHead(res)
+            res.end(L.sseBody(L.textEvents(["Über ", "TLS"])))
+          } else {
+            L.json(res, 200, L.message("Über TLS"))
+          }
+        }, Tls)
+        assert.match(server.url, /^https:/)
+        const trusted = yield* messagesOf(server.url, trusting)
+        L.same((yield* trusted.create(L.request)).content, [{ type: "text", text: "Über TLS" }])
+        yield* L.liveSleep(20)
+        L.same((yield* trusted.createStreaming(L.request)).content, [{ type: "text", text: "Über TLS" }])
+        assert.strictEqual(server.received[0]?.headers["x-api-key"], L.SENTINEL_KEY)
+        assert.strictEqual(server.connections(), 1)
+        const error = yield* Effect.flip((yield* client).get(server.url))
+        assert.strictEqual(error._tag, "RequestError")
+        if (error._tag === "RequestError") assert.strictEqual(error.reason, "Transport")
+        assert.strictEqual(server.received.length, 2)
+      })
+    )
   )
 })
