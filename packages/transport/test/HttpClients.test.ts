@@ -163,14 +163,7 @@ describe.each(clients)("%s", (_, layer, trusting) => {
   it.live("requests one after another share one kept-alive connection, which outlives each request's scope", () =>
     Effect.scoped(
       Effect.gen(function* () {
-        const server = yield* L.start((req, res) => {
-          if (req.body.includes('"stream":true')) {
-            L.streamHead(res)
-            res.end(L.sseBody(L.textEvents(["kept ", "alive"])))
-          } else {
-            L.json(res, 200, L.message("kept alive"))
-          }
-        })
+        const server = yield* L.start(L.answering(["kept ", "alive"]))
         // MessagesClient runs each request in a scope of its own and closes it (aborting the request) once done
         const messages = yield* messagesOf(server.url)
         for (let i = 0; i < 3; i++) {
@@ -229,14 +222,7 @@ describe.each(clients)("%s", (_, layer, trusting) => {
   it.live("over HTTPS: a trusted server's message and stream on one connection; an untrusted server is refused", () =>
     Effect.scoped(
       Effect.gen(function* () {
-        const server = yield* L.start((req, res) => {
-          if (req.body.includes('"stream":true')) {
-            L.streamHead(res)
-            res.end(L.sseBody(L.textEvents(["Über ", "TLS"])))
-          } else {
-            L.json(res, 200, L.message("Über TLS"))
-          }
-        }, Tls)
+        const server = yield* L.start(L.answering(["Über ", "TLS"]), Tls)
         assert.match(server.url, /^https:/)
         const trusted = yield* messagesOf(server.url, trusting)
         L.same((yield* trusted.create(L.request)).content, [{ type: "text", text: "Über TLS" }])

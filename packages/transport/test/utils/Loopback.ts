@@ -133,6 +133,18 @@ export const start = (
 // Wire fixtures
 // =============================================================================
 
+/** A handler answering a streaming request with `pieces` as text deltas, and any other with one message of their text. */
+export const answering =
+  (pieces: ReadonlyArray<string>): Handler =>
+  (request, response) => {
+    if (request.body.includes('"stream":true')) {
+      streamHead(response)
+      response.end(sseBody(textEvents(pieces)))
+    } else {
+      json(response, 200, message(pieces.join("")))
+    }
+  }
+
 /** A complete assistant message. */
 export const message = (text: string, extra: Record<string, unknown> = {}) => ({
   id: "msg_01",
