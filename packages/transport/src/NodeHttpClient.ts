@@ -1,8 +1,8 @@
 /**
  * An `HttpClient` on Node's own `node:http` / `node:https` with keep-alive agents: the leanest way to call the
- * Messages API from Node 20 (least memory, fastest start), and the one Parley's demo and benchmarks use. It is an ordinary `HttpClient`
- * made with `HttpClient.make` (URL building, tracing, interruption and `withScope` aborts are the platform's), so
- * it serves any code, Parley's or not.
+ * Messages API from Node 20 (least memory, fastest start), and the one Parley's demo and benchmarks use. It is an
+ * ordinary `HttpClient` made with `HttpClient.make` (URL building, tracing, interruption and `withScope` aborts are
+ * the platform's), so it serves any code, Parley's or not.
  *
  * Why our own rather than `@effect/platform-node`'s `NodeHttpClient.layer`: that layer's agents are created without
  * keep-alive (every request opens a connection), and each response goes through more machinery (a cached body
