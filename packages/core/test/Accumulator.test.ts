@@ -89,6 +89,15 @@ describe("Accumulator", () => {
     )
   })
 
+  it("complete is a data property that turns true at message_stop (no per-accumulator getter)", () => {
+    // A getter in the per-call object literal kept every stream's state alive through young GCs (see Accumulator.ts).
+    const accumulator = Accumulator.make()
+    const descriptor = () => Object.getOwnPropertyDescriptor(accumulator, "complete")
+    assert.deepStrictEqual(descriptor(), { value: false, writable: true, enumerable: true, configurable: true })
+    for (const event of full) accumulator.add(event)
+    assert.deepStrictEqual(descriptor(), { value: true, writable: true, enumerable: true, configurable: true })
+  })
+
   it("snapshot shows the message so far, with a best-effort parse of partial tool input", () => {
     const { accumulator } = feed(full.slice(0, 9))
     assert.isFalse(accumulator.complete)
