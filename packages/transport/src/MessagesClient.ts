@@ -61,6 +61,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
 import * as BodyReader from "./internal/bodyReader.js"
+import * as Released from "./internal/released.js"
 import * as RequestScope from "./internal/requestScope.js"
 import * as Watchdog from "./internal/watchdog.js"
 import {
@@ -375,11 +376,11 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
                 Effect.mapError((error) => (dog.expired() === undefined ? error : timeoutError(phase, limit))),
                 Effect.onExit((exit) => {
                   dog.stop()
-                  return Scope.close(call, exit)
+                  return Scope.close(call, Released.released(exit))
                 })
               )
             })
-          : Effect.timeoutFail(Effect.scoped(whole), { duration: limit, onTimeout: () => timeoutError(phase, limit) })
+          : Effect.timeoutFail(Released.scoped(whole), { duration: limit, onTimeout: () => timeoutError(phase, limit) })
       )
     }
 
@@ -460,7 +461,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     const createAttempt = (prepared: Prepared, total: Duration.Duration) =>
       limiter === undefined
         ? createExchange(prepared, total, undefined)
-        : Effect.scoped(Effect.flatMap(admit(prepared), (ticket) => createExchange(prepared, total, ticket)))
+        : Released.scoped(Effect.flatMap(admit(prepared), (ticket) => createExchange(prepared, total, ticket)))
 
     const createWithMeta = (request: Request.MessagesRequest) =>
       Effect.flatMap(prepare(request, false), (prepared) =>
@@ -728,12 +729,12 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
           Scope.make(),
           (scope) =>
             Channel.flatMap(Channel.fromEffect(Scope.extend(open(request), scope)), ({ value }) => emit(value)),
-          (scope, exit) => Scope.close(scope, exit)
+          (scope, exit) => Scope.close(scope, Released.released(exit))
         )
       )
 
     const createStreamingWithMeta = (request: Request.MessagesRequest) =>
-      Effect.scoped(
+      Released.scoped(
         Effect.flatMap(open(request), ({ value: step, meta }) => {
           const accumulator = Accumulator.make()
           const loop: Effect.Effect<ResponseMeta.WithMeta<Message.Message>, MessagesError> = Effect.flatMap(
