@@ -80,6 +80,7 @@ export const make = (agents: Agents): HttpClient.HttpClient =>
           if (received === undefined || !received.complete) return nodeRequest.destroy(signal.reason)
           if (!received.readableEnded) {
             received.removeAllListeners("readable")
+            received.removeAllListeners("data")
             received.resume()
           }
         }

@@ -1,4 +1,5 @@
 import * as Net from "node:net"
+import type { Readable } from "node:stream"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { assert, describe, it } from "@effect/vitest"
@@ -6,9 +7,12 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import { Agent } from "undici"
+import * as BodyReader from "../src/internal/bodyReader.js"
+import * as RequestScope from "../src/internal/requestScope.js"
 import * as MessagesClient from "../src/MessagesClient.js"
 import * as NodeHttpClient from "../src/NodeHttpClient.js"
 import * as UndiciHttpClient from "../src/UndiciHttpClient.js"
@@ -197,6 +201,38 @@ describe.each(clients)("%s", (_, layer, trusting) => {
         yield* L.liveSleep(20)
         assert.strictEqual(server.connections(), 1)
         assert.strictEqual(server.aborted(), 0)
+      })
+    )
+  )
+
+  it.live("the body reader hands over every byte in order, and an unread body pauses once 64 KiB are queued", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const whole = Buffer.alloc(1024 * 1024)
+        for (let i = 0; i < whole.length; i++) whole[i] = (i * 7 + (i >> 10)) & 0xff
+        const server = yield* L.start((_, res) => {
+          res.writeHead(200, { "content-type": "application/octet-stream" })
+          for (let at = 0; at < whole.length; at += 16 * 1024) res.write(whole.subarray(at, at + 16 * 1024))
+          res.end()
+        })
+        // as MessagesClient sends: in a request scope, so the response is the client's own (with its reader)
+        const http = RequestScope.withScope(yield* client)
+        const response = yield* http.get(server.url)
+        const pull = BodyReader.of(response)
+        assert.isDefined(pull)
+        const got: Array<Uint8Array> = [...(yield* pull!)]
+        yield* L.liveSleep(100)
+        // the response's own body stream (a private field): not read for 100 ms, it must have been paused
+        assert.isTrue((response as unknown as { readonly body: Readable }).body.isPaused())
+        while (true) {
+          const next = yield* Effect.either(pull!)
+          if (next._tag === "Left") {
+            assert.isTrue(Option.isNone(next.left))
+            break
+          }
+          got.push(...next.right)
+        }
+        assert.isTrue(Buffer.concat(got).equals(whole))
       })
     )
   )

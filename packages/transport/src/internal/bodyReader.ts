@@ -5,9 +5,9 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 
 /**
- * An optional capability of a response: its body handed over one network read at a time, as `Stream.toPull` of
- * `response.stream` would (a chunk per read; `None` at the end, `Some(error)` on failure), without the `Stream` and
- * channel around it. `MessagesClient` reads a stream through it when the response has one (Parley's
+ * An optional capability of a response: its body handed over as the network reads arrive, as `Stream.toPull` of
+ * `response.stream` would (a chunk of the reads since the last pull; `None` at the end, `Some(error)` on failure),
+ * without the `Stream` and channel around it. `MessagesClient` reads a stream through it when the response has one (Parley's
  * `NodeHttpClient` and `UndiciHttpClient` responses do) and through `response.stream` otherwise.
  *
  * Why: measured in one process, 256 concurrent `createStreaming` calls of 500 deltas each, alternating the two paths

@@ -119,9 +119,19 @@ export class ReadableResponse
     return this.whole((bytes) => UrlParams.fromInput(new URLSearchParams(bytes.toString("utf8"))))
   }
 
-  /** The body one network read at a time: whatever the body holds when asked, or the next read to arrive. */
+  /**
+   * The body one network read at a time: the reads that arrived since the last call, or the next one to arrive. The
+   * body flows into a queue of at most {@link queueLimit} bytes (it pauses there, and resumes when the queue is taken).
+   *
+   * Why flowing and not `'readable'` + `read()`: a paused body keeps its reads in its own buffer, and `read()` copies
+   * them into one new `Buffer`. Measured on the bench's 256 concurrent streams (the `parley` driver, 4 alternating
+   * runs): peak RSS 176–197 MB paused, 150–157 MB flowing, same wall time; in one process the array buffers at the
+   * peak went from 10–21 MB to 2–6 MB.
+   */
   [BodyReader.TypeId](): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError>> {
     const body = this.body
+    let queue: Array<Uint8Array> = []
+    let queued = 0
     let ended = false
     let closed = false
     let failure: unknown
@@ -131,7 +141,12 @@ export class ReadableResponse
       waiter = undefined
       resume?.()
     }
-    body.on("readable", wake)
+    body.on("data", (chunk: Uint8Array) => {
+      queue.push(chunk)
+      queued += chunk.length
+      if (queued >= queueLimit) body.pause()
+      wake()
+    })
     body.on("end", () => {
       ended = true
       wake()
@@ -146,8 +161,13 @@ export class ReadableResponse
     })
     return Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError>>((resume) => {
       const attempt = () => {
-        const bytes: Uint8Array | null = body.read()
-        if (bytes !== null) return resume(Effect.succeed(Chunk.of(bytes)))
+        if (queue.length > 0) {
+          const chunks = queue
+          queue = []
+          queued = 0
+          if (body.isPaused()) body.resume()
+          return resume(Effect.succeed(Chunk.unsafeFromArray(chunks)))
+        }
         if (failure !== undefined) return resume(Effect.fail(Option.some(this.decodeError(failure))))
         if (ended) return resume(Effect.fail(Option.none()))
         if (closed) return resume(Effect.fail(Option.some(this.decodeError(prematureClose()))))
@@ -175,6 +195,9 @@ export class ReadableResponse
     })
   }
 }
+
+/** The bytes a body reader queues before it pauses the body. */
+const queueLimit = 64 * 1024
 
 const ignore = () => {}
 
