@@ -36,8 +36,13 @@ export type Entry = keyof typeof entries
 /** The compiled file of an entry point. */
 export const output = (entry: Entry): string => Path.join(dist, `${entry}.mjs`)
 
-/** Compiles every entry point that exists (a driver whose source is missing is skipped) and returns their names. */
+/**
+ * Compiles every entry point that exists (a driver whose source is missing is skipped) and returns their names. The
+ * output directory is emptied first: chunk files are named by content hash, so an earlier build's would stay beside
+ * the new ones.
+ */
 export const build = async (): Promise<ReadonlyArray<Entry>> => {
+  Fs.rmSync(dist, { recursive: true, force: true })
   const present = (Object.keys(entries) as Array<Entry>).filter((entry) =>
     Fs.existsSync(Path.join(root, entries[entry]))
   )
