@@ -124,9 +124,9 @@ export class ReadableResponse
    * body flows into a queue of at most {@link queueLimit} bytes (it pauses there, and resumes when the queue is taken).
    *
    * Why flowing and not `'readable'` + `read()`: a paused body keeps its reads in its own buffer, and `read()` copies
-   * them into one new `Buffer`. Measured on the bench's 256 concurrent streams (the `parley` driver, 4 alternating
-   * runs): peak RSS 176–197 MB paused, 150–157 MB flowing, same wall time; in one process the array buffers at the
-   * peak went from 10–21 MB to 2–6 MB.
+   * them into one new `Buffer`. Measured on the bench's 256 concurrent streams (the compiled `parley` driver, 6
+   * alternating pairs of processes): peak RSS 179–195 MB paused, 150–167 MB flowing, no slower; in one process the
+   * array buffers at the peak went from 10–21 MB to 2–6 MB.
    */
   [BodyReader.TypeId](): Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError>> {
     const body = this.body
