@@ -239,6 +239,9 @@ const parseJson = (text: string): { readonly value: unknown } | undefined => {
 /** How long (ms, real time) a stream's body may take to end after `message_stop` before it is aborted instead. */
 const drainGraceMillis = 250
 
+/** What the call's watchdog reports if the body outlasts that grace: made once, not per stream. */
+const drainExpired = ["idle", Duration.millis(drainGraceMillis)] as const
+
 /** Input tokens as the rate limiter counts them: uncached input plus cache writes. */
 const inputTokensOf = (
   usage:
@@ -282,7 +285,8 @@ const isPreamble = (type: string) => type === "message_start" || type === "ping"
 /**
  * The UTF-8 length of a string in bytes. The body is sent as the string itself (a raw body) rather than encoded to
  * bytes first: no byte copy of the body is made, and `node:http` joins a string body to its headers into one
- * chunk instead of writing the two as separate chunks.
+ * chunk instead of writing the two as separate chunks. Counted here, not with `Buffer.byteLength`: this module uses
+ * no Node API, so the client runs on any platform's HttpClient.
  */
 const utf8Length = (text: string): number => {
   let bytes = text.length
@@ -651,7 +655,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
             onSuccess: () => rest
           })
           if (dog === undefined) return Effect.raceFirst(rest, Watchdog.realSleep(drainGraceMillis))
-          dog.arm(Date.now() + drainGraceMillis, ["idle", Duration.millis(drainGraceMillis)])
+          dog.arm(Date.now() + drainGraceMillis, drainExpired)
           return rest
         }).pipe(Effect.as(undefined))
 
