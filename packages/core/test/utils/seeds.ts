@@ -4,8 +4,8 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 
-/** The seed documents, beside the repository: `<repo>/../shared/seeds`. */
-export const seedsDir = path.resolve(import.meta.dirname, "../../../../../shared/seeds")
+/** The seed documents, kept in the repository as the project's own fixtures (their README says what each one is). */
+export const seedsDir = path.resolve(import.meta.dirname, "../fixtures/seeds")
 
 /** The seed documents (every `.txt` file; the README describes them). */
 export const seedFiles = (): ReadonlyArray<string> =>
