@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * The Parley demo: an agent with a calculator, a clock, a unit converter and read-only file tools.
  *

@@ -1,8 +1,10 @@
+#!/usr/bin/env node
 /**
  * Runs the stand-in server on its own, for pointing any Messages API client at it:
  *
  * ```sh
- * npm run standin -- --port 8787 [--host 127.0.0.1] [--responder planner|echo] [--event-delay-ms 30]
+ * npx parley-standin --port 8787 [--host 127.0.0.1] [--responder planner|echo] [--event-delay-ms 30]
+ * npm run standin -- --port 8787     # the same, from this repository's sources
  * ```
  *
  * Prints one line with the URL and serves until interrupted (Ctrl-C).
@@ -10,11 +12,11 @@
  * @since 0.1.0
  */
 import { parseArgs } from "node:util"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { runMain } from "./internal/runMain.js"
 import * as Responder from "./Responder.js"
 import * as StandinServer from "./StandinServer.js"
 
@@ -26,7 +28,16 @@ import * as StandinServer from "./StandinServer.js"
  */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { message: Schema.String }) {}
 
-const usage = "usage: standin [--port 8787] [--host 127.0.0.1] [--responder planner|echo] [--event-delay-ms 0]"
+const usage = "usage: parley-standin [--port 8787] [--host 127.0.0.1] [--responder planner|echo] [--event-delay-ms 0]"
+
+const help = `${usage}
+
+A stand-in Messages API server (rule-based, not a language model) for tests and offline use.
+  --port            the port to listen on (0: a free port); default 8787
+  --host            the address to listen on; default 127.0.0.1
+  --responder       planner (calls the tools a prompt asks for) or echo (answers with the last user turn)
+  --event-delay-ms  the delay between SSE events; default 0
+  --help            prints this and exits`
 
 const responders = { planner: Responder.planner(), echo: Responder.echo } as const
 
@@ -38,7 +49,8 @@ const parse = Effect.try({
         port: { type: "string", default: "8787" },
         host: { type: "string", default: "127.0.0.1" },
         responder: { type: "string", default: "planner" },
-        "event-delay-ms": { type: "string", default: "0" }
+        "event-delay-ms": { type: "string", default: "0" },
+        help: { type: "boolean", default: false }
       },
       strict: true,
       allowPositionals: false
@@ -55,6 +67,7 @@ const integer = (name: string, text: string, max: number) => {
 
 const program = Effect.gen(function* () {
   const values = yield* parse
+  if (values.help) return yield* Console.log(help)
   const port = yield* integer("port", values.port, 65_535)
   const eventDelay = yield* integer("event-delay-ms", values["event-delay-ms"], 60_000)
   const name = values.responder
@@ -72,5 +85,5 @@ program.pipe(
     const error = Cause.squash(cause)
     return Console.error(error instanceof Error ? error.message : String(error))
   }),
-  NodeRuntime.runMain({ disableErrorReporting: true })
+  runMain({ disableErrorReporting: true })
 )

@@ -2,8 +2,8 @@ import { Readable } from "node:stream"
 import type { ReadableStream as WebReadableStream } from "node:stream/web"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 
 /**
  * What a Node client sends for a request: its headers and its body as nothing, bytes, or a stream to pipe. Shared by
@@ -46,9 +46,12 @@ export const of = (
       }
     }
     case "Stream":
-      return Effect.map(
-        NodeStream.toReadable(body.stream) as Effect.Effect<Readable, HttpClientError.RequestError>,
-        (readable) => ({ headers, body: readable })
-      )
+      // the stream runs on the caller's runtime as Node pulls it; a failure destroys the readable with its error
+      return Effect.map(Effect.runtime<never>(), (runtime) => ({
+        headers,
+        body: Readable.from(Stream.toAsyncIterableRuntime(body.stream as Stream.Stream<Uint8Array, unknown>, runtime), {
+          objectMode: false
+        })
+      }))
   }
 }

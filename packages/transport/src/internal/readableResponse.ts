@@ -6,12 +6,11 @@ import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as IncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as UrlParams from "@effect/platform/UrlParams"
-import * as NodeStream from "@effect/platform-node/NodeStream"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
-import type * as Stream from "effect/Stream"
+import * as Stream from "effect/Stream"
 import * as BodyReader from "./bodyReader.js"
 
 /** Response headers as Node clients give them: `set-cookie` (and any repeated header) as an array. */
@@ -20,7 +19,7 @@ export type RawHeaders = Readonly<Record<string, string | ReadonlyArray<string> 
 /**
  * An `HttpClientResponse` over a Node `Readable` body, shared by Parley's `NodeHttpClient` (the body is the
  * `IncomingMessage`) and `UndiciHttpClient` (undici's body stream). The body is read as text, JSON or bytes in one
- * promise, cached so that it can be read twice in the same form; streamed through `NodeStream`; or handed to
+ * promise, cached so that it can be read twice in the same form; streamed; or handed to
  * `MessagesClient` one network read at a time (`BodyReader`).
  */
 export class ReadableResponse
@@ -180,10 +179,14 @@ export class ReadableResponse
     })
   }
 
+  /** The body as a `Stream` of its network reads, through the body reader; a body not read to its end is destroyed. */
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
-    return NodeStream.fromReadable<HttpClientError.ResponseError, Uint8Array>(
-      () => this.body,
-      (cause) => this.decodeError(cause)
+    return Stream.suspend(() => Stream.repeatEffectChunkOption(this[BodyReader.TypeId]())).pipe(
+      Stream.ensuring(
+        Effect.sync(() => {
+          if (!this.body.readableEnded) this.body.destroy()
+        })
+      )
     )
   }
 

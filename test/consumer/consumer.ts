@@ -1,0 +1,57 @@
+// A strict TypeScript consumer of Parley (check.mjs type-checks it under node16 and bundler resolution, then runs it).
+import { Content, Conversation, Message, Tool, Toolkit } from "@parley/core"
+import type * as Request from "@parley/core/Request"
+import { AgentLoop, type LoopResult, StopReason } from "@parley/loop"
+import { Reply, Responder, StandinServer } from "@parley/standin"
+import { MessagesClient, type MessagesError, Retry } from "@parley/transport"
+import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
+import { Effect, Layer, Redacted, Schema } from "effect"
+
+const calculator = Tool.make("calculator", {
+  description: "Evaluates a product of two integers",
+  input: Schema.Struct({ expression: Schema.String }),
+  output: Schema.Number,
+  failure: Schema.Struct({ reason: Schema.String })
+})
+const toolkit = Toolkit.make(calculator).handle({
+  calculator: ({ expression }) => {
+    const match = /^(\d+) \* (\d+)$/.exec(expression)
+    return match?.[1] !== undefined && match[2] !== undefined
+      ? Effect.succeed(Number(match[1]) * Number(match[2]))
+      : Effect.fail({ reason: `not a product: ${expression}` })
+  }
+})
+
+const request: Request.MessagesRequest = { model: "claude-sonnet-4-5", max_tokens: 64, messages: [Message.user("Hi")] }
+const check: Effect.Effect<Conversation.Conversation, unknown> = Conversation.appendUser(Conversation.make(), [
+  Content.text("What is 17 * 23?")
+])
+
+const program: Effect.Effect<LoopResult.LoopResult, unknown> = Effect.gen(function* () {
+  const standin = yield* StandinServer.start({
+    responder: Responder.script([
+      Reply.toolUse([{ name: "calculator", input: { expression: "17 * 23" } }]),
+      Reply.text("17 * 23 = 391.")
+    ])
+  })
+  const client = MessagesClient.layer({ apiKey: Redacted.make("offline"), baseUrl: standin.url }).pipe(
+    Layer.provide(Layer.merge(NodeHttpClient.layer, Retry.disabled))
+  )
+  yield* check
+  const result = yield* AgentLoop.run({ model: request.model, prompt: "What is 17 * 23?", toolkit }).pipe(
+    Effect.provide(client)
+  )
+  const reason: string = StopReason.describe(result.stopReason)
+  if (reason.length === 0) return yield* Effect.die("no stop reason")
+  return result
+}).pipe(Effect.scoped)
+
+const onError = (error: MessagesError.MessagesError | unknown): string => String(error)
+
+Effect.runPromise(program).then(
+  (result) => console.log(result.text),
+  (error: unknown) => {
+    console.error(onError(error))
+    process.exitCode = 1
+  }
+)
