@@ -1,7 +1,8 @@
 // The consumer check: Parley as a user installs it, outside this workspace.
 //
-// Packs every published package (after `tsc -b` built their dist/), checks each tarball's file list, installs the
-// tarballs with their peers into a new project in the system's temp directory, and there
+// Packs every published package (after `tsc -b` built their dist/), checks each tarball's file list and that every
+// README's install line names the peers, installs the tarballs with those peers into a new project in the system's
+// temp directory, and there
 //   1. runs the README's plain-JavaScript agent verbatim with `node` (no tsx, no bundler);
 //   2. require()s every public module from CommonJS;
 //   3. type-checks a strict TypeScript consumer under moduleResolution node16, nodenext and bundler (skipLibCheck
@@ -86,6 +87,24 @@ const readmeBlock = (readme, marker, lang) => {
   return match[1]
 }
 
+/** The packages an `npm install` line of a README's `<!-- install -->` block names, as name → range ("" if none). */
+const installLine = (readme) => {
+  const line = readmeBlock(readme, "install", "sh")
+    .split("\n")
+    .find((text) => text.startsWith("npm install "))
+  if (line === undefined) throw new Error(`${readme}: its install block has no npm install line`)
+  const specs = line
+    .split(/\s+/)
+    .slice(2)
+    .filter((word) => !word.startsWith("-"))
+  return Object.fromEntries(
+    specs.map((spec) => {
+      const at = spec.indexOf("@", 1)
+      return at === -1 ? [spec, ""] : [spec.slice(0, at), spec.slice(at + 1)]
+    })
+  )
+}
+
 const run = (command, args, options) => exec(command, args, { timeout: 60_000, ...options })
 
 const temp = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "parley-consumer-"))
@@ -123,10 +142,29 @@ try {
     }
   }
 
-  // 2. A new project, as the README's Install section says.
+  // 2. Every README's install line names the peers of the packages it installs, with their exact ranges.
+  const manifests = Object.fromEntries(packages.map((dir) => [manifest(dir).name, manifest(dir)]))
+  const readmes = [
+    "README.md",
+    ...packages.filter((dir) => dir.startsWith("packages/")).map((dir) => `${dir}/README.md`)
+  ]
+  for (const readme of readmes) {
+    const named = installLine(readme)
+    const wrong = Object.keys(named)
+      .filter((name) => name.startsWith("@parley/"))
+      .flatMap((name) =>
+        Object.entries(manifests[name]?.peerDependencies ?? {})
+          .filter(([peer]) => manifests[name]?.peerDependenciesMeta?.[peer]?.optional !== true)
+          .filter(([peer, range]) => named[peer] !== range)
+          .map(([peer, range]) => `${name} needs ${peer}@${range}, the line has ${named[peer] || "nothing"}`)
+      )
+    check(wrong.length === 0, `${readme}: its npm install line names every peer with its range`, wrong.join("\n"))
+  }
+
+  // 3. A new project, as the README's Install section says: the tarballs, and the peers as its install line names them.
+  const named = installLine("README.md")
   const peers = {
-    effect: locked("effect"),
-    "@effect/platform": locked("@effect/platform"),
+    ...Object.fromEntries(Object.entries(named).filter(([name]) => !name.startsWith("@parley/"))),
     typescript: locked("typescript"),
     "@types/node": locked("@types/node")
   }
@@ -149,7 +187,7 @@ try {
     check(!fs.existsSync(nested), `${name}: uses the app's effect (no nested copy)`)
   }
 
-  // 3. The README's plain-JavaScript agent, verbatim.
+  // 4. The README's plain-JavaScript agent, verbatim.
   await step("the README's plain-JS agent runs", async () => {
     fs.writeFileSync(path.join(app, "agent.mjs"), readmeBlock("README.md", "consumer: agent.mjs", "js"))
     const { stdout } = await run(process.execPath, ["agent.mjs"], { cwd: app })
@@ -158,7 +196,7 @@ try {
     check(expected.test(stdout), `the README's plain-JS agent answers with both tools: ${JSON.stringify(stdout)}`)
   })
 
-  // 4. CommonJS: require() of every public module (Node's require(esm)).
+  // 5. CommonJS: require() of every public module (Node's require(esm)).
   await step("require() from CommonJS", async () => {
     const modules = []
     for (const dir of packages.filter((dir) => dir.startsWith("packages/"))) {
@@ -176,7 +214,7 @@ try {
     check(stderr === "", "require() prints no warning", stderr)
   })
 
-  // 5. Strict TypeScript, node16, nodenext and bundler resolution, no skipLibCheck; then the emitted JavaScript runs.
+  // 6. Strict TypeScript, node16, nodenext and bundler resolution, no skipLibCheck; then the emitted JavaScript runs.
   for (const file of ["consumer.ts", "tsconfig.node16.json", "tsconfig.nodenext.json", "tsconfig.bundler.json"]) {
     fs.copyFileSync(path.join(here, file), path.join(app, file))
   }
@@ -194,7 +232,7 @@ try {
     check(stdout === "17 * 23 = 391.\n", `the compiled TypeScript consumer runs: ${JSON.stringify(stdout)}`)
   })
 
-  // 6. The bins.
+  // 7. The bins.
   await step("parley-standin", async () => {
     const bin = path.join(app, "node_modules", ".bin", "parley-standin")
     const help = await run(bin, ["--help"], { cwd: app })
@@ -238,22 +276,16 @@ try {
     check(stdout.includes("17 * 23 = 391."), "npx parley answers one prompt offline", stdout)
   })
 
-  // 7. What installing @parley/loop costs a user, with its peers.
+  // 8. What installing @parley/loop costs a user, with its peers.
   await step("install size", async () => {
     const alone = path.join(temp, "loop-alone")
     fs.mkdirSync(alone)
     fs.writeFileSync(path.join(alone, "package.json"), JSON.stringify({ name: "loop-alone", private: true }))
     const loopTarballs = ["@parley/core", "@parley/transport", "@parley/loop"].map((name) => tarballs[name])
-    await npm(
-      [
-        "install",
-        "--prefer-offline",
-        ...loopTarballs,
-        `effect@${peers.effect}`,
-        `@effect/platform@${peers["@effect/platform"]}`
-      ],
-      alone
-    )
+    const peerSpecs = Object.entries(installLine("packages/loop/README.md"))
+      .filter(([name]) => !name.startsWith("@parley/"))
+      .map(([name, range]) => `${name}@${range}`)
+    await npm(["install", "--prefer-offline", ...loopTarballs, ...peerSpecs], alone)
     const { stdout } = await run("du", ["-sk", "node_modules"], { cwd: alone })
     const megabytes = Number(stdout.split("\t")[0]) / 1024
     const installed = fs.readdirSync(path.join(alone, "node_modules", "@effect"))
