@@ -87,7 +87,8 @@ interface Block {
   readonly start: Content.ContentBlock
   readonly kind: "text" | "input" | "thinking" | "other"
   readonly pieces: Array<string>
-  readonly signatures: Array<string>
+  /** The last `signature_delta`'s signature: each delta carries the whole signature, so the last one wins. */
+  signature: string | undefined
   readonly citations: Array<unknown>
   final: Content.ContentBlock | undefined
 }
@@ -181,11 +182,11 @@ const finalize = (block: Block, index: number): Content.ContentBlock | Accumulat
       return out as Content.ContentBlock
     }
     case "thinking": {
-      if (block.pieces.length === 0 && block.signatures.length === 0) return block.start
+      if (block.pieces.length === 0 && block.signature === undefined) return block.start
       return {
         ...block.start,
         thinking: stringField(block.start, "thinking") + block.pieces.join(""),
-        signature: stringField(block.start, "signature") + block.signatures.join("")
+        signature: block.signature ?? stringField(block.start, "signature")
       } as Content.ContentBlock
     }
     case "input": {
@@ -216,6 +217,42 @@ const partial = (block: Block, index: number): Content.ContentBlock => {
   }
   const result = finalize(block, index)
   return result instanceof AccumulatorError ? block.start : result
+}
+
+/** Sets an own data property, even for a key such as `__proto__` (an assignment would set the prototype). */
+const setOwn = (target: Record<string, unknown>, key: string, value: unknown): void => {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
+}
+
+/** The fields of `message_delta.delta` that are set even when `null` (a `null` stop sequence is information). */
+const alwaysSet = new Set(["stop_reason", "stop_sequence", "stop_details"])
+
+/**
+ * The message with a `message_delta`'s fields, as the SDK's accumulator applies them: the stop fields always; every
+ * other field (`container`, `context_management`, fields added later) only when not `null`, so a `null` never erases
+ * what `message_start` said. Own keys only, copied as own properties.
+ */
+const mergeDelta = (
+  message: Mutable<Message.Message>,
+  delta: StreamEvent.MessageDeltaEvent["delta"]
+): Mutable<Message.Message> => {
+  const out = { ...message } as Record<string, unknown>
+  for (const key of Object.keys(delta)) {
+    const value = (delta as Record<string, unknown>)[key]
+    if (value === undefined) continue
+    if (value !== null || alwaysSet.has(key)) setOwn(out, key, value)
+  }
+  return out as Mutable<Message.Message>
+}
+
+/** Usage after a `message_delta`: its counters are whole-message totals, so each one present replaces the last. */
+const mergeUsage = (usage: Message.Usage | undefined, update: StreamEvent.MessageDeltaEvent["usage"]): Message.Usage => {
+  const out = { ...usage } as Record<string, unknown>
+  for (const key of Object.keys(update)) {
+    const value = (update as Record<string, unknown>)[key]
+    if (value !== undefined && value !== null) setOwn(out, key, value)
+  }
+  return out as Message.Usage
 }
 
 // =============================================================================
@@ -266,7 +303,7 @@ export const make = (): Accumulator => {
       const start = (event as StreamEvent.MessageStartEvent).message
       message = { ...start }
       start.content.forEach((block, index) => {
-        blocks[index] = { start: block, kind: "other", pieces: [], signatures: [], citations: [], final: block }
+        blocks[index] = { start: block, kind: "other", pieces: [], signature: undefined, citations: [], final: block }
       })
       return undefined
     }
@@ -312,7 +349,7 @@ export const make = (): Accumulator => {
             block.pieces.push((delta as typeof StreamEvent.ThinkingDelta.Type).thinking)
             break
           case "signature_delta":
-            block.signatures.push((delta as typeof StreamEvent.SignatureDelta.Type).signature)
+            block.signature = (delta as typeof StreamEvent.SignatureDelta.Type).signature
             break
           case "citations_delta":
             block.citations.push((delta as typeof StreamEvent.CitationsDelta.Type).citation)
@@ -322,16 +359,23 @@ export const make = (): Accumulator => {
       }
       case "content_block_start": {
         const { index, content_block } = event as StreamEvent.ContentBlockStartEvent
-        if (!Number.isInteger(index) || index < 0) {
-          return fail(errorOf("OutOfOrder", `content_block_start with an invalid index ${index}`))
+        // the API starts blocks in order, each at the next index: anything else is refused in O(1), so no index value
+        // can make the accumulator's work or memory grow (a sparse array up to index 2^32 - 2, say)
+        if (index !== blocks.length) {
+          return fail(
+            errorOf(
+              "OutOfOrder",
+              index < blocks.length && Number.isInteger(index) && index >= 0
+                ? `content block ${index} started twice`
+                : `content_block_start for index ${index}, where the next block is ${blocks.length}`
+            )
+          )
         }
-        if (blocks[index] !== undefined)
-          return fail(errorOf("OutOfOrder", `content block ${index} started twice`, index))
         blocks[index] = {
           start: content_block,
           kind: kindOf(content_block),
           pieces: [],
-          signatures: [],
+          signature: undefined,
           citations: [],
           final: undefined
         }
@@ -349,13 +393,8 @@ export const make = (): Accumulator => {
       }
       case "message_delta": {
         const { delta, usage } = event as StreamEvent.MessageDeltaEvent
-        Object.assign(message, delta)
-        const merged: Record<string, unknown> = { ...message.usage }
-        for (const key in usage) {
-          const value = (usage as Record<string, unknown>)[key]
-          if (value !== undefined && value !== null) merged[key] = value
-        }
-        message.usage = merged as Message.Usage
+        message = mergeDelta(message, delta)
+        message.usage = mergeUsage(message.usage, usage)
         return undefined
       }
       default: {

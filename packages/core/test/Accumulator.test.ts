@@ -194,3 +194,93 @@ describe("Accumulator", () => {
     })
   )
 })
+
+describe("Accumulator: indexes, message_delta and signatures as the API and the SDK's accumulator have them", () => {
+  it("a block must start at the next index: any other index is refused at once, whatever its value", () => {
+    for (const index of [4294967294, 4294967295, 1e300, -1, 0.5, 2]) {
+      const { accumulator, errors } = feed([start, textStart(0), stop(0), textStart(index)])
+      assert.strictEqual(errors.length, 1)
+      assert.strictEqual(errors[0]?.reason, "OutOfOrder")
+      assert.strictEqual(errors[0]?.message, `content_block_start for index ${index}, where the next block is 1`)
+      assert.isTrue(Either.isLeft(accumulator.finish()))
+    }
+    const twice = feed([start, textStart(0), stop(0), textStart(0)])
+    assert.strictEqual(twice.errors[0]?.message, "content block 0 started twice")
+  })
+
+  it("a delta or stop for a huge index fails as not started, and snapshot() stays the size of the real content", () => {
+    const { accumulator, errors } = feed([start, textStart(0), text(0, "hi"), text(4294967294, "x")])
+    assert.strictEqual(errors[0]?.message, "text_delta for content block 4294967294, which was not started")
+    assert.deepStrictEqual(accumulator.snapshot().content, [{ type: "text", text: "hi" }])
+  })
+
+  it("message_delta: stop fields always, other fields only when not null, so a null container keeps message_start's", () => {
+    const withContainer = ev({
+      type: "message_start",
+      message: { ...(start as unknown as { message: object }).message, container: { id: "c0", expires_at: "t" } }
+    })
+    const nullContainer = ev({
+      type: "message_delta",
+      delta: {
+        stop_reason: "end_turn",
+        stop_sequence: null,
+        container: null,
+        context_management: { applied_edits: [] }
+      },
+      usage: { output_tokens: 7, cache_read_input_tokens: null }
+    })
+    const { accumulator, errors } = feed([
+      withContainer,
+      textStart(0),
+      text(0, "ok"),
+      stop(0),
+      nullContainer,
+      messageStop
+    ])
+    assert.deepStrictEqual(errors, [])
+    const message = Either.getOrThrow(accumulator.finish()) as unknown as Record<string, unknown>
+    assert.deepStrictEqual(message["container"], { id: "c0", expires_at: "t" })
+    assert.strictEqual(message["stop_reason"], "end_turn")
+    assert.strictEqual(message["stop_sequence"], null)
+    assert.deepStrictEqual(message["context_management"], { applied_edits: [] })
+    assert.deepStrictEqual(message["usage"], { input_tokens: 25, output_tokens: 7, cache_read_input_tokens: 0 })
+  })
+
+  it("a __proto__ key in message_delta stays an own key: no prototype of the message or its usage changes", () => {
+    const hostile = ev(
+      JSON.parse(
+        '{"type":"message_delta","delta":{"stop_reason":"end_turn","__proto__":{"role":"user"}},' +
+          '"usage":{"output_tokens":3,"__proto__":{"input_tokens":"lots"}}}'
+      )
+    )
+    const { accumulator, errors } = feed([start, hostile, messageStop])
+    assert.deepStrictEqual(errors, [])
+    const message = Either.getOrThrow(accumulator.finish())
+    assert.strictEqual(Object.getPrototypeOf(message), Object.prototype)
+    assert.strictEqual(Object.getPrototypeOf(message.usage), Object.prototype)
+    assert.strictEqual(message.role, "assistant")
+    assert.strictEqual(message.usage.input_tokens, 25)
+    assert.deepStrictEqual(Object.getOwnPropertyDescriptor(message.usage, "__proto__")?.value, { input_tokens: "lots" })
+  })
+
+  it("signature_delta replaces the signature (each carries all of it), as the SDK does", () => {
+    const thinkingStart = ev({
+      type: "content_block_start",
+      index: 0,
+      content_block: { type: "thinking", thinking: "", signature: "" }
+    })
+    const signature = (value: string) =>
+      ev({ type: "content_block_delta", index: 0, delta: { type: "signature_delta", signature: value } })
+    const thinking = ev({ type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: "hm" } })
+    const { accumulator, errors } = feed([
+      start,
+      thinkingStart,
+      thinking,
+      signature("partial"),
+      signature("FULL"),
+      stop(0)
+    ])
+    assert.deepStrictEqual(errors, [])
+    assert.deepStrictEqual(accumulator.snapshot().content, [{ type: "thinking", thinking: "hm", signature: "FULL" }])
+  })
+})
