@@ -259,7 +259,7 @@ describe("Accumulator: indexes, message_delta and signatures as the API and the 
     assert.strictEqual(Object.getPrototypeOf(message), Object.prototype)
     assert.strictEqual(Object.getPrototypeOf(message.usage), Object.prototype)
     assert.strictEqual(message.role, "assistant")
-    assert.strictEqual(message.usage.input_tokens, 25)
+    assert.strictEqual(message.usage?.input_tokens, 25)
     assert.deepStrictEqual(Object.getOwnPropertyDescriptor(message.usage, "__proto__")?.value, { input_tokens: "lots" })
   })
 
