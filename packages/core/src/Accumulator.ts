@@ -246,7 +246,10 @@ const mergeDelta = (
 }
 
 /** Usage after a `message_delta`: its counters are whole-message totals, so each one present replaces the last. */
-const mergeUsage = (usage: Message.Usage | undefined, update: StreamEvent.MessageDeltaEvent["usage"]): Message.Usage => {
+const mergeUsage = (
+  usage: Message.Usage | undefined,
+  update: StreamEvent.MessageDeltaEvent["usage"]
+): Message.Usage => {
   const out = { ...usage } as Record<string, unknown>
   for (const key of Object.keys(update)) {
     const value = (update as Record<string, unknown>)[key]

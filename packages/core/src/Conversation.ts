@@ -33,6 +33,7 @@ import type * as Content from "./Content.js"
 import * as Message from "./Message.js"
 import * as Request from "./Request.js"
 import * as Validation from "./Validation.js"
+import * as Wire from "./Wire.js"
 
 /**
  * @since 0.1.0
@@ -416,7 +417,7 @@ export interface Json {
  * @category schemas
  */
 export const Json: Schema.Schema<Conversation, Json> = Schema.transformOrFail(
-  Stored,
+  Schema.compose(Wire.SafeJson, Stored, { strict: false }),
   Schema.declare(isConversation, { identifier: "Conversation" }),
   {
     strict: true,

@@ -23,6 +23,7 @@ import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Content from "./Content.js"
+import * as JsonText from "./internal/jsonText.js"
 import type * as Message from "./Message.js"
 import type * as Request from "./Request.js"
 
@@ -97,7 +98,7 @@ export const estimateText = (text: string): number => {
   return Math.ceil(ascii / 3.5 + alphabetic / 2 + other)
 }
 
-const estimateJson = (value: unknown): number => estimateText(JSON.stringify(value) ?? "")
+const estimateJson = (value: unknown): number => estimateText(JsonText.of(value))
 
 // =============================================================================
 // Images

@@ -32,6 +32,7 @@ import * as Schema from "effect/Schema"
 import * as Content from "./Content.js"
 import type * as Request from "./Request.js"
 import type * as Tool from "./Tool.js"
+import * as Wire from "./Wire.js"
 
 /**
  * The handler of every tool of a toolkit, keyed by tool name: a function from the decoded input to an Effect of the
@@ -240,6 +241,12 @@ const dispatch = (
   handler: (input: unknown) => Effect.Effect<unknown, unknown, unknown>,
   call: Content.ToolUseBlock
 ): Effect.Effect<Content.ToolResultBlock, never, unknown> => {
+  const unsafe = Wire.unsafeJson(call.input, { checkToolInputs: true })
+  if (unsafe !== undefined) {
+    return Effect.succeed(
+      failure(call, `Error: invalid input for tool "${tool.name}": ${unsafe}. Call the tool again without it.`)
+    )
+  }
   const decoded = tool.input(call.input)
   if (Either.isEither(decoded)) {
     return Either.isLeft(decoded)

@@ -5,6 +5,8 @@
  *
  * @since 0.1.0
  */
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /**
@@ -58,3 +60,114 @@ export const optionalNullable = <S extends Schema.Schema.Any>(schema: S) => Sche
  */
 export const openLiteral = <const L extends ReadonlyArray<string>>(...literals: L) =>
   Schema.Union(Schema.Literal(...literals), Schema.String)
+
+/**
+ * The deepest nesting of arrays and objects Parley decodes. The API's own bodies nest a few levels (a tool input a
+ * few dozen at most); deeper JSON is refused with a typed failure before any schema sees it, because the decoders
+ * and their error messages recurse and a few thousand levels would overflow the stack.
+ *
+ * @since 0.1.0
+ */
+export const maxDepth = 256
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+/** Keys that would shadow the methods a value is converted to a string or a number with. */
+const methodKeys = ["toString", "valueOf", "toJSON"] as const
+
+/** Whether `key` of `parent` holds a model's free-form tool input (`tool_use`, `server_tool_use`, `mcp_tool_use`). */
+const isToolInput = (parent: Record<string, unknown>, key: string): boolean =>
+  key === "input" && typeof parent["type"] === "string" && parent["type"].endsWith("tool_use")
+
+/**
+ * Why a parsed JSON value cannot be decoded safely, or `undefined` when it can: nested deeper than {@link maxDepth}
+ * (or `options.maxDepth`), or holding an object with an own `__proto__` key, which decoding would turn into the
+ * decoded object's prototype, or a `toString`, `valueOf` or `toJSON` key, which would shadow the methods the decoder
+ * and `JSON.stringify` call (a `type` of `{"toString":{}}` made the schema decoder throw a `TypeError`). In wire JSON, tool inputs (`input` of a `*tool_use` block) are the model's own JSON and
+ * may hold such keys: they are kept as they came (own keys, `Schema.Unknown` does not copy them) and checked where
+ * they are decoded, by the `Toolkit` (`checkToolInputs: true`, or a value that is itself a tool input). Iterative,
+ * so linear in the value's size at any depth; values with cycles (not JSON) end at the depth limit.
+ *
+ * @since 0.1.0
+ */
+export const unsafeJson = (
+  value: unknown,
+  options?: { readonly maxDepth?: number | undefined; readonly checkToolInputs?: boolean | undefined }
+): string | undefined => {
+  const max = options?.maxDepth ?? maxDepth
+  if (typeof value !== "object" || value === null) return undefined
+  const nodes: Array<object> = [value]
+  const depths: Array<number> = [1]
+  const exempt = options?.checkToolInputs === true ? () => false : isToolInput
+  const free: Array<boolean> = [false]
+  while (nodes.length > 0) {
+    const node = nodes.pop()!
+    const depth = depths.pop()!
+    const inFreeform = free.pop()!
+    if (depth > max) return `the JSON is nested deeper than ${max} levels`
+    if (Array.isArray(node)) {
+      for (const item of node) {
+        if (typeof item === "object" && item !== null) {
+          nodes.push(item)
+          depths.push(depth + 1)
+          free.push(inFreeform)
+        }
+      }
+      continue
+    }
+    if (!inFreeform) {
+      if (hasOwn.call(node, "__proto__")) {
+        return `an object has a "__proto__" key, which decoding would make its prototype`
+      }
+      // a discriminator holding such an object is turned into a string by the decoder, which calls them
+      for (const key of methodKeys) {
+        if (hasOwn.call(node, key)) return `an object has a "${key}" key, which would shadow its own method`
+      }
+    }
+    const record = node as Record<string, unknown>
+    for (const key of Object.keys(record)) {
+      const item = record[key]
+      if (typeof item === "object" && item !== null) {
+        nodes.push(item)
+        depths.push(depth + 1)
+        free.push(inFreeform || exempt(record, key))
+      }
+    }
+  }
+  return undefined
+}
+
+/**
+ * `Schema.decodeUnknownEither(schema)` for JSON from outside (a response, a stored conversation): JSON that
+ * {@link unsafeJson} refuses fails with a `ParseError` saying why, before the schema sees it, so no input makes the
+ * decoder or its error's `message` throw.
+ *
+ * @since 0.1.0
+ */
+export const decodeUnknownEither = <A, I>(
+  schema: Schema.Schema<A, I, never>,
+  options?: ParseOptions | undefined
+): ((value: unknown) => Either.Either<A, ParseResult.ParseError>) => {
+  const decode = Schema.decodeUnknownEither(schema, options)
+  return (value) => {
+    const why = unsafeJson(value)
+    return why === undefined ? decode(value) : Either.left(refusal(schema.ast, why))
+  }
+}
+
+type ParseOptions = Parameters<typeof Schema.decodeUnknownEither>[1]
+
+/** A `ParseError` for JSON refused by {@link unsafeJson}: its issue holds no part of the value (formatting it would recurse). */
+const refusal = (ast: Schema.Schema.Any["ast"], why: string): ParseResult.ParseError =>
+  new ParseResult.ParseError({ issue: new ParseResult.Type(ast, undefined, why) })
+
+/**
+ * A schema that refuses JSON {@link unsafeJson} refuses and passes anything else on unchanged: compose it in front of
+ * a schema that decodes JSON from outside.
+ *
+ * @since 0.1.0
+ */
+export const SafeJson: Schema.Schema<unknown> = Schema.declare((_: unknown): _ is unknown => true).pipe(
+  Schema.filter((value) => unsafeJson(value) ?? true),
+  Schema.annotations({ identifier: "SafeJson" })
+)

@@ -43,6 +43,7 @@ import * as Request from "@parley/core/Request"
 import type * as StreamEvent from "@parley/core/StreamEvent"
 import * as Tokens from "@parley/core/Tokens"
 import * as Validation from "@parley/core/Validation"
+import * as Wire from "@parley/core/Wire"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -56,7 +57,6 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
@@ -225,8 +225,8 @@ const malformed = (meta: ResponseMeta.ResponseMeta, what: string): MalformedResp
     message: `${what} (HTTP ${meta.status}${meta.requestId === undefined ? "" : `, request-id ${meta.requestId}`}).`
   })
 
-const decodeMessage = Schema.decodeUnknownEither(Message.Message)
-const decodeCount = Schema.decodeUnknownEither(Request.CountTokensResponse)
+const decodeMessage = Wire.decodeUnknownEither(Message.Message)
+const decodeCount = Wire.decodeUnknownEither(Request.CountTokensResponse)
 
 const parseJson = (text: string): { readonly value: unknown } | undefined => {
   try {

@@ -19,6 +19,7 @@
  */
 import * as ApiError from "@parley/core/ApiError"
 import * as Validation from "@parley/core/Validation"
+import * as Wire from "@parley/core/Wire"
 import * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
 import { RateLimitHeaders, type ResponseMeta } from "./ResponseMeta.js"
@@ -537,6 +538,8 @@ export const fromApi = (options: {
   return isKnownType(type) ? new classOfType[type](fields) : new UnknownApiError(fields)
 }
 
+const decodeErrorBody = Wire.decodeUnknownEither(ApiError.ErrorBody)
+
 /**
  * Reads a failed response's body: an API error body gives the type and message, anything else (a gateway's HTML
  * page, an empty body) is classified by status with the start of the body as the message.
@@ -550,7 +553,7 @@ export const fromResponseBody = (context: FailureContext, body: string): ApiFail
   let requestId = context.meta.requestId
   try {
     const parsed: unknown = JSON.parse(body)
-    const decoded = Schema.decodeUnknownEither(ApiError.ErrorBody)(parsed)
+    const decoded = decodeErrorBody(parsed)
     if (decoded._tag === "Right") {
       errorType = decoded.right.error.type
       apiMessage = decoded.right.error.message

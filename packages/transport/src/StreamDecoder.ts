@@ -8,12 +8,12 @@
  * @since 0.1.0
  */
 import * as StreamEvent from "@parley/core/StreamEvent"
+import * as Wire from "@parley/core/Wire"
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
 import * as Sse from "./Sse.js"
 
-const decodeSlow = Schema.decodeUnknownEither(StreamEvent.StreamEvent)
+const decodeSlow = Wire.decodeUnknownEither(StreamEvent.StreamEvent)
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u)
 

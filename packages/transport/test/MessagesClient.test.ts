@@ -254,6 +254,42 @@ describe("MessagesClient", () => {
     })
   )
 
+  it.scoped("hostile JSON (nested 50,000 deep, a __proto__ key) is a MalformedResponseError, never a defect", () =>
+    Effect.gen(function* () {
+      const deep = `${"[".repeat(50_000)}${"]".repeat(50_000)}`
+      const bodies = [
+        `{"id":"msg_1","type":"message","role":"assistant","content":[{"type":${deep}}]}`,
+        `{"id":"msg_1","type":"message","role":"assistant","content":[],"usage":{"__proto__":{"input_tokens":"lots"}}}`
+      ]
+      const server = yield* L.start((request, res, index) => {
+        const body = bodies[index % 2] ?? ""
+        if (JSON.parse(request.body).stream !== true) {
+          res.writeHead(200, { "content-type": "application/json", "request-id": "req_test" })
+          return res.end(body)
+        }
+        L.streamHead(res)
+        res.end(`event: message_start\ndata: {"type":"message_start","message":${body}}\n\n`)
+      })
+      const client = yield* L.client(server.url)
+      const tooDeep = "the JSON is nested deeper than 256 levels"
+      const protoKey = `an object has a "__proto__" key, which decoding would make its prototype`
+      for (const expected of [tooDeep, protoKey]) {
+        const error = yield* Effect.flip(client.create(L.request))
+        assert.strictEqual(error._tag, "MalformedResponseError")
+        assert.strictEqual(
+          error.message,
+          `The response body is not a Message: ${expected} (HTTP 200, request-id req_test).`
+        )
+      }
+      for (const expected of [tooDeep, protoKey]) {
+        const error = yield* Effect.flip(client.createStreaming(L.request))
+        assert.strictEqual(error._tag, "MalformedResponseError")
+        assert.include(error.message, `SSE event "message_start" is not a stream event: ${expected}`)
+      }
+      assert.strictEqual(server.received.length, 4)
+    })
+  )
+
   it.scoped("createStreaming: an error event before content is retried, a cut after content is not", () =>
     Effect.gen(function* () {
       let calls = 0
