@@ -105,9 +105,40 @@ export type RequestParams = Omit<Request.MessagesRequest, "messages" | "system">
 
 /** One turn and the history before it: appending allocates one node and copies nothing. */
 interface Node {
+  readonly role: Message.Role
   readonly message: Message.MessageParam
   readonly previous: Node | undefined
   readonly length: number
+}
+
+const leaf = (message: Message.MessageParam, previous: Node | undefined, length: number): Node => ({
+  role: message.role,
+  message,
+  previous,
+  length
+})
+
+/**
+ * A turn that consecutive turns of one role were merged into: the first turn's fields, and the first `count` blocks
+ * of a buffer that later merges append to in place (a buffer already grown past `count` by another value is copied
+ * first), so merging n turns costs O(n) in all. The message is built once, when first read.
+ */
+class Merged implements Node {
+  #message: Message.MessageParam | undefined
+  constructor(
+    readonly head: Message.MessageParam,
+    readonly blocks: Array<Content.ContentBlock>,
+    readonly count: number,
+    readonly previous: Node | undefined,
+    readonly length: number
+  ) {}
+  get role(): Message.Role {
+    return this.head.role
+  }
+  get message(): Message.MessageParam {
+    this.#message ??= { ...this.head, content: this.blocks.slice(0, this.count) }
+    return this.#message
+  }
 }
 
 class ConversationImpl implements Conversation {
@@ -160,23 +191,33 @@ const push = (
 ): Either.Either<ConversationImpl, Validation.ValidationError> => {
   const last = self.last
   const options = { apiVersion: self.apiVersion }
-  const continues =
-    last?.message.role === message.role && (message.role === "assistant" || self.consecutiveUsers === "merge")
+  const continues = last?.role === message.role && (message.role === "assistant" || self.consecutiveUsers === "merge")
   if (last !== undefined && continues) {
-    // The API treats consecutive turns of one role as one turn; so does the conversation, explicitly.
-    const merged: Message.MessageParam = {
-      ...last.message,
-      content: [...blocksOf(last.message.content), ...blocksOf(message.content)]
-    }
-    const error = Validation.checkTurn(merged, last.length - 1, last.previous?.message, options)
-    return error === undefined
-      ? Either.right(self.with({ message: merged, previous: last.previous, length: last.length }))
-      : Either.left(error)
+    // The API treats consecutive turns of one role as one turn; so does the conversation, explicitly. Only the new
+    // blocks are checked: the turn they join was checked when it was appended.
+    const added = blocksOf(message.content)
+    const merged = last instanceof Merged ? last : undefined
+    const count = merged?.count ?? blocksOf(last.message.content).length
+    const lastBlock = merged !== undefined ? merged.blocks[count - 1] : blocksOf(last.message.content)[count - 1]
+    const error = Validation.checkAppend(
+      { role: message.role, index: last.length - 1, count, lastBlock },
+      added,
+      last.previous?.message,
+      options
+    )
+    if (error !== undefined) return Either.left(error)
+    const blocks =
+      merged === undefined
+        ? [...blocksOf(last.message.content)]
+        : merged.blocks.length === count
+          ? merged.blocks
+          : merged.blocks.slice(0, count)
+    for (const block of added) blocks.push(block)
+    const head = merged?.head ?? last.message
+    return Either.right(self.with(new Merged(head, blocks, count + added.length, last.previous, last.length)))
   }
   const error = Validation.checkTurn(message, self.length, last?.message, options)
-  return error === undefined
-    ? Either.right(self.with({ message, previous: last, length: self.length + 1 }))
-    : Either.left(error)
+  return error === undefined ? Either.right(self.with(leaf(message, last, self.length + 1))) : Either.left(error)
 }
 
 // =============================================================================

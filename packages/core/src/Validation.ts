@@ -185,6 +185,21 @@ const isBlank = (text: string) => text.trim().length === 0
 
 const isEmpty = (turn: Turn) => (turn.text === undefined ? turn.blocks.length === 0 : isBlank(turn.text))
 
+/** The first blank text block among `blocks` from `from` on; the API accepts one only in a final assistant turn. */
+const checkBlankText = (
+  blocks: ReadonlyArray<Content.ContentBlock>,
+  from: number,
+  at: (index: number) => Location
+): ValidationError | undefined => {
+  for (let i = from; i < blocks.length; i++) {
+    const block = blocks[i]!
+    if (block.type === "text" && isBlank((block as Content.TextBlock).text)) {
+      return fail("EmptyContent", at(i), "text blocks must contain non-whitespace text")
+    }
+  }
+  return undefined
+}
+
 /** Whether the turn is empty or holds a blank text block; the API accepts that only in a final assistant turn. */
 const checkNotEmpty = (turn: Turn): ValidationError | undefined => {
   if (isEmpty(turn))
@@ -193,35 +208,99 @@ const checkNotEmpty = (turn: Turn): ValidationError | undefined => {
       turn.at,
       `${turn.role === "user" ? "a user" : "an assistant"} turn must have non-blank content`
     )
-  for (let i = 0; i < turn.blocks.length; i++) {
-    const block = turn.blocks[i]!
-    if (block.type === "text" && isBlank((block as Content.TextBlock).text)) {
-      return fail("EmptyContent", locate(turn, i), "text blocks must contain non-whitespace text")
+  return checkBlankText(turn.blocks, 0, (i) => locate(turn, i))
+}
+
+/** The rules for one block of an assistant turn. */
+const checkAssistantBlock = (
+  block: Content.ContentBlock,
+  at: Location,
+  options: Options | undefined
+): ValidationError | undefined => {
+  if (block.type === "thinking") {
+    const signature = (block as Partial<Content.ThinkingBlock>).signature
+    if (typeof signature !== "string" || signature.length === 0) {
+      return fail(
+        "ThinkingWithoutSignature",
+        at,
+        "a thinking block must be sent back with the signature the API gave it"
+      )
     }
+  } else if (block.type === "tool_result") {
+    return fail("ToolResultWithoutToolUse", at, "tool_result blocks belong in user turns")
+  } else if (block.type === "document" && options?.apiVersion === "2026-10-21") {
+    return fail(
+      "DocumentInAssistantTurn",
+      at,
+      "anthropic-version 2026-10-21 does not accept document blocks in assistant turns"
+    )
   }
   return undefined
 }
 
 const checkAssistant = (turn: Turn, options: Options | undefined): ValidationError | undefined => {
   for (let i = 0; i < turn.blocks.length; i++) {
-    const block = turn.blocks[i]!
-    if (block.type === "thinking") {
-      const signature = (block as Partial<Content.ThinkingBlock>).signature
-      if (typeof signature !== "string" || signature.length === 0) {
+    const error = checkAssistantBlock(turn.blocks[i]!, locate(turn, i), options)
+    if (error !== undefined) return error
+  }
+  return undefined
+}
+
+/** The ids of the `tool_use` blocks of an assistant turn, by block index; `undefined` when it has none. */
+const toolUsesOf = (turn: Turn | undefined): Map<string, number> | undefined => {
+  // Created only when needed: most turns answer no tool, and appends must stay cheap.
+  let toolUses: Map<string, number> | undefined
+  turn?.blocks.forEach((block, index) => {
+    if (block.type === "tool_use") (toolUses ??= new Map()).set((block as Content.ToolUseBlock).id, index)
+  })
+  return toolUses
+}
+
+/**
+ * The rules for the blocks of a user turn from `from` on: tool results first, each answering a `tool_use` of the
+ * previous turn; no citations on text under 2026-10-21. `otherContent` says whether a block before `from` is not a
+ * tool result; `answered` collects the ids answered.
+ */
+const checkUserBlocks = (
+  blocks: ReadonlyArray<Content.ContentBlock>,
+  from: number,
+  at: (index: number) => Location,
+  otherContent: boolean,
+  toolUses: Map<string, number> | undefined,
+  previous: Turn | undefined,
+  answered: Set<string> | undefined,
+  options: Options | undefined
+): ValidationError | undefined => {
+  for (let i = from; i < blocks.length; i++) {
+    const block = blocks[i]!
+    if (block.type === "tool_result") {
+      const id = (block as Content.ToolResultBlock).tool_use_id
+      if (otherContent) {
+        return fail("ToolResultNotFirst", at(i), "tool_result blocks must come before any other content")
+      }
+      if (!toolUses?.has(id)) {
         return fail(
-          "ThinkingWithoutSignature",
-          locate(turn, i),
-          "a thinking block must be sent back with the signature the API gave it"
+          "ToolResultWithoutToolUse",
+          at(i),
+          previous === undefined
+            ? `tool_result for "${id}" has no tool_use before it`
+            : `tool_result for "${id}" answers no tool_use of the previous assistant turn ${path(previous.at)}`
         )
       }
-    } else if (block.type === "tool_result") {
-      return fail("ToolResultWithoutToolUse", locate(turn, i), "tool_result blocks belong in user turns")
-    } else if (block.type === "document" && options?.apiVersion === "2026-10-21") {
-      return fail(
-        "DocumentInAssistantTurn",
-        locate(turn, i),
-        "anthropic-version 2026-10-21 does not accept document blocks in assistant turns"
-      )
+      answered?.add(id)
+    } else {
+      otherContent = true
+      if (
+        block.type === "text" &&
+        options?.apiVersion === "2026-10-21" &&
+        ((block as Content.TextBlock).citations?.length ?? 0) > 0
+      ) {
+        return fail(
+          "CitationsOnUserText",
+          at(i),
+          "anthropic-version 2026-10-21 does not accept citations on user text blocks"
+        )
+      }
     }
   }
   return undefined
@@ -245,45 +324,10 @@ const checkUser = (
   }
   const empty = checkNotEmpty(turn)
   if (empty !== undefined) return empty
-  // Created only when needed: most turns answer no tool, and appends must stay cheap.
-  let toolUses: Map<string, number> | undefined
-  previous?.blocks.forEach((block, index) => {
-    if (block.type === "tool_use") (toolUses ??= new Map()).set((block as Content.ToolUseBlock).id, index)
-  })
-  let answered: Set<string> | undefined
-  let otherContent = false
-  for (let i = 0; i < turn.blocks.length; i++) {
-    const block = turn.blocks[i]!
-    if (block.type === "tool_result") {
-      const id = (block as Content.ToolResultBlock).tool_use_id
-      if (otherContent) {
-        return fail("ToolResultNotFirst", locate(turn, i), "tool_result blocks must come before any other content")
-      }
-      if (!toolUses?.has(id)) {
-        return fail(
-          "ToolResultWithoutToolUse",
-          locate(turn, i),
-          previous === undefined
-            ? `tool_result for "${id}" has no tool_use before it`
-            : `tool_result for "${id}" answers no tool_use of the previous assistant turn ${path(previous.at)}`
-        )
-      }
-      ;(answered ??= new Set()).add(id)
-    } else {
-      otherContent = true
-      if (
-        block.type === "text" &&
-        options?.apiVersion === "2026-10-21" &&
-        ((block as Content.TextBlock).citations?.length ?? 0) > 0
-      ) {
-        return fail(
-          "CitationsOnUserText",
-          locate(turn, i),
-          "anthropic-version 2026-10-21 does not accept citations on user text blocks"
-        )
-      }
-    }
-  }
+  const toolUses = toolUsesOf(previous)
+  const answered = toolUses === undefined ? undefined : new Set<string>()
+  const error = checkUserBlocks(turn.blocks, 0, (i) => locate(turn, i), false, toolUses, previous, answered, options)
+  if (error !== undefined) return error
   if (previous !== undefined && toolUses !== undefined) {
     for (const [id, index] of toolUses) {
       if (!answered?.has(id)) {
@@ -327,6 +371,49 @@ export const checkTurn = (
   options?: Options | undefined
 ): ValidationError | undefined =>
   check(single(turn, index), previous === undefined ? undefined : single(previous, index - 1), options)
+
+/** The ids of each previous turn's `tool_use` blocks, so that merging n turns into the turn after it costs O(n). */
+const toolUsesCache = new WeakMap<Message.MessageParam, Map<string, number> | undefined>()
+
+/**
+ * Checks blocks appended to a turn that was already checked (consecutive turns of one role merged into it), as
+ * {@link checkTurn} would check the merged turn, in O(size of the added blocks): the turn's rules that depend on its
+ * earlier blocks only need its last block (tool results come first, so it has other content exactly when its last
+ * block is not a tool result), and every `tool_use` of the previous turn was already answered.
+ *
+ * @since 0.1.0
+ * @category checks
+ */
+export const checkAppend = (
+  turn: {
+    readonly role: Message.Role
+    readonly index: number
+    readonly count: number
+    readonly lastBlock: Content.ContentBlock | undefined
+  },
+  added: ReadonlyArray<Content.ContentBlock>,
+  previous: Message.MessageParam | undefined,
+  options?: Options | undefined
+): ValidationError | undefined => {
+  const at = (i: number): Location => ({ turn: turn.index, block: turn.count + i })
+  if (turn.role === "assistant") {
+    for (let i = 0; i < added.length; i++) {
+      const error = checkAssistantBlock(added[i]!, at(i), options)
+      if (error !== undefined) return error
+    }
+    return undefined
+  }
+  const blank = checkBlankText(added, 0, at)
+  if (blank !== undefined) return blank
+  const previousTurn = previous === undefined ? undefined : single(previous, turn.index - 1)
+  let toolUses: Map<string, number> | undefined
+  if (previous !== undefined) {
+    if (!toolUsesCache.has(previous)) toolUsesCache.set(previous, toolUsesOf(previousTurn))
+    toolUses = toolUsesCache.get(previous)
+  }
+  const otherContent = turn.lastBlock !== undefined && turn.lastBlock.type !== "tool_result"
+  return checkUserBlocks(added, 0, at, otherContent, toolUses, previousTurn, undefined, options)
+}
 
 /**
  * Checks a prefill: the final assistant turn must not end with whitespace.

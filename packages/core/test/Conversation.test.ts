@@ -1,10 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Content from "../src/Content.js"
 import * as Conversation from "../src/Conversation.js"
-import type * as Message from "../src/Message.js"
+import * as Message from "../src/Message.js"
 import * as Validation from "../src/Validation.js"
 
 const reply = (content: ReadonlyArray<Content.ContentBlock>, stop_reason = "end_turn"): Message.Message => ({
@@ -464,4 +465,81 @@ describe("Conversation", () => {
       assert.strictEqual(JSON.stringify(Conversation.messages(restored)), JSON.stringify(messages))
     })
   )
+})
+
+describe("merging consecutive turns of one role", () => {
+  /** The merge as it was specified before it was made incremental: the whole merged turn, checked again. */
+  const reference = (messages: ReadonlyArray<Message.MessageParam>) => {
+    const turns: Array<Message.MessageParam> = []
+    for (const message of messages) {
+      const last = turns.at(-1)
+      if (last !== undefined && last.role === message.role) {
+        const blocks = (content: Message.MessageParam["content"]) =>
+          typeof content === "string" ? [Content.text(content)] : content
+        const merged = { ...last, content: [...blocks(last.content), ...blocks(message.content)] }
+        const error = Validation.checkTurn(merged, turns.length - 1, turns.at(-2))
+        if (error !== undefined) return Either.left(error)
+        turns[turns.length - 1] = merged
+      } else {
+        const error = Validation.checkTurn(message, turns.length, last)
+        if (error !== undefined) return Either.left(error)
+        turns.push(message)
+      }
+    }
+    return Either.right(turns)
+  }
+
+  const ids = ["toolu_a", "toolu_b"]
+  const block = FastCheck.oneof(
+    FastCheck.constantFrom("hi", " ", "").map((text) => Content.text(text)),
+    FastCheck.constantFrom(...ids).map((id) => Content.toolResult(id, "ok")),
+    FastCheck.constantFrom(...ids).map((id): Content.ContentBlock => ({ type: "tool_use", id, name: "t", input: {} })),
+    FastCheck.constantFrom("", "sig").map(
+      (signature): Content.ContentBlock => ({ type: "thinking", thinking: "t", signature })
+    )
+  )
+  const turn = FastCheck.record({
+    role: FastCheck.constantFrom("user" as const, "assistant" as const),
+    content: FastCheck.oneof(
+      FastCheck.constantFrom("text", "  "),
+      FastCheck.array(block, { minLength: 1, maxLength: 3 })
+    )
+  })
+
+  it("accepts and rejects exactly what checking the whole merged turn does, with the same turns and errors", () => {
+    FastCheck.assert(
+      FastCheck.property(FastCheck.array(turn, { maxLength: 12 }), (messages) => {
+        const actual = Either.map(
+          Conversation.fromMessages(messages, { consecutiveUsers: "merge" }),
+          Conversation.messages
+        )
+        assert.deepStrictEqual(actual, reference(messages))
+      }),
+      { numRuns: 3000 }
+    )
+  })
+
+  it("a value that another value already extended is extended without changing either", () => {
+    const base = Either.getOrThrow(
+      Conversation.fromMessages([Message.user("a"), Message.user("b")], { consecutiveUsers: "merge" })
+    )
+    const one = Either.getOrThrow(Conversation.appendUser(base, "c"))
+    const two = Either.getOrThrow(Conversation.appendUser(base, "d"))
+    const texts = (c: Conversation.Conversation) =>
+      (Conversation.messages(c)[0]?.content as ReadonlyArray<Content.TextBlock>).map((b) => b.text)
+    assert.deepStrictEqual(texts(base), ["a", "b"])
+    assert.deepStrictEqual(texts(one), ["a", "b", "c"])
+    assert.deepStrictEqual(texts(two), ["a", "b", "d"])
+  })
+
+  it("20,000 consecutive user turns, from messages and from a stored conversation, merge into one turn", () => {
+    const messages = Array.from({ length: 20_000 }, (_, i) => Message.user(`turn ${i}`))
+    const built = Either.getOrThrow(Conversation.fromMessages(messages, { consecutiveUsers: "merge" }))
+    assert.strictEqual(Conversation.messages(built).length, 1)
+    const content = Conversation.messages(built)[0]?.content as ReadonlyArray<Content.TextBlock>
+    assert.strictEqual(content.length, 20_000)
+    assert.strictEqual(content[19_999]?.text, "turn 19999")
+    const restored = Schema.decodeUnknownSync(Conversation.Json)({ messages, consecutiveUsers: "merge" })
+    assert.deepStrictEqual(Conversation.messages(restored), Conversation.messages(built))
+  })
 })
