@@ -526,7 +526,7 @@ describe("merging consecutive turns of one role", () => {
     const one = Either.getOrThrow(Conversation.appendUser(base, "c"))
     const two = Either.getOrThrow(Conversation.appendUser(base, "d"))
     const texts = (c: Conversation.Conversation) =>
-      (Conversation.messages(c)[0]?.content as ReadonlyArray<Content.TextBlock>).map((b) => b.text)
+      (Conversation.messages(c)[0]!.content as ReadonlyArray<Content.TextBlock>).map((b) => b.text)
     assert.deepStrictEqual(texts(base), ["a", "b"])
     assert.deepStrictEqual(texts(one), ["a", "b", "c"])
     assert.deepStrictEqual(texts(two), ["a", "b", "d"])
