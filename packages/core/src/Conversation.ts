@@ -75,8 +75,9 @@ export interface Options {
   /** The system prompt. Default: none. */
   readonly system?: Request.SystemPrompt | undefined
   /**
-   * What appending a user turn right after a user turn does: `"reject"` (the default) fails with
-   * `ConsecutiveUserTurns`; `"merge"` appends the new content to the last user turn (and checks the merged turn).
+   * What appending a user turn right after a user turn does: `"merge"` (the default, what the API itself does with
+   * consecutive user turns) appends the new content to the last user turn and checks the new blocks; `"reject"`
+   * fails with `ConsecutiveUserTurns`, for callers that want strictly alternating turns.
    */
   readonly consecutiveUsers?: Validation.ConsecutiveUsers | undefined
   /** Also check this API version's rules on every append (e.g. no documents in assistant turns under 2026-10-21). */
@@ -231,7 +232,7 @@ const push = (
  * @category constructors
  */
 export const make = (options?: Options | undefined): Conversation =>
-  new ConversationImpl(options?.system, options?.consecutiveUsers ?? "reject", options?.apiVersion, undefined)
+  new ConversationImpl(options?.system, options?.consecutiveUsers ?? "merge", options?.apiVersion, undefined)
 
 /**
  * A conversation holding existing turns, checked as if appended one by one (consecutive assistant turns, and user

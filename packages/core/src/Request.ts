@@ -169,11 +169,33 @@ export const CountTokensResponse = open({ input_tokens: Schema.Number }).annotat
 export type CountTokensResponse = typeof CountTokensResponse.Type
 
 /**
- * The count_tokens body for a messages request: the fields count_tokens accepts, unknown extras kept.
+ * The parameters of a messages request that `count_tokens` does not take: generation and sampling settings, and
+ * the request's routing and accounting (`metadata`, `service_tier`, `container`, `inference_geo`, `diagnostics`).
+ *
+ * @since 0.1.0
+ */
+export const notCounted: ReadonlyArray<string> = [
+  "max_tokens",
+  "stream",
+  "stop_sequences",
+  "temperature",
+  "top_p",
+  "top_k",
+  "metadata",
+  "service_tier",
+  "container",
+  "inference_geo",
+  "diagnostics"
+]
+
+/**
+ * The count_tokens body for a messages request: what it counts (`model`, `messages`, `system`, `tools`,
+ * `tool_choice`, `thinking`, and fields added to the API later), without {@link notCounted}.
  *
  * @since 0.1.0
  */
 export const toCountTokens = (request: MessagesRequest): CountTokensRequest => {
-  const { max_tokens: _m, stream: _s, stop_sequences: _q, temperature: _t, top_p: _p, top_k: _k, ...rest } = request
-  return rest
+  const out: Record<string, unknown> = { ...request }
+  for (const key of notCounted) delete out[key]
+  return out as CountTokensRequest
 }

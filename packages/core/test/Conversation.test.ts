@@ -278,9 +278,20 @@ describe("Conversation", () => {
   })
 
   describe("consecutive user turns", () => {
-    it.effect("are rejected by default", () =>
+    it.effect("are merged by default, as the API does", () =>
       Effect.gen(function* () {
         const conversation = yield* Conversation.appendUser(Conversation.make(), "One")
+        assert.strictEqual(conversation.consecutiveUsers, "merge")
+        const merged = yield* Conversation.appendUser(conversation, "Two")
+        assert.deepStrictEqual(Conversation.messages(merged), [
+          { role: "user", content: [Content.text("One"), Content.text("Two")] }
+        ])
+      })
+    )
+
+    it.effect("are rejected when chosen", () =>
+      Effect.gen(function* () {
+        const conversation = yield* Conversation.appendUser(Conversation.make({ consecutiveUsers: "reject" }), "One")
         assert.strictEqual(conversation.consecutiveUsers, "reject")
         assert.deepStrictEqual(
           yield* Effect.flip(Conversation.appendUser(conversation, "Two")),
@@ -415,7 +426,7 @@ describe("Conversation", () => {
       assert.deepStrictEqual(Conversation.messages(restored), Conversation.messages(conversation))
       assert.deepStrictEqual(restored.system, conversation.system)
       assert.strictEqual(restored.apiVersion, "2023-06-01")
-      assert.strictEqual(restored.consecutiveUsers, "reject")
+      assert.strictEqual(restored.consecutiveUsers, "merge")
       assert.deepStrictEqual(
         JSON.parse(JSON.stringify(Schema.encodeSync(Conversation.Json)(restored))),
         JSON.parse(text)
