@@ -16,4 +16,7 @@ const program = Effect.gen(function* () {
   console.log(result.text, StopReason.describe(result.stopReason), result.usage.total)
 })
 
-program.pipe(Effect.provide(MessagesClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layer))), Effect.runPromise)
+await program.pipe(
+  Effect.provide(MessagesClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layer))),
+  Effect.runPromise
+)

@@ -15,4 +15,4 @@ const program = Effect.gen(function* () {
   console.log(standin.url.startsWith("http://127.0.0.1:"), sent.length, standin.openConnections())
 }).pipe(Effect.scoped)
 
-Effect.runPromise(program)
+await Effect.runPromise(program)
