@@ -5,7 +5,11 @@ import { AgentLoop, type LoopResult, StopReason } from "@parley/loop"
 import { Reply, Responder, StandinServer } from "@parley/standin"
 import { MessagesClient, type MessagesError, Retry } from "@parley/transport"
 import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
-import { Effect, Layer, Redacted, Schema } from "effect"
+// effect's modules by path, as Parley's declarations import them: the barrel would add 66 declaration files to check
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 
 const calculator = Tool.make("calculator", {
   description: "Evaluates a product of two integers",
