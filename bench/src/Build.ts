@@ -1,12 +1,16 @@
 /**
  * Compiles the server and the drivers to plain ESM files in `bench/.out/dist`, so that every measured process is
  * started by plain `node` with no TypeScript loader: the cold-start figures are those of compiled JavaScript, as a
- * published package would run. Parley's own sources (`@parley/*`, TypeScript) are bundled into the driver;
- * every npm dependency (`effect`, `@effect/*`, `@anthropic-ai/sdk`, `undici`) stays an `import` resolved from
- * `node_modules`, exactly as for any application. The `*-bundled` entries bundle everything, npm packages included
- * (tree-shaken, one file): what an application shipped through a bundler starts, used in the cold-start rows.
+ * published package would run. `@parley/*` resolves through the packages' `exports` to their built `dist/` (see
+ * {@link packages}), which esbuild bundles into the driver; every npm dependency (`effect`, `@effect/*`,
+ * `@anthropic-ai/sdk`, `undici`) stays an `import` resolved from `node_modules`, exactly as for any application. The
+ * `*-bundled` entries bundle everything, npm packages included (tree-shaken, one file): what an application shipped
+ * through a bundler starts, used in the cold-start rows (`consumer-*-bundled`: the plain-JS consumers of
+ * `consumer/`, which otherwise run as they are).
  */
+import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
+import { createRequire } from "node:module"
 import * as Path from "node:path"
 import * as esbuild from "esbuild"
 
@@ -25,16 +29,51 @@ export const entries = {
   parley: "src/drivers/Parley.ts",
   "parley-agent": "src/drivers/ParleyAgent.ts",
   "parley-bundled": "src/drivers/Parley.ts",
-  "sdk-bundled": "src/drivers/Sdk.ts"
+  "sdk-bundled": "src/drivers/Sdk.ts",
+  "consumer-parley-bundled": "consumer/parley.mjs",
+  "consumer-sdk-bundled": "consumer/sdk.mjs"
 } as const
 
-const bundled: ReadonlyArray<Entry> = ["parley-bundled", "sdk-bundled"]
+const bundled: ReadonlyArray<Entry> = [
+  "parley-bundled",
+  "sdk-bundled",
+  "consumer-parley-bundled",
+  "consumer-sdk-bundled"
+]
 
 /** An entry point's name. */
 export type Entry = keyof typeof entries
 
 /** The compiled file of an entry point. */
 export const output = (entry: Entry): string => Path.join(dist, `${entry}.mjs`)
+
+/** The libraries the bench loads, as TypeScript projects (their `dist/` is what `@parley/*` resolves to). */
+const libraries = ["core", "transport", "loop", "standin"].map((name) =>
+  Path.join(root, "..", "packages", name, "tsconfig.src.json")
+)
+
+/**
+ * Builds the libraries' `dist/` with `tsc -b` (incremental: about a second when nothing changed), so that no run
+ * measures a missing or stale build: `@parley/*` resolves to `dist/` for the drivers (bundled by esbuild) and for
+ * the plain-JS consumers (loaded by `node`). Throws with tsc's output when the build fails.
+ */
+export const packages = (): void => {
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc")
+  const result = ChildProcess.spawnSync(process.execPath, [tsc, "-b", ...libraries], {
+    cwd: Path.join(root, ".."),
+    encoding: "utf8"
+  })
+  if (result.status !== 0) {
+    const output = `${result.stdout ?? ""}${result.stderr ?? ""}`.trim()
+    throw new Error(
+      `building the packages failed (tsc -b ${libraries.map((p) => Path.relative(Path.join(root, ".."), p)).join(" ")}):\n${output || result.error?.message || `exit ${result.status}`}`
+    )
+  }
+  for (const name of ["core", "transport", "loop", "standin"]) {
+    const index = Path.join(root, "..", "packages", name, "dist", "index.js")
+    if (!Fs.existsSync(index)) throw new Error(`tsc -b succeeded but ${index} is missing`)
+  }
+}
 
 /**
  * Compiles every entry point that exists (a driver whose source is missing is skipped) and returns their names. The

@@ -95,6 +95,8 @@ export interface Plan {
   readonly conversationTurns: number
   readonly rateLimitCalls: number
   readonly rateLimitReps: number
+  /** Repetitions of the plain-JS consumer's cold start (`cold-consumer`): many, as one run takes under a second. */
+  readonly consumerReps: number
 }
 
 /** The plan: full by default, smaller with `quick`. */
@@ -142,7 +144,8 @@ export const make = (options: { readonly quick: boolean; readonly reps?: number 
     loopTurns: q ? 200 : 1000,
     conversationTurns: 10_000,
     rateLimitCalls: q ? 20 : 100,
-    rateLimitReps: 1
+    rateLimitReps: 1,
+    consumerReps: options.reps ?? (q ? 3 : 15)
   }
 }
 
@@ -157,5 +160,7 @@ export const targets = {
   loopOverheadMs: 0.2,
   conversationEncodeMs: 50,
   coldStartMs: 500,
+  /** The plain-JS consumer's process start to first answer, as a multiple of the SDK consumer's (median). */
+  consumerToSdk: 1.0,
   rateLimitShare: 0.95
 } as const

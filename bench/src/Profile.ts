@@ -4,7 +4,11 @@
  * self time by function, and inclusive time by function (the share of samples with the function on the stack,
  * counted once per sample), optionally only for functions whose name or file matches `--match`.
  *
- * Usage: `npx tsx src/Profile.ts <file.cpuprofile> [--top 25] [--match <regexp>]`.
+ * With `--loading`, also where a process's start went: each sample under a module's top-level code is counted as
+ * evaluating that module's package, every other sample by the phase of Node's ES module loader it is in (resolving
+ * specifiers, reading files, compiling, linking), or as GC, the program's own run, and the rest.
+ *
+ * Usage: `npx tsx src/Profile.ts <file.cpuprofile> [--top 25] [--match <regexp>] [--loading]`.
  */
 import * as Fs from "node:fs"
 import { parseArgs } from "node:util"
@@ -18,7 +22,8 @@ const CpuProfile = Schema.Struct({
       callFrame: Schema.Struct({
         functionName: Schema.String,
         url: Schema.String,
-        lineNumber: Schema.Number
+        lineNumber: Schema.Number,
+        columnNumber: Schema.Number
       })
     })
   ),
@@ -28,16 +33,23 @@ const CpuProfile = Schema.Struct({
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { top: { type: "string", default: "25" }, match: { type: "string" } }
+  options: {
+    top: { type: "string", default: "25" },
+    match: { type: "string" },
+    loading: { type: "boolean", default: false }
+  }
 })
 
-const where = (url: string): string => {
+const packageOf = (url: string): string => {
   const nm = url.lastIndexOf("node_modules/")
   if (nm !== -1) {
     const rest = url.slice(nm + "node_modules/".length).split("/")
     return rest[0]?.startsWith("@") === true ? `${rest[0]}/${rest[1]}` : (rest[0] ?? url)
   }
+  const workspace = /\/packages\/([^/]+)\/dist\//.exec(url)
+  if (workspace !== null) return `@parley/${workspace[1]}`
   if (url.includes("/bench/.out/dist/")) return "bench bundle (@parley/* + driver)"
+  if (url.includes("/bench/consumer/")) return "bench consumer"
   if (url.startsWith("node:")) return "node internals"
   return url === "" ? "(native / vm)" : url
 }
@@ -70,9 +82,41 @@ for (const file of positionals) {
       seen.add(name)
       inclusive.set(name, (inclusive.get(name) ?? 0) + dt)
     }
-    const pkg = where(frame.url)
+    const pkg = packageOf(frame.url)
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + dt)
   })
+  const loading = new Map<string, number>()
+  if (values.loading) {
+    // the innermost frame that says where a sample is: a module's top-level code, or a phase of the ESM loader
+    const phases: Record<string, string> = {
+      compileSourceTextModule: "loader: compile",
+      defaultResolve: "loader: resolve",
+      resolve: "loader: resolve",
+      defaultLoad: "loader: read",
+      getSource: "loader: read",
+      readFileAsync: "loader: read",
+      _link: "loader: link",
+      link: "loader: link",
+      instantiate: "loader: link",
+      "(garbage collector)": "GC",
+      "(program)": "(program: V8 and Node outside JS)",
+      "(idle)": "(idle)"
+    }
+    profile.samples.forEach((id, i) => {
+      const dt = profile.timeDeltas[i] ?? 0
+      let phase: string | undefined
+      for (let at: number | undefined = id; at !== undefined && phase === undefined; at = parent.get(at)) {
+        const frame = byId.get(at)?.callFrame
+        if (frame === undefined) break
+        phase =
+          frame.lineNumber === 0 && frame.columnNumber === 0 && frame.url.startsWith("file:")
+            ? `evaluate: ${packageOf(frame.url)}`
+            : phases[frame.functionName]
+      }
+      phase ??= "other (the program's own run, Node's start)"
+      loading.set(phase, (loading.get(phase) ?? 0) + dt)
+    })
+  }
   const top = (map: Map<string, number>, n: number) =>
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
@@ -83,6 +127,6 @@ for (const file of positionals) {
       )
       .join("\n")
   process.stdout.write(
-    `${file}: ${(total / 1000).toFixed(0)} ms sampled\n\nby package:\n${top(byPackage, 12)}\n\nself time by function:\n${top(self, Number(values.top))}\n\ninclusive time by function:\n${top(inclusive, Number(values.top))}\n\n`
+    `${file}: ${(total / 1000).toFixed(0)} ms sampled\n\n${values.loading ? `module loading:\n${top(loading, 40)}\n\n` : ""}by package:\n${top(byPackage, 12)}\n\nself time by function:\n${top(self, Number(values.top))}\n\ninclusive time by function:\n${top(inclusive, Number(values.top))}\n\n`
   )
 }

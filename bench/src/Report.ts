@@ -1,7 +1,8 @@
 /**
  * Turns the runs into `bench/RESULTS.md`: machine and versions, the targets checked, one table per transport case
  * (medians with min–max over repetitions; each driver's ratio to raw `fetch` computed pair by pair within a
- * repetition), then cold start, loop, conversation and rate limiter. The hand-written section between
+ * repetition), then cold start, the plain-JS consumer's cold start, loop, conversation and rate limiter. The
+ * hand-written section between
  * `<!-- notes:start -->` and `<!-- notes:end -->` of the previous file is carried over.
  */
 import * as ChildProcess from "node:child_process"
@@ -9,6 +10,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Build from "./Build.js"
+import * as Consumer from "./Consumer.js"
 import * as Payloads from "./Payloads.js"
 import * as Plan from "./Plan.js"
 import type * as Spawn from "./Spawn.js"
@@ -49,7 +51,12 @@ const fmtSpread = (sample: ReadonlyArray<number>, digits?: number, suffix = ""):
 export const describe = (run: Run): string => {
   if (run.outcome._tag === "Failed") return `FAILED: ${run.outcome.reason}`
   const m = run.outcome.report.metrics
-  const main = m.primaryMs !== undefined ? `${fmt(m.primaryMs)} ms` : ""
+  const main =
+    m.primaryMs !== undefined
+      ? `${fmt(m.primaryMs)} ms`
+      : run.outcome.firstOutputMs !== undefined
+        ? `first output ${fmt(run.outcome.firstOutputMs)} ms,`
+        : ""
   return `${main} process ${fmt(run.outcome.wallMs)} ms, rss ${fmt(m.maxRssMb)} MB, server cpu ${fmt(run.server.cpuMs)} ms`
 }
 
@@ -134,6 +141,8 @@ const throughput = (key: string, runs: ReadonlyArray<Run>): string => {
 export interface Input {
   readonly plan: Plan.Plan
   readonly runs: ReadonlyArray<Run>
+  /** Files loaded by package, by cold-consumer row (from the untimed counting runs). */
+  readonly modules?: Readonly<Record<string, Readonly<Record<string, number>>>> | undefined
   readonly drivers: ReadonlyArray<Plan.Driver>
   readonly totalMs: number
   readonly quick: boolean
@@ -187,6 +196,26 @@ export const markdown = (input: Input): string => {
     ).median
   const coldBundledMs = coldOf("parley (bundled)")
   const coldFloorMs = coldOf(Plan.importFloor)
+  const answerOf = (rep: number, driver: string) => {
+    const run = runs.find((r) => r.group === Consumer.key && r.driver === driver && r.rep === rep)
+    return run?.outcome._tag === "Ok" ? run.outcome.firstOutputMs : undefined
+  }
+  const answers = (driver: string) =>
+    runs
+      .filter((r) => r.group === Consumer.key && r.driver === driver)
+      .map((r) => answerOf(r.rep, driver))
+      .filter((n): n is number => n !== undefined)
+  /** Per-repetition ratios of a consumer's start-to-answer time to the SDK consumer's. */
+  const toSdk = (driver: string) =>
+    runs
+      .filter((r) => r.group === Consumer.key && r.driver === driver)
+      .map((r) => {
+        const a = answerOf(r.rep, driver)
+        const b = answerOf(r.rep, "sdk")
+        return a === undefined || b === undefined ? undefined : a / b
+      })
+      .filter((n): n is number => n !== undefined)
+  const consumerRatio = Stats.spread(toSdk("parley")).median
   const rss = (driver: string) => Stats.spread(values(of(runs, "streams-256", driver), "maxRssMb")).median
   const rate = of(runs, "ratelimit", Plan.parley)
   const rateRejected = rate.reduce((n, r) => n + r.server.rejected, 0)
@@ -245,6 +274,11 @@ export const markdown = (input: Input): string => {
           "cold start < 0.5 s (compiled, whole process)",
           `${fmt(finite(coldMs), 0)} ms (bundled with its dependencies: ${fmt(finite(coldBundledMs), 0)} ms; importing effect/Schema + @effect/platform alone: ${fmt(finite(coldFloorMs), 0)} ms)`,
           check(cmp(coldMs, Plan.targets.coldStartMs))
+        ],
+        [
+          "plain-JS consumer: process start to the first answer ≤ the SDK's",
+          `${fmt(finite(Stats.spread(answers("parley")).median), 0)} ms vs ${fmt(finite(Stats.spread(answers("sdk")).median), 0)} ms, ${fmt(finite(consumerRatio), 2)}× (bundled by the app: ${fmt(finite(Stats.spread(answers("parley (bundled)")).median), 0)} ms, ${fmt(finite(Stats.spread(toSdk("parley (bundled)")).median), 2)}×)`,
+          check(cmp(consumerRatio, Plan.targets.consumerToSdk))
         ],
         [
           "rate limiter: 0 429s, ≥ 95% of the allowed rate",
@@ -324,6 +358,122 @@ export const markdown = (input: Input): string => {
       ""
     )
     const failed = failures(cold)
+    if (failed !== "") out.push(`Failed runs: ${failed}`, "")
+  }
+
+  // ---------------------------------------------------------------------------- plain-JS consumer
+  const consumerRuns = runs.filter((r) => r.group === Consumer.key)
+  if (consumerRuns.length > 0) {
+    const ok = (name: string) => consumerRuns.filter((r) => r.driver === name && r.outcome._tag === "Ok")
+    const wall = (name: string) => ok(name).map((r) => r.outcome.wallMs)
+    const failedNote = (name: string) => {
+      const n = consumerRuns.filter((r) => r.driver === name).length - ok(name).length
+      return n > 0 ? ` (${n} failed)` : ""
+    }
+    const count = (name: string) => {
+      const counts = input.modules?.[name]
+      return counts === undefined ? undefined : Object.values(counts).reduce((a, b) => a + b, 0)
+    }
+    const reps = Math.max(0, ...consumerRuns.map((r) => r.rep))
+    out.push(
+      "## (i) Cold start of the plain-JS consumer: process start to the agent's answer",
+      "",
+      `The root README's plain-JavaScript agent (two tools, \`AgentLoop.run\`, the answer printed: two model calls, the tool_use turn and the answer) run by plain \`node\` from the built packages, as an installed package runs (\`@parley/*\` resolved through \`exports\` to \`dist/\`: no loader, no bundler), beside the same agent on the SDK and on raw fetch, and each bundled by esbuild with its dependencies as an application would ship it. Every consumer talks to the stand-in model (\`parley-standin\`, the planner) in its own process, started before the case. ${reps} repetitions, the rows in a different order in each. "first answer" is the time from spawn to the first byte of the answer on the consumer's stdout, measured by the runner; "ratio to sdk" is that time over the SDK consumer's in the same repetition; "imports done" is \`performance.now()\` (from the process's start) when the consumer's body starts; "whole process" is spawn to exit. "ES modules" counts the files the process loads (an untimed run with a loader hook).`,
+      "",
+      ...Consumer.consumers.map((row) => `- **${row.name}**: ${row.description}`),
+      "",
+      table(
+        [
+          "consumer",
+          "ES modules",
+          "first answer ms",
+          "ratio to sdk",
+          "imports done ms",
+          "whole process ms",
+          "CPU ms",
+          "peak RSS MB"
+        ],
+        Consumer.consumers.map((row) => {
+          const rs = ok(row.name)
+          return [
+            `**${row.name}**${failedNote(row.name)}`,
+            fmt(count(row.name), 0),
+            row.kind === "consumer" && row.name !== "node (empty)" ? fmtSpread(answers(row.name), 0) : "—",
+            row.name === "sdk" || row.name === "node (empty)" ? "—" : fmtSpread(toSdk(row.name), 2, "×"),
+            fmtSpread(values(rs, "importedMs"), 0),
+            fmtSpread(wall(row.name), 0),
+            fmtSpread(values(rs, "processCpuMs"), 0),
+            fmtSpread(values(rs, "maxRssMb"), 0)
+          ]
+        })
+      ),
+      ""
+    )
+    const diffs = (name: string, after: string, of: (run: Run) => number | undefined) =>
+      ok(name)
+        .map((r) => {
+          const base = ok(after).find((b) => b.rep === r.rep)
+          const a = of(r)
+          const b = base === undefined ? undefined : of(base)
+          return a === undefined || b === undefined ? undefined : a - b
+        })
+        .filter((n): n is number => n !== undefined)
+    const wallOf = (run: Run) => run.outcome.wallMs
+    const cpuOf = (run: Run) => metric(run, "processCpuMs")
+    const groups: ReadonlyArray<readonly [string, (pkg: string) => boolean]> = [
+      ["effect", (pkg) => pkg === "effect"],
+      ["fast-check + pure-rand", (pkg) => pkg === "fast-check" || pkg === "pure-rand"],
+      ["@effect/platform", (pkg) => pkg === "@effect/platform"],
+      ["@parley/*", (pkg) => pkg.startsWith("@parley/")],
+      ["@anthropic-ai/sdk", (pkg) => pkg === "@anthropic-ai/sdk"],
+      ["@opentelemetry/api", (pkg) => pkg === "@opentelemetry/api"]
+    ]
+    const byGroup = (name: string, pick: (pkg: string) => boolean) => {
+      const counts = input.modules?.[name]
+      if (counts === undefined) return "—"
+      const n = Object.entries(counts)
+        .filter(([pkg]) => pick(pkg))
+        .reduce((a, [, c]) => a + c, 0)
+      return n === 0 ? "" : fmt(n, 0)
+    }
+    const other = (pkg: string) => !groups.some(([, pick]) => pick(pkg))
+    out.push(
+      "### Where the time goes: the import ladder",
+      "",
+      'Processes that only import, then exit. From `+ effect/Schema` to `+ effect\'s barrel`, each row imports what the row above imports and more; "Δ" is the median over repetitions of the row\'s whole-process time minus the time of the row named in "compared to", in the same repetition: what the added imports cost; "Δ CPU" the same for the process\'s CPU time (user + system, all threads), which a busy host inflates less than wall time.',
+      "",
+      table(
+        ["imports", "ES modules", "whole process ms", "CPU ms", "compared to", "Δ ms", "Δ CPU ms", "peak RSS MB"],
+        Consumer.ladder.map((row) => [
+          `**${row.name}**${failedNote(row.name)}`,
+          fmt(count(row.name), 0),
+          fmtSpread(wall(row.name), 0),
+          fmtSpread(values(ok(row.name), "processCpuMs"), 0),
+          row.after ?? "—",
+          row.after === undefined ? "—" : fmtSpread(diffs(row.name, row.after, wallOf), 0),
+          row.after === undefined ? "—" : fmtSpread(diffs(row.name, row.after, cpuOf), 0),
+          fmtSpread(values(ok(row.name), "maxRssMb"), 0)
+        ])
+      ),
+      "",
+      ...Consumer.ladder.map((row) => `- **${row.name}**: ${row.description}`),
+      "",
+      "ES modules by package (files loaded, Node's built-ins not counted; \"other\": the program's own files, or the bundle):",
+      "",
+      table(
+        ["process", "all", ...groups.map(([name]) => name), "other"],
+        Consumer.rows
+          .filter((row) => input.modules?.[row.name] !== undefined)
+          .map((row) => [
+            row.name,
+            fmt(count(row.name), 0),
+            ...groups.map(([, pick]) => byGroup(row.name, pick)),
+            byGroup(row.name, other)
+          ])
+      ),
+      ""
+    )
+    const failed = failures(consumerRuns)
     if (failed !== "") out.push(`Failed runs: ${failed}`, "")
   }
 

@@ -3,8 +3,21 @@
  * measures. Effect-free: drivers of every kind import it.
  */
 
-/** Every scenario a driver may be asked to run. */
-export const scenarios = ["create", "stream", "streams", "tool", "cold", "loop", "conversation", "ratelimit"] as const
+/**
+ * Every scenario a driver may be asked to run; `consumer` is the one the plain-JS consumers of `consumer/` (and the
+ * import-only processes beside them) report, they take no scenario argument.
+ */
+export const scenarios = [
+  "create",
+  "stream",
+  "streams",
+  "tool",
+  "cold",
+  "loop",
+  "conversation",
+  "ratelimit",
+  "consumer"
+] as const
 
 /** A scenario name. */
 export type Scenario = (typeof scenarios)[number]

@@ -23,7 +23,13 @@ const decodeReport = Schema.decodeUnknownEither(Schema.parseJson(DriverReport))
 
 /** The outcome of one measured process. */
 export type Outcome =
-  | { readonly _tag: "Ok"; readonly report: DriverReport; readonly wallMs: number }
+  | {
+      readonly _tag: "Ok"
+      readonly report: DriverReport
+      readonly wallMs: number
+      /** From spawn to the first byte the process wrote on stdout (a consumer's answer). */
+      readonly firstOutputMs: number | undefined
+    }
   | { readonly _tag: "Failed"; readonly reason: string; readonly wallMs: number }
 
 /**
@@ -39,7 +45,11 @@ export const run = (
     let stdout = ""
     let stderr = ""
     let timedOut = false
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk))
+    let firstOutputMs: number | undefined
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      firstOutputMs ??= performance.now() - start
+      stdout += chunk
+    })
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk))
     const timer = setTimeout(() => {
       timedOut = true
@@ -53,7 +63,7 @@ export const run = (
       const decoded = decodeReport(line)
       resolve(
         Either.isRight(decoded)
-          ? { _tag: "Ok", report: decoded.right, wallMs }
+          ? { _tag: "Ok", report: decoded.right, wallMs, firstOutputMs }
           : {
               _tag: "Failed",
               reason: `invalid report: ${ParseResult.TreeFormatter.formatErrorSync(decoded.left)}`,

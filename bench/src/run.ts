@@ -4,8 +4,10 @@
  * `bench/RESULTS.md` and the raw runs to `bench/.out/results.json`.
  *
  * Flags: `--quick` (or `BENCH_QUICK=1`) for a smoke run; `--reps <n>`; `--only <groups>` with groups among
- * `create-c1,create-c64,stream-50k,streams-256,tool-2000,cold,loop,conversation,ratelimit`; `--drivers <names>`;
- * `--cpu-prof` to write a V8 CPU profile of every driver run to `bench/.out/profiles`; `--out <file>`.
+ * `create-c1,create-c64,stream-50k,streams-256,tool-2000,cold,cold-consumer,loop,conversation,ratelimit`;
+ * `--drivers <names>`; `--cpu-prof` to write a V8 CPU profile of every driver run to `bench/.out/profiles`;
+ * `--out <file>`. A run with `--only` and no `--out` writes `bench/.out/RESULTS.partial.md`, so that a partial run
+ * never replaces the full run's `bench/RESULTS.md`.
  */
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -13,6 +15,7 @@ import * as Path from "node:path"
 import { parseArgs } from "node:util"
 import * as Schema from "effect/Schema"
 import * as Build from "./Build.js"
+import * as Consumer from "./Consumer.js"
 import * as Plan from "./Plan.js"
 import * as Report from "./Report.js"
 import * as Spawn from "./Spawn.js"
@@ -24,9 +27,11 @@ const { values: flags } = parseArgs({
     only: { type: "string" },
     drivers: { type: "string" },
     "cpu-prof": { type: "boolean", default: false },
-    out: { type: "string", default: Path.join(Build.root, "RESULTS.md") }
+    out: { type: "string" }
   }
 })
+const outFile =
+  flags.out ?? Path.join(Build.root, ...(flags.only === undefined ? ["RESULTS.md"] : [".out", "RESULTS.partial.md"]))
 
 const plan = Plan.make({ quick: flags.quick, reps: flags.reps === undefined ? undefined : Number(flags.reps) })
 const only = flags.only === undefined ? undefined : new Set(flags.only.split(","))
@@ -62,6 +67,8 @@ const startServer = (): Promise<{ readonly url: string; readonly stop: () => voi
 
 const main = async () => {
   const started = performance.now()
+  log("building the packages (tsc -b) …")
+  Build.packages()
   log(`building drivers into ${Path.relative(process.cwd(), Build.dist)} …`)
   const built = new Set(await Build.build())
   const drivers = Plan.drivers.filter(
@@ -170,6 +177,22 @@ const main = async () => {
       ])
     }
   }
+  const modules: Record<string, Record<string, number>> = {}
+  if (wanted(Consumer.key)) {
+    log(`${Consumer.key}: the plain-JS consumer against the stand-in in its own process`)
+    const standin = await Consumer.startStandin()
+    try {
+      for (const row of Consumer.rows) modules[row.name] = Consumer.countModules(row.args(standin.url))
+      for (let rep = 1; rep <= plan.consumerReps; rep++) {
+        log(`${Consumer.key} repetition ${rep}/${plan.consumerReps}`)
+        for (const row of Consumer.order(rep)) {
+          await measure(Consumer.key, row.name, rep, row.args(standin.url), { url: false, timeoutMs: 60_000 })
+        }
+      }
+    } finally {
+      standin.stop()
+    }
+  }
   if (wanted("ratelimit")) {
     log("rate limiter")
     for (let rep = 1; rep <= plan.rateLimitReps; rep++) {
@@ -184,13 +207,25 @@ const main = async () => {
 
   const totalMs = performance.now() - started
   Fs.mkdirSync(Path.join(Build.root, ".out"), { recursive: true })
-  Fs.writeFileSync(Path.join(Build.root, ".out", "results.json"), JSON.stringify({ plan, runs, totalMs }, null, 2))
-  const previous = Fs.existsSync(flags.out) ? Fs.readFileSync(flags.out, "utf8") : ""
   Fs.writeFileSync(
-    flags.out,
-    Report.markdown({ plan, runs, drivers, totalMs, quick: flags.quick, previous, profiled: flags["cpu-prof"] })
+    Path.join(Build.root, ".out", "results.json"),
+    JSON.stringify({ plan, runs, modules, totalMs }, null, 2)
   )
-  log(`wrote ${Path.relative(process.cwd(), flags.out)} in ${(totalMs / 1000).toFixed(0)} s`)
+  const previous = Fs.existsSync(outFile) ? Fs.readFileSync(outFile, "utf8") : ""
+  Fs.writeFileSync(
+    outFile,
+    Report.markdown({
+      plan,
+      runs,
+      modules,
+      drivers,
+      totalMs,
+      quick: flags.quick,
+      previous,
+      profiled: flags["cpu-prof"]
+    })
+  )
+  log(`wrote ${Path.relative(process.cwd(), outFile)} in ${(totalMs / 1000).toFixed(0)} s`)
   const failed = runs.filter((r) => r.outcome._tag === "Failed")
   if (failed.length > 0) {
     log(`${failed.length} run(s) failed`)
