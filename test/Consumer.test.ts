@@ -25,13 +25,15 @@ describe("consumer check (packed tarballs installed outside the workspace)", () 
         )
         return Effect.sync(() => child.kill())
       }).pipe(
-        Effect.map(({ code, output }) => {
-          console.log(output)
-          const failed = output.split("\n").filter((line) => line.includes("FAIL"))
-          assert.deepStrictEqual(failed, [], output)
-          assert.strictEqual(code, 0, output)
-          assert.match(output, /consumer check: passed/)
-        })
+        Effect.flatMap(({ code, output }) =>
+          Effect.sync(() => {
+            console.log(output)
+            const failed = output.split("\n").filter((line) => line.includes("FAIL"))
+            assert.deepStrictEqual(failed, [], output)
+            assert.strictEqual(code, 0, output)
+            assert.match(output, /consumer check: passed/)
+          })
+        )
       ),
     600_000
   )
