@@ -2,30 +2,9 @@
 // loop as `sdk.mjs`, each call a `POST <base>/v1/messages` whose JSON answer is parsed and nothing more. The
 // stand-in runs in another process (`--url <base>`).
 import { answered, imported, standinUrl } from "./measure.mjs"
+import { handlers, prompt, tools } from "./tools.mjs"
 
 imported()
-
-const tools = [
-  {
-    name: "convert",
-    description: "Converts a distance between kilometres and miles",
-    input_schema: {
-      type: "object",
-      properties: { value: { type: "number" }, from: { enum: ["km", "mi"] }, to: { enum: ["km", "mi"] } },
-      required: ["value", "from", "to"]
-    }
-  },
-  {
-    name: "current_time",
-    description: "The current time in an IANA time zone, e.g. Asia/Tokyo",
-    input_schema: { type: "object", properties: { timezone: { type: "string" } }, required: ["timezone"] }
-  }
-]
-const handlers = {
-  convert: ({ value, from, to }) =>
-    Math.round((from === to ? value : from === "km" ? value / 1.609344 : value * 1.609344) * 100) / 100,
-  current_time: ({ timezone }) => new Date().toLocaleTimeString("en-GB", { timeZone: timezone })
-}
 
 const create = async (body) => {
   const response = await fetch(`${standinUrl}/v1/messages`, {
@@ -37,7 +16,7 @@ const create = async (body) => {
   return response.json()
 }
 
-const messages = [{ role: "user", content: "Convert 42 km to miles, and what time is it in Tokyo?" }]
+const messages = [{ role: "user", content: prompt }]
 let turns = 0
 for (;;) {
   const message = await create({ model: "claude-sonnet-4-5", max_tokens: 4096, tools, messages })

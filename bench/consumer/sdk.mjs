@@ -3,33 +3,12 @@
 // send their results, until the model stops asking). The stand-in runs in another process (`--url <base>`).
 import Anthropic from "@anthropic-ai/sdk"
 import { answered, imported, standinUrl } from "./measure.mjs"
+import { handlers, prompt, tools } from "./tools.mjs"
 
 imported()
 
-const tools = [
-  {
-    name: "convert",
-    description: "Converts a distance between kilometres and miles",
-    input_schema: {
-      type: "object",
-      properties: { value: { type: "number" }, from: { enum: ["km", "mi"] }, to: { enum: ["km", "mi"] } },
-      required: ["value", "from", "to"]
-    }
-  },
-  {
-    name: "current_time",
-    description: "The current time in an IANA time zone, e.g. Asia/Tokyo",
-    input_schema: { type: "object", properties: { timezone: { type: "string" } }, required: ["timezone"] }
-  }
-]
-const handlers = {
-  convert: ({ value, from, to }) =>
-    Math.round((from === to ? value : from === "km" ? value / 1.609344 : value * 1.609344) * 100) / 100,
-  current_time: ({ timezone }) => new Date().toLocaleTimeString("en-GB", { timeZone: timezone })
-}
-
 const client = new Anthropic({ apiKey: "offline", baseURL: standinUrl })
-const messages = [{ role: "user", content: "Convert 42 km to miles, and what time is it in Tokyo?" }]
+const messages = [{ role: "user", content: prompt }]
 let turns = 0
 for (;;) {
   const message = await client.messages.create({ model: "claude-sonnet-4-5", max_tokens: 4096, tools, messages })
