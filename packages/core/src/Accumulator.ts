@@ -85,11 +85,13 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] }
 /** One content block being built. */
 interface Block {
   readonly start: Content.ContentBlock
-  readonly kind: "text" | "input" | "thinking" | "other"
+  readonly kind: "text" | "input" | "thinking" | "compaction" | "other"
   readonly pieces: Array<string>
   /** The last `signature_delta`'s signature: each delta carries the whole signature, so the last one wins. */
   signature: string | undefined
   readonly citations: Array<unknown>
+  /** Fields a delta carries whole, so the last one wins (`compaction_delta`'s `content` and `encrypted_content`). */
+  replaced: Record<string, unknown> | undefined
   final: Content.ContentBlock | undefined
 }
 
@@ -99,6 +101,8 @@ const kindOf = (block: Content.ContentBlock): Block["kind"] => {
       return "text"
     case "thinking":
       return "thinking"
+    case "compaction":
+      return "compaction"
     case "tool_use":
     case "server_tool_use":
     case "mcp_tool_use":
@@ -189,6 +193,10 @@ const finalize = (block: Block, index: number): Content.ContentBlock | Accumulat
         signature: block.signature ?? stringField(block.start, "signature")
       } as Content.ContentBlock
     }
+    case "compaction":
+      return block.replaced === undefined
+        ? block.start
+        : ({ ...block.start, ...block.replaced } as Content.ContentBlock)
     case "input": {
       const json = block.pieces.length === 1 ? block.pieces[0]! : block.pieces.join("")
       if (json.trim() === "") return block.start
@@ -244,6 +252,31 @@ const mergeDelta = (
   }
   return out as Mutable<Message.Message>
 }
+
+/** The fields of a `message_delta` event itself (beside `delta`) that describe the message, set when not `null`. */
+const eventFields = ["context_management", "input_transformations"] as const
+
+const mergeEventFields = (
+  message: Mutable<Message.Message>,
+  event: Record<string, unknown>
+): Mutable<Message.Message> => {
+  let out = message
+  for (const key of eventFields) {
+    const value = event[key]
+    if (value !== undefined && value !== null) out = { ...out, [key]: value }
+  }
+  return out
+}
+
+/** The block kind each known delta applies to; other deltas are ignored. */
+const expectedKind = new Map<string, Block["kind"]>([
+  ["text_delta", "text"],
+  ["citations_delta", "text"],
+  ["input_json_delta", "input"],
+  ["thinking_delta", "thinking"],
+  ["signature_delta", "thinking"],
+  ["compaction_delta", "compaction"]
+])
 
 /** Usage after a `message_delta`: its counters are whole-message totals, so each one present replaces the last. */
 const mergeUsage = (
@@ -306,7 +339,15 @@ export const make = (): Accumulator => {
       const start = (event as StreamEvent.MessageStartEvent).message
       message = { ...start }
       start.content.forEach((block, index) => {
-        blocks[index] = { start: block, kind: "other", pieces: [], signature: undefined, citations: [], final: block }
+        blocks[index] = {
+          start: block,
+          kind: "other",
+          pieces: [],
+          signature: undefined,
+          citations: [],
+          replaced: undefined,
+          final: block
+        }
       })
       return undefined
     }
@@ -323,14 +364,7 @@ export const make = (): Accumulator => {
         const { index, delta } = event as StreamEvent.ContentBlockDeltaEvent
         const block = openBlock(index, delta.type)
         if (block instanceof AccumulatorError) return block
-        const expected =
-          delta.type === "text_delta" || delta.type === "citations_delta"
-            ? "text"
-            : delta.type === "input_json_delta"
-              ? "input"
-              : delta.type === "thinking_delta" || delta.type === "signature_delta"
-                ? "thinking"
-                : undefined
+        const expected = expectedKind.get(delta.type)
         if (expected === undefined) return undefined
         if (expected !== block.kind) {
           return fail(
@@ -357,6 +391,16 @@ export const make = (): Accumulator => {
           case "citations_delta":
             block.citations.push((delta as typeof StreamEvent.CitationsDelta.Type).citation)
             break
+          default: {
+            // compaction_delta: the block's final value (a null content is a failed compaction); encrypted_content
+            // only when the server sent it
+            const { content, encrypted_content } = delta as { content?: unknown; encrypted_content?: unknown }
+            block.replaced = {
+              ...block.replaced,
+              content: content ?? null,
+              ...(Object.hasOwn(delta, "encrypted_content") ? { encrypted_content } : {})
+            }
+          }
         }
         return undefined
       }
@@ -380,8 +424,12 @@ export const make = (): Accumulator => {
           pieces: [],
           signature: undefined,
           citations: [],
+          replaced: undefined,
           final: undefined
         }
+        // a fallback block names the model that served the response, as the non-streaming message says
+        const served = (content_block as { readonly to?: { readonly model?: unknown } }).to?.model
+        if (content_block.type === "fallback" && typeof served === "string") message = { ...message, model: served }
         return undefined
       }
       case "content_block_stop": {
@@ -397,6 +445,7 @@ export const make = (): Accumulator => {
       case "message_delta": {
         const { delta, usage } = event as StreamEvent.MessageDeltaEvent
         message = mergeDelta(message, delta)
+        message = mergeEventFields(message, event as unknown as Record<string, unknown>)
         message.usage = mergeUsage(message.usage, usage)
         return undefined
       }

@@ -284,3 +284,70 @@ describe("Accumulator: indexes, message_delta and signatures as the API and the 
     assert.deepStrictEqual(accumulator.snapshot().content, [{ type: "thinking", thinking: "hm", signature: "FULL" }])
   })
 })
+
+describe("Accumulator: beta events as the SDK's BetaMessageStream (1.16) applies them", () => {
+  it("compaction_delta gives the compaction block its content (the last one wins), encrypted_content when sent", () => {
+    const compaction = (index: number, delta: Record<string, unknown>) =>
+      ev({ type: "content_block_delta", index, delta: { type: "compaction_delta", ...delta } })
+    const { accumulator, errors } = feed([
+      start,
+      ev({ type: "content_block_start", index: 0, content_block: { type: "compaction", content: null } }),
+      compaction(0, { content: "draft" }),
+      compaction(0, { content: "Summary of turns 1-40.", encrypted_content: "enc_1" }),
+      stop(0),
+      ev({ type: "content_block_start", index: 1, content_block: { type: "compaction", content: null } }),
+      compaction(1, { content: null }),
+      stop(1),
+      messageStop
+    ])
+    assert.deepStrictEqual(errors, [])
+    assert.deepStrictEqual(Either.getOrThrow(accumulator.finish()).content, [
+      { type: "compaction", content: "Summary of turns 1-40.", encrypted_content: "enc_1" },
+      { type: "compaction", content: null }
+    ] as unknown as ReadonlyArray<never>)
+  })
+
+  it("a fallback block relabels the message's model; message_delta's context_management is kept unless null", () => {
+    const { accumulator, errors } = feed([
+      start,
+      ev({
+        type: "content_block_start",
+        index: 0,
+        content_block: { type: "fallback", from: { model: "claude-test" }, to: { model: "claude-fallback" } }
+      }),
+      stop(0),
+      ev({
+        type: "message_delta",
+        delta: { stop_reason: "end_turn", stop_sequence: null },
+        usage: { output_tokens: 3, fallback_credit: { amount: 1 } },
+        context_management: { applied_edits: [{ type: "clear_tool_uses_20250919", cleared_tool_uses: 2 }] }
+      }),
+      ev({
+        type: "message_delta",
+        delta: { stop_reason: "end_turn", stop_sequence: null },
+        usage: { output_tokens: 4 },
+        context_management: null
+      }),
+      messageStop
+    ])
+    assert.deepStrictEqual(errors, [])
+    const message = Either.getOrThrow(accumulator.finish()) as unknown as Record<string, unknown>
+    assert.strictEqual(message["model"], "claude-fallback")
+    assert.deepStrictEqual(message["context_management"], {
+      applied_edits: [{ type: "clear_tool_uses_20250919", cleared_tool_uses: 2 }]
+    })
+    assert.deepStrictEqual(message["usage"], {
+      input_tokens: 25,
+      output_tokens: 4,
+      cache_read_input_tokens: 0,
+      fallback_credit: { amount: 1 }
+    })
+  })
+
+  it("a delta whose type names an Object.prototype member is ignored like any unknown delta", () => {
+    const odd = (type: string) => ev({ type: "content_block_delta", index: 0, delta: { type } })
+    const { accumulator, errors } = feed([start, textStart(0), odd("__proto__"), odd("toString"), stop(0), messageStop])
+    assert.deepStrictEqual(errors, [])
+    assert.deepStrictEqual(Either.getOrThrow(accumulator.finish()).content, [{ type: "text", text: "" }])
+  })
+})
