@@ -503,7 +503,7 @@ export const markdown = (input: Input): string => {
   metricsTable(
     "conversation",
     `(f) A ${plan.conversationTurns.toLocaleString("en-US")}-turn conversation: build, check, encode`,
-    "`buildMs`: appending every turn with `Conversation.append*` (each append checked against the previous turn only). `checkMs`: `Validation.validateRequest` of the whole request. `encodeMs`: the request body as `MessagesClient` produces it (`JSON.stringify` of the request, which is already in wire form; no Schema pass). `primaryMs` = build + check + encode. For comparison: `schemaEncodeMs` = `Schema.encode(MessagesRequest)` + `JSON.stringify` (same bytes, verified), `storeMs` = `Conversation.Json` encoded to a JSON string (the storage path)."
+    "`buildMs`: appending every turn with `Conversation.append*` (each append checked against the previous turn only). `checkMs`: `Validation.validateRequest` of the whole request. `encodeMs`: the request body as `MessagesClient` produces it (`JSON.stringify` of the request, which is already in wire form; no Schema pass). `primaryMs` = build + check + encode. For comparison: `schemaEncodeMs` = `Schema.encode(MessagesRequest)` + `JSON.stringify` (same bytes, verified), `storeMs` = `Conversation.Json` encoded to a JSON string (the storage path). `mergeMs`: `Conversation.fromMessages` of as many consecutive user turns, merged into one turn as the API does; `restoreMergedMs`: the same turns decoded from `Conversation.Json`."
   )
 
   // ---------------------------------------------------------------------------- rate limiter

@@ -4,7 +4,7 @@
  * built with `Conversation`, checked with `Validation.validateRequest` and encoded as `MessagesClient` sends it.
  */
 import * as Conversation from "@parley/core/Conversation"
-import type * as Message from "@parley/core/Message"
+import * as Message from "@parley/core/Message"
 import * as Request from "@parley/core/Request"
 import * as Tool from "@parley/core/Tool"
 import * as Toolkit from "@parley/core/Toolkit"
@@ -131,6 +131,7 @@ const build = (turns: number): Conversation.Conversation => {
 
 const encodeRequest = Schema.encodeSync(Request.MessagesRequest)
 const storeConversation = Schema.encodeSync(Schema.parseJson(Conversation.Json))
+const restoreConversation = Schema.decodeUnknownSync(Conversation.Json)
 
 const conversation = (turns: number) =>
   Effect.gen(function* () {
@@ -158,12 +159,32 @@ const conversation = (turns: number) =>
       t = performance.now()
       const stored = storeConversation(built)
       const storeMs = performance.now() - t
+      // consecutive user turns, which the conversation merges into one turn as the API does
+      const separate = Array.from({ length: turns }, (_, i) => Message.user(`note ${i}`))
+      t = performance.now()
+      const merged = Either.getOrThrow(Conversation.fromMessages(separate, { consecutiveUsers: "merge" }))
+      const mergeMs = performance.now() - t
+      t = performance.now()
+      const restored = restoreConversation({ messages: separate, consecutiveUsers: "merge" })
+      const restoreMergedMs = performance.now() - t
+      if (Conversation.messages(merged).length !== 1 || Conversation.messages(restored).length !== 1) {
+        throw new Error("consecutive user turns did not merge into one")
+      }
       const sent = JSON.parse(body) as { messages: Array<unknown> }
       const same = jsonEqual(JSON.parse(schemaBody), sent)
       if (sent.messages.length !== turns || !same || stored.length < body.length / 2) {
         throw new Error(`encoded ${sent.messages.length} turns; Schema encode gives the same JSON: ${same}`)
       }
-      return { buildMs, checkMs, encodeMs, schemaEncodeMs, storeMs, bodyMb: body.length / 1e6 }
+      return {
+        buildMs,
+        checkMs,
+        encodeMs,
+        schemaEncodeMs,
+        storeMs,
+        mergeMs,
+        restoreMergedMs,
+        bodyMb: body.length / 1e6
+      }
     })
     yield* once
     return yield* measured(
@@ -178,6 +199,8 @@ const conversation = (turns: number) =>
           encodeMs: med("encodeMs"),
           schemaEncodeMs: med("schemaEncodeMs"),
           storeMs: med("storeMs"),
+          mergeMs: med("mergeMs"),
+          restoreMergedMs: med("restoreMergedMs"),
           bodyMb: med("bodyMb")
         }
       })
