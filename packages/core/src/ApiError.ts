@@ -41,27 +41,45 @@ export const ErrorType = openLiteral(...knownErrorTypes)
 /** @since 0.1.0 */
 export type ErrorType = typeof ErrorType.Type
 
+const errorDetailFields = { type: ErrorType, message: Schema.String }
+
+/**
+ * The schema type of {@link ErrorDetail}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface ErrorDetailSchema extends Schema.Struct<typeof errorDetailFields> {}
+
 /**
  * The `error` object: its type and the API's message.
  *
  * @since 0.1.0
  */
-export const ErrorDetail = open({ type: ErrorType, message: Schema.String }).annotations({
+export const ErrorDetail: ErrorDetailSchema = open(errorDetailFields).annotations({
   identifier: "ErrorDetail"
 })
 /** @since 0.1.0 */
 export type ErrorDetail = typeof ErrorDetail.Type
+
+const errorBodyFields = {
+  type: Schema.Literal("error"),
+  error: ErrorDetail,
+  request_id: Schema.optional(Schema.NullOr(Schema.String))
+}
+
+/**
+ * The schema type of {@link ErrorBody}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface ErrorBodySchema extends Schema.Struct<typeof errorBodyFields> {}
 
 /**
  * The body of every error response, and of an SSE `error` event.
  *
  * @since 0.1.0
  */
-export const ErrorBody = open({
-  type: Schema.Literal("error"),
-  error: ErrorDetail,
-  request_id: Schema.optional(Schema.NullOr(Schema.String))
-}).annotations({ identifier: "ErrorBody" })
+export const ErrorBody: ErrorBodySchema = open(errorBodyFields).annotations({ identifier: "ErrorBody" })
 /** @since 0.1.0 */
 export type ErrorBody = typeof ErrorBody.Type
 

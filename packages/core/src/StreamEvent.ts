@@ -7,55 +7,172 @@
 import * as Schema from "effect/Schema"
 import { ErrorDetail } from "./ApiError.js"
 import { Citation, ContentBlock, type TextBlock, type ThinkingBlock, type ToolUseBlock } from "./Content.js"
-import { CacheCreation, Message, ServerToolUsage, StopReason, type Usage } from "./Message.js"
+import {
+  CacheCreation,
+  Container,
+  ContextManagementResponse,
+  FallbackCreditUsage,
+  InputTransformation,
+  IterationUsage,
+  Message,
+  OutputTokensDetails,
+  ServerToolUsage,
+  StopDetails,
+  StopReason,
+  type Usage
+} from "./Message.js"
 import { open, optionalNullable, unknownMember } from "./Wire.js"
+
+const messageStartEventFields = {
+  type: Schema.Literal("message_start"),
+  message: Message
+}
+
+/**
+ * The schema type of {@link MessageStartEvent}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface MessageStartEventSchema extends Schema.Struct<typeof messageStartEventFields> {}
 
 /**
  * First event: the message with empty `content` and the input usage.
  *
  * @since 0.1.0
  */
-export const MessageStartEvent = open({
-  type: Schema.Literal("message_start"),
-  message: Message
-}).annotations({ identifier: "MessageStartEvent" })
+export const MessageStartEvent: MessageStartEventSchema = open(messageStartEventFields).annotations({
+  identifier: "MessageStartEvent"
+})
 /** @since 0.1.0 */
 export type MessageStartEvent = typeof MessageStartEvent.Type
+
+const contentBlockStartEventFields = {
+  type: Schema.Literal("content_block_start"),
+  index: Schema.Number,
+  content_block: ContentBlock
+}
+
+/**
+ * The schema type of {@link ContentBlockStartEvent}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface ContentBlockStartEventSchema extends Schema.Struct<typeof contentBlockStartEventFields> {}
 
 /**
  * A content block begins at `index`; text starts empty, `tool_use` starts with `input: {}`.
  *
  * @since 0.1.0
  */
-export const ContentBlockStartEvent = open({
-  type: Schema.Literal("content_block_start"),
-  index: Schema.Number,
-  content_block: ContentBlock
-}).annotations({ identifier: "ContentBlockStartEvent" })
+export const ContentBlockStartEvent: ContentBlockStartEventSchema = open(contentBlockStartEventFields).annotations({
+  identifier: "ContentBlockStartEvent"
+})
 /** @since 0.1.0 */
 export type ContentBlockStartEvent = typeof ContentBlockStartEvent.Type
 
+const textDeltaFields = { type: Schema.Literal("text_delta"), text: Schema.String }
+
+/**
+ * The schema type of {@link TextDelta}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface TextDeltaSchema extends Schema.Struct<typeof textDeltaFields> {}
+
 /** @since 0.1.0 */
-export const TextDelta = open({ type: Schema.Literal("text_delta"), text: Schema.String }).annotations({
+export const TextDelta: TextDeltaSchema = open(textDeltaFields).annotations({
   identifier: "TextDelta"
 })
-/** @since 0.1.0 */
-export const InputJsonDelta = open({
+const inputJsonDeltaFields = {
   type: Schema.Literal("input_json_delta"),
   partial_json: Schema.String
-}).annotations({ identifier: "InputJsonDelta" })
+}
 /** @since 0.1.0 */
-export const ThinkingDelta = open({ type: Schema.Literal("thinking_delta"), thinking: Schema.String }).annotations({
-  identifier: "ThinkingDelta"
+export type TextDelta = typeof TextDelta.Type
+
+/**
+ * The schema type of {@link InputJsonDelta}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface InputJsonDeltaSchema extends Schema.Struct<typeof inputJsonDeltaFields> {}
+
+/** @since 0.1.0 */
+export const InputJsonDelta: InputJsonDeltaSchema = open(inputJsonDeltaFields).annotations({
+  identifier: "InputJsonDelta"
 })
+const thinkingDeltaFields = {
+  type: Schema.Literal("thinking_delta"),
+  thinking: Schema.String,
+  estimated_tokens: optionalNullable(Schema.Number)
+}
 /** @since 0.1.0 */
-export const SignatureDelta = open({ type: Schema.Literal("signature_delta"), signature: Schema.String }).annotations({
+export type InputJsonDelta = typeof InputJsonDelta.Type
+
+/**
+ * The schema type of {@link ThinkingDelta}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface ThinkingDeltaSchema extends Schema.Struct<typeof thinkingDeltaFields> {}
+
+/** A piece of thinking; beta: with an estimate of the thinking tokens so far. @since 0.1.0 */
+export const ThinkingDelta: ThinkingDeltaSchema = open(thinkingDeltaFields).annotations({ identifier: "ThinkingDelta" })
+const signatureDeltaFields = { type: Schema.Literal("signature_delta"), signature: Schema.String }
+/** @since 0.1.0 */
+export type ThinkingDelta = typeof ThinkingDelta.Type
+
+/**
+ * The schema type of {@link SignatureDelta}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface SignatureDeltaSchema extends Schema.Struct<typeof signatureDeltaFields> {}
+
+/** @since 0.1.0 */
+export const SignatureDelta: SignatureDeltaSchema = open(signatureDeltaFields).annotations({
   identifier: "SignatureDelta"
 })
+const citationsDeltaFields = { type: Schema.Literal("citations_delta"), citation: Citation }
 /** @since 0.1.0 */
-export const CitationsDelta = open({ type: Schema.Literal("citations_delta"), citation: Citation }).annotations({
+export type SignatureDelta = typeof SignatureDelta.Type
+
+/**
+ * The schema type of {@link CitationsDelta}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface CitationsDeltaSchema extends Schema.Struct<typeof citationsDeltaFields> {}
+
+/** @since 0.1.0 */
+export const CitationsDelta: CitationsDeltaSchema = open(citationsDeltaFields).annotations({
   identifier: "CitationsDelta"
 })
+const compactionDeltaFields = {
+  type: Schema.Literal("compaction_delta"),
+  content: optionalNullable(Schema.String),
+  encrypted_content: optionalNullable(Schema.String)
+}
+/** @since 0.1.0 */
+export type CitationsDelta = typeof CitationsDelta.Type
+
+/**
+ * The schema type of {@link CompactionDelta}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface CompactionDeltaSchema extends Schema.Struct<typeof compactionDeltaFields> {}
+
+/**
+ * Beta: the whole content of a `compaction` block (`null` when compaction failed), sent at once.
+ *
+ * @since 0.1.0
+ */
+export const CompactionDelta: CompactionDeltaSchema = open(compactionDeltaFields).annotations({
+  identifier: "CompactionDelta"
+})
+/** @since 0.1.0 */
+export type CompactionDelta = typeof CompactionDelta.Type
 
 /**
  * Every delta `type` this library knows.
@@ -67,7 +184,8 @@ export const knownDeltaTypes = [
   "input_json_delta",
   "thinking_delta",
   "signature_delta",
-  "citations_delta"
+  "citations_delta",
+  "compaction_delta"
 ] as const
 
 /**
@@ -76,106 +194,204 @@ export const knownDeltaTypes = [
  * @since 0.1.0
  */
 export const UnknownDelta = unknownMember(knownDeltaTypes, "delta", "UnknownDelta")
+/** @since 0.1.0 */
+export type UnknownDelta = typeof UnknownDelta.Type
+
+/**
+ * The schema type of {@link Delta}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface DeltaSchema
+  extends Schema.Union<
+    [
+      typeof TextDelta,
+      typeof InputJsonDelta,
+      typeof ThinkingDelta,
+      typeof SignatureDelta,
+      typeof CitationsDelta,
+      typeof CompactionDelta,
+      typeof UnknownDelta
+    ]
+  > {}
 
 /**
  * Any content block delta.
  *
  * @since 0.1.0
  */
-export const Delta = Schema.Union(
+export const Delta: DeltaSchema = Schema.Union(
   TextDelta,
   InputJsonDelta,
   ThinkingDelta,
   SignatureDelta,
   CitationsDelta,
+  CompactionDelta,
   UnknownDelta
 )
 /** @since 0.1.0 */
 export type Delta = typeof Delta.Type
+
+const contentBlockDeltaEventFields = {
+  type: Schema.Literal("content_block_delta"),
+  index: Schema.Number,
+  delta: Delta
+}
+
+/**
+ * The schema type of {@link ContentBlockDeltaEvent}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface ContentBlockDeltaEventSchema extends Schema.Struct<typeof contentBlockDeltaEventFields> {}
 
 /**
  * A piece of the content block at `index`.
  *
  * @since 0.1.0
  */
-export const ContentBlockDeltaEvent = open({
-  type: Schema.Literal("content_block_delta"),
-  index: Schema.Number,
-  delta: Delta
-}).annotations({ identifier: "ContentBlockDeltaEvent" })
+export const ContentBlockDeltaEvent: ContentBlockDeltaEventSchema = open(contentBlockDeltaEventFields).annotations({
+  identifier: "ContentBlockDeltaEvent"
+})
 /** @since 0.1.0 */
 export type ContentBlockDeltaEvent = typeof ContentBlockDeltaEvent.Type
+
+const contentBlockStopEventFields = {
+  type: Schema.Literal("content_block_stop"),
+  index: Schema.Number
+}
+
+/**
+ * The schema type of {@link ContentBlockStopEvent}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface ContentBlockStopEventSchema extends Schema.Struct<typeof contentBlockStopEventFields> {}
 
 /**
  * The content block at `index` is complete.
  *
  * @since 0.1.0
  */
-export const ContentBlockStopEvent = open({
-  type: Schema.Literal("content_block_stop"),
-  index: Schema.Number
-}).annotations({ identifier: "ContentBlockStopEvent" })
+export const ContentBlockStopEvent: ContentBlockStopEventSchema = open(contentBlockStopEventFields).annotations({
+  identifier: "ContentBlockStopEvent"
+})
 /** @since 0.1.0 */
 export type ContentBlockStopEvent = typeof ContentBlockStopEvent.Type
+
+const deltaUsageFields = {
+  output_tokens: Schema.Number,
+  input_tokens: optionalNullable(Schema.Number),
+  cache_creation_input_tokens: optionalNullable(Schema.Number),
+  cache_read_input_tokens: optionalNullable(Schema.Number),
+  cache_creation: optionalNullable(CacheCreation),
+  server_tool_use: optionalNullable(ServerToolUsage),
+  output_tokens_details: optionalNullable(OutputTokensDetails),
+  iterations: optionalNullable(Schema.Array(IterationUsage)),
+  fallback_credit: optionalNullable(FallbackCreditUsage)
+}
+
+/**
+ * The schema type of {@link DeltaUsage}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface DeltaUsageSchema extends Schema.Struct<typeof deltaUsageFields> {}
 
 /**
  * Usage in `message_delta`: cumulative counts; fields other than `output_tokens` may be absent or null.
  *
  * @since 0.1.0
  */
-export const DeltaUsage = open({
-  output_tokens: Schema.Number,
-  input_tokens: optionalNullable(Schema.Number),
-  cache_creation_input_tokens: optionalNullable(Schema.Number),
-  cache_read_input_tokens: optionalNullable(Schema.Number),
-  cache_creation: optionalNullable(CacheCreation),
-  server_tool_use: optionalNullable(ServerToolUsage)
-}).annotations({ identifier: "DeltaUsage" })
+export const DeltaUsage: DeltaUsageSchema = open(deltaUsageFields).annotations({ identifier: "DeltaUsage" })
 /** @since 0.1.0 */
 export type DeltaUsage = typeof DeltaUsage.Type
 
-/**
- * Top-level changes to the message: stop reason, stop sequence, cumulative usage.
- *
- * @since 0.1.0
- */
-export const MessageDeltaEvent = open({
+const messageDeltaEventFields = {
   type: Schema.Literal("message_delta"),
   delta: open({
     stop_reason: optionalNullable(StopReason),
-    stop_sequence: optionalNullable(Schema.String)
+    stop_sequence: optionalNullable(Schema.String),
+    stop_details: optionalNullable(StopDetails),
+    container: optionalNullable(Container)
   }),
-  usage: DeltaUsage
-}).annotations({ identifier: "MessageDeltaEvent" })
+  usage: DeltaUsage,
+  context_management: optionalNullable(ContextManagementResponse),
+  input_transformations: optionalNullable(Schema.Array(InputTransformation))
+}
+
+/**
+ * The schema type of {@link MessageDeltaEvent}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface MessageDeltaEventSchema extends Schema.Struct<typeof messageDeltaEventFields> {}
+
+/**
+ * Top-level changes to the message: stop reason and details, stop sequence, container, cumulative usage (beta:
+ * context management and input transformations).
+ *
+ * @since 0.1.0
+ */
+export const MessageDeltaEvent: MessageDeltaEventSchema = open(messageDeltaEventFields).annotations({
+  identifier: "MessageDeltaEvent"
+})
 /** @since 0.1.0 */
 export type MessageDeltaEvent = typeof MessageDeltaEvent.Type
+
+const messageStopEventFields = { type: Schema.Literal("message_stop") }
+
+/**
+ * The schema type of {@link MessageStopEvent}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface MessageStopEventSchema extends Schema.Struct<typeof messageStopEventFields> {}
 
 /**
  * Last event of a complete stream.
  *
  * @since 0.1.0
  */
-export const MessageStopEvent = open({ type: Schema.Literal("message_stop") }).annotations({
+export const MessageStopEvent: MessageStopEventSchema = open(messageStopEventFields).annotations({
   identifier: "MessageStopEvent"
 })
 /** @since 0.1.0 */
 export type MessageStopEvent = typeof MessageStopEvent.Type
+
+const pingEventFields = { type: Schema.Literal("ping") }
+
+/**
+ * The schema type of {@link PingEvent}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface PingEventSchema extends Schema.Struct<typeof pingEventFields> {}
 
 /**
  * Keep-alive; carries nothing.
  *
  * @since 0.1.0
  */
-export const PingEvent = open({ type: Schema.Literal("ping") }).annotations({ identifier: "PingEvent" })
+export const PingEvent: PingEventSchema = open(pingEventFields).annotations({ identifier: "PingEvent" })
 /** @since 0.1.0 */
 export type PingEvent = typeof PingEvent.Type
+
+const errorEventFields = { type: Schema.Literal("error"), error: ErrorDetail }
+
+/**
+ * The schema type of {@link ErrorEvent}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface ErrorEventSchema extends Schema.Struct<typeof errorEventFields> {}
 
 /**
  * An error after the stream started (e.g. `overloaded_error`); the stream ends with it.
  *
  * @since 0.1.0
  */
-export const ErrorEvent = open({ type: Schema.Literal("error"), error: ErrorDetail }).annotations({
+export const ErrorEvent: ErrorEventSchema = open(errorEventFields).annotations({
   identifier: "ErrorEvent"
 })
 /** @since 0.1.0 */
@@ -207,11 +423,30 @@ export const UnknownEvent = unknownMember(knownEventTypes, "stream event", "Unkn
 export type UnknownEvent = typeof UnknownEvent.Type
 
 /**
+ * The schema type of {@link KnownEvent}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface KnownEventSchema
+  extends Schema.Union<
+    [
+      typeof MessageStartEvent,
+      typeof ContentBlockStartEvent,
+      typeof ContentBlockDeltaEvent,
+      typeof ContentBlockStopEvent,
+      typeof MessageDeltaEvent,
+      typeof MessageStopEvent,
+      typeof PingEvent,
+      typeof ErrorEvent
+    ]
+  > {}
+
+/**
  * Every known stream event.
  *
  * @since 0.1.0
  */
-export const KnownEvent = Schema.Union(
+export const KnownEvent: KnownEventSchema = Schema.Union(
   MessageStartEvent,
   ContentBlockStartEvent,
   ContentBlockDeltaEvent,
@@ -225,11 +460,20 @@ export const KnownEvent = Schema.Union(
 export type KnownEvent = typeof KnownEvent.Type
 
 /**
+ * The schema type of {@link StreamEvent}: a named interface keeps declarations small.
+ *
+ * @since 0.1.0
+ */
+export interface StreamEventSchema extends Schema.Union<[typeof KnownEvent, typeof UnknownEvent]> {}
+
+/**
  * Any stream event, including future ones. Narrow with {@link is}.
  *
  * @since 0.1.0
  */
-export const StreamEvent = Schema.Union(KnownEvent, UnknownEvent).annotations({ identifier: "StreamEvent" })
+export const StreamEvent: StreamEventSchema = Schema.Union(KnownEvent, UnknownEvent).annotations({
+  identifier: "StreamEvent"
+})
 /** @since 0.1.0 */
 export type StreamEvent = typeof StreamEvent.Type
 

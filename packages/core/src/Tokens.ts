@@ -168,7 +168,7 @@ export const estimateImageSize = (width: number, height: number): number => {
 
 const estimateImage = (block: Content.ImageBlock): number => {
   if (block.source.type !== "base64") return maxImageTokens
-  const data = block.source.data
+  const data = (block.source as Content.Base64ImageSource).data
   const prefix = data.slice(0, Math.min(data.length, headerChars) & ~3)
   const bytes = Encoding.decodeBase64(prefix)
   if (bytes._tag === "Left") return maxImageTokens
@@ -200,16 +200,18 @@ const estimateDocument = (block: Content.DocumentBlock): number => {
   const meta = estimateText(block.title ?? "") + estimateText(block.context ?? "")
   switch (source.type) {
     case "text":
-      return meta + estimateText(source.data)
+      return meta + estimateText((source as Content.PlainTextSource).data)
     case "base64":
-      return meta + estimatePdf(source.data)
-    case "content":
+      return meta + estimatePdf((source as Content.Base64PdfSource).data)
+    case "content": {
+      const content = (source as Content.ContentSource).content
       return (
         meta +
-        (typeof source.content === "string"
-          ? estimateText(source.content)
-          : source.content.reduce((sum, part) => sum + estimateBlock(part), 0))
+        (typeof content === "string"
+          ? estimateText(content)
+          : content.reduce((sum, part) => sum + estimateBlock(part), 0))
       )
+    }
     default:
       return meta + pdfPageTokens
   }

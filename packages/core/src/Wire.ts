@@ -3,11 +3,19 @@
  * unknown members. The Messages API adds fields and block types often; a runtime that drops them corrupts the
  * history it sends back, so every object on the wire is decoded with `onExcessProperty: "preserve"`.
  *
+ * Conventions of the wire modules: a union is open ({@link openUnion}: known members exact, any other `type` kept)
+ * wherever the API's own set can grow, and closed only where it cannot (a message's `role`); string values from a
+ * set that grows (error codes, effort levels, media types) are {@link openLiteral}s. Each exported schema that other
+ * schemas hold has a named interface type (`TextBlockSchema`): without one, TypeScript writes the whole nested type
+ * out at every use, and the declarations of the nested Messages API grew to megabytes and past the compiler's
+ * instantiation depth in the packages that import them.
+ *
  * @since 0.1.0
  */
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
 
 /**
  * Parse options that keep properties a schema does not declare, on decode and on encode.
@@ -43,8 +51,67 @@ export const otherThan = (known: ReadonlyArray<string>, what: string) => {
  *
  * @since 0.1.0
  */
-export const unknownMember = (known: ReadonlyArray<string>, what: string, identifier: string) =>
+export const unknownMember = (known: ReadonlyArray<string>, what: string, identifier: string): UnknownMember =>
   Schema.Struct({ type: otherThan(known, what) }).annotations({ ...preserve, identifier })
+
+/**
+ * The schema of an {@link unknownMember}: `{ type: string }` (not a known type), other fields kept.
+ *
+ * @since 0.1.0
+ */
+export interface UnknownMember extends Schema.Struct<{ type: Schema.filter<typeof Schema.String> }> {}
+
+const literalsOf = (ast: AST.AST, out: Array<string>): void => {
+  if (AST.isLiteral(ast)) {
+    if (typeof ast.literal === "string") out.push(ast.literal)
+  } else if (AST.isUnion(ast)) {
+    for (const member of ast.types) literalsOf(member, out)
+  } else if (AST.isRefinement(ast)) {
+    literalsOf(ast.from, out)
+  }
+}
+
+const typesOfAst = (ast: AST.AST, out: Array<string>): void => {
+  if (AST.isTypeLiteral(ast)) {
+    const type = ast.propertySignatures.find((property) => property.name === "type")
+    if (type !== undefined) literalsOf(type.type, out)
+  } else if (AST.isUnion(ast)) {
+    for (const member of ast.types) typesOfAst(member, out)
+  } else if (AST.isRefinement(ast)) {
+    typesOfAst(ast.from, out)
+  } else if (AST.isTransformation(ast)) {
+    typesOfAst(ast.from, out)
+  }
+}
+
+/**
+ * The `type` values a member of a union declares: the string literals of its `type` field (of every member, for a
+ * union). A member whose `type` is not a literal (an {@link unknownMember}) declares none.
+ *
+ * @since 0.1.0
+ */
+export const typesOf = (...schemas: ReadonlyArray<Schema.Schema.Any>): ReadonlyArray<string> => {
+  const out: Array<string> = []
+  for (const schema of schemas) typesOfAst(schema.ast, out)
+  return [...new Set(out)]
+}
+
+/**
+ * An open union: the known members, exact, and a fallback for any other `type`, kept as it came. A value whose `type`
+ * is one of the known members' fails with that member's error instead of being taken as unknown. Use where the API's
+ * own set can grow; a closed `Schema.Union` only where it cannot.
+ *
+ * @since 0.1.0
+ */
+export const openUnion = <const Members extends readonly [Schema.Schema.Any, ...Array<Schema.Schema.Any>]>(
+  what: string,
+  identifier: string,
+  ...members: Members
+): Schema.Union<[...Members, UnknownMember]> =>
+  // at least two members, so `Schema.Union` builds a union class (TypeScript cannot see it through the spread)
+  Schema.Union(...members, unknownMember(typesOf(...members), what, identifier)) as unknown as Schema.Union<
+    [...Members, UnknownMember]
+  >
 
 /**
  * An optional field that may also be `null` on the wire (the API sends `null` for absent values in responses).

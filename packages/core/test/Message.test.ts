@@ -18,7 +18,7 @@ describe("Message", () => {
       stop_reason: "brand_new_reason",
       stop_sequence: null,
       usage: { input_tokens: 12, output_tokens: 6, new_usage_counter: 1 },
-      container: { id: "c_1" }
+      container: { id: "c_1", expires_at: "2026-11-01T00:00:00Z" }
     }
     const decoded = Schema.decodeUnknownSync(Message.Message)(wire)
     assert.strictEqual(decoded.stop_reason, "brand_new_reason")

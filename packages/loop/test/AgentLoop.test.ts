@@ -154,7 +154,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
         const sent = bodies(standin)
         assert.strictEqual(sent.length, 2)
         assert.deepStrictEqual(
-          sent[0]!.tools?.map((tool) => tool.name),
+          sent[0]!.tools?.map((tool) => ("name" in tool ? tool.name : undefined)),
           ["add", "failing", "dying", "hanging", "wait"]
         )
         assert.deepStrictEqual(sent[1]!.messages[2], {

@@ -536,7 +536,9 @@ const fallbackText = (prompt: string, tools: ReadonlyArray<ToolInfo>): string =>
 const planTurn = (request: Request.MessagesRequest, prompt: string, seed: string, narrate: boolean): Reply.Reply => {
   const choice = request.tool_choice
   const offered = choice?.type === "none" ? [] : toolsOf(request)
-  const tools = choice?.type === "tool" ? offered.filter((tool) => tool.name === choice.name) : offered
+  const named =
+    choice?.type === "tool" ? (choice as Extract<Request.ToolChoice, { readonly type: "tool" }>).name : undefined
+  const tools = named !== undefined ? offered.filter((tool) => tool.name === named) : offered
   let calls = callsFor(intentsOf(prompt), tools)
   const forced = choice?.type === "any" || choice?.type === "tool"
   const [firstTool] = tools

@@ -179,12 +179,12 @@ describe("StandinServer", () => {
       Effect.gen(function* () {
         const standin = yield* scripted([])
         const response = yield* request(standin.url, "/v1/messages", {
-          body: messagesBody({ messages: [{ role: "system", content: "hi" }] })
+          body: messagesBody({ messages: [{ role: "tool", content: "hi" }] })
         })
         assert.strictEqual(response.status, 400)
         assert.strictEqual(
           JSON.parse(response.body).error.message,
-          'messages.0.role: Expected "user" | "assistant", actual "system"'
+          'messages.0.role: Expected "user" | "assistant" | "system", actual "tool"'
         )
         const block = yield* request(standin.url, "/v1/messages", {
           body: messagesBody({ messages: [{ role: "user", content: [{ type: "text" }] }] })

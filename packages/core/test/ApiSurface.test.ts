@@ -1,0 +1,367 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { assert, describe, it } from "@effect/vitest"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import ts from "typescript"
+import * as ApiError from "../src/ApiError.js"
+import * as Content from "../src/Content.js"
+import * as Message from "../src/Message.js"
+import * as Request from "../src/Request.js"
+import * as StreamEvent from "../src/StreamEvent.js"
+import * as Wire from "../src/Wire.js"
+
+const testDir = path.dirname(fileURLToPath(import.meta.url))
+const fixturesDir = path.join(testDir, "fixtures", "api")
+
+const schemas = {
+  ContentBlock: Content.ContentBlock,
+  ToolDefinition: Request.ToolDefinition,
+  ToolChoice: Request.ToolChoice,
+  ThinkingConfig: Request.ThinkingConfig,
+  MessageParam: Message.MessageParam,
+  Message: Message.Message,
+  MessagesRequest: Request.MessagesRequest,
+  CountTokensRequest: Request.CountTokensRequest,
+  CountTokensResponse: Request.CountTokensResponse,
+  StreamEvent: StreamEvent.StreamEvent,
+  ErrorBody: ApiError.ErrorBody
+} as const
+type SchemaName = keyof typeof schemas
+
+interface Fixture {
+  readonly file: string
+  readonly sdk: string
+  readonly schema: SchemaName
+  readonly json: unknown
+}
+
+/** The rows of the fixtures' README table: `| file | SDK type | Parley schema |`. */
+const fixtures: ReadonlyArray<Fixture> = fs
+  .readFileSync(path.join(fixturesDir, "README.md"), "utf8")
+  .split("\n")
+  .flatMap((line) => {
+    const match = /^\| (\S+\.json) \| `([\w.]+)` \| `(\w+)` \|$/.exec(line)
+    if (match === null) return []
+    const [, file, sdk, schema] = match as unknown as [string, string, string, string]
+    if (!(schema in schemas)) throw new Error(`${file}: no schema named ${schema}`)
+    const json: unknown = JSON.parse(fs.readFileSync(path.join(fixturesDir, file), "utf8"))
+    return [{ file, sdk, schema: schema as SchemaName, json }]
+  })
+
+const decode = (name: SchemaName, json: unknown) =>
+  Wire.decodeUnknownEither(schemas[name] as unknown as Schema.Schema<unknown, unknown>)(json)
+const encode = (name: SchemaName, value: unknown) =>
+  Schema.encodeUnknownSync(schemas[name] as unknown as Schema.Schema<unknown, unknown>)(value)
+const roundTrip = (name: SchemaName, json: unknown) => encode(name, Either.getOrThrow(decode(name, json)))
+const fails = (name: SchemaName, json: unknown) => Either.isLeft(decode(name, json))
+
+const record = (value: unknown): Record<string, unknown> =>
+  typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {}
+
+describe("API surface fixtures (@anthropic-ai/sdk 1.16.0 types)", () => {
+  it("every fixture file has a row in the README, and every row a file", () => {
+    const files = fs
+      .readdirSync(fixturesDir)
+      .filter((file) => file.endsWith(".json"))
+      .sort()
+    assert.deepStrictEqual(fixtures.map((fixture) => fixture.file).sort(), files)
+    assert.isAtLeast(files.length, 150)
+  })
+
+  for (const fixture of fixtures) {
+    it(`${fixture.file}: ${fixture.schema} decodes it and encodes it back to equal JSON`, () => {
+      const decoded = decode(fixture.schema, fixture.json)
+      if (Either.isLeft(decoded)) assert.fail(decoded.left.message)
+      assert.deepStrictEqual(encode(fixture.schema, decoded.right), fixture.json)
+    })
+  }
+
+  it("every fixture is a value of the SDK type its row names (checked by the TypeScript compiler)", () => {
+    const file = path.join(testDir, "__api_fixtures__.ts")
+    const text = [
+      'import type * as Messages from "@anthropic-ai/sdk/resources/messages/messages"',
+      'import type * as Beta from "@anthropic-ai/sdk/resources/beta/messages/messages"',
+      'import type * as Shared from "@anthropic-ai/sdk/resources/shared"',
+      ...fixtures.map(
+        (fixture, i) => `// ${fixture.file}\nexport const f${i}: ${fixture.sdk} = ${JSON.stringify(fixture.json)}`
+      )
+    ].join("\n")
+    const options: ts.CompilerOptions = {
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: [],
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022
+    }
+    const host = ts.createCompilerHost(options)
+    const getSourceFile = host.getSourceFile.bind(host)
+    host.getSourceFile = (name, language, ...rest) =>
+      name === file ? ts.createSourceFile(name, text, language) : getSourceFile(name, language, ...rest)
+    const program = ts.createProgram([file], options, host)
+    const lines = text.split("\n")
+    const problems = ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((diagnostic) => {
+      const line = diagnostic.file?.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line ?? 0
+      const where = lines
+        .slice(0, line + 1)
+        .reverse()
+        .find((text) => text.startsWith("// "))
+      return `${where ?? "?"}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, " ")}`
+    })
+    assert.deepStrictEqual(problems, [])
+  }, 60_000)
+
+  it("every known member of every union has a fixture", () => {
+    const covered = (schema: SchemaName, pick: (json: Record<string, unknown>) => unknown) =>
+      new Set(fixtures.filter((fixture) => fixture.schema === schema).map((fixture) => pick(record(fixture.json))))
+    const missing = (known: ReadonlyArray<string>, seen: ReadonlySet<unknown>) =>
+      known.filter((type) => !seen.has(type))
+    assert.deepStrictEqual(
+      missing(
+        Content.knownBlockTypes,
+        covered("ContentBlock", (json) => json["type"])
+      ),
+      []
+    )
+    assert.deepStrictEqual(
+      missing(
+        Request.knownToolTypes,
+        covered("ToolDefinition", (json) => json["type"] ?? "custom")
+      ),
+      []
+    )
+    assert.deepStrictEqual(
+      missing(
+        Wire.typesOf(Request.ToolChoice),
+        covered("ToolChoice", (json) => json["type"])
+      ),
+      []
+    )
+    assert.deepStrictEqual(
+      missing(
+        Wire.typesOf(Request.ThinkingConfig),
+        covered("ThinkingConfig", (json) => json["type"])
+      ),
+      []
+    )
+    assert.deepStrictEqual(
+      missing(
+        Message.Role.literals,
+        covered("MessageParam", (json) => json["role"])
+      ),
+      []
+    )
+    // ping and error are not SDK types (the SDK's stream handles them itself); StreamEvent.test.ts covers them
+    assert.deepStrictEqual(
+      missing(
+        StreamEvent.knownEventTypes.filter((type) => type !== "ping" && type !== "error"),
+        covered("StreamEvent", (json) => json["type"])
+      ),
+      []
+    )
+    assert.deepStrictEqual(
+      missing(
+        StreamEvent.knownDeltaTypes,
+        covered("StreamEvent", (json) => record(json["delta"])["type"])
+      ),
+      []
+    )
+  })
+})
+
+describe("known members are exact", () => {
+  it("a versioned server tool with a wrong name or a mistyped field fails", () => {
+    assert.isTrue(fails("ToolDefinition", { type: "web_search_20250305", name: "oops", max_uses: "five" }))
+    assert.isTrue(fails("ToolDefinition", { type: "web_search_20250305", name: "oops" }))
+    assert.isTrue(fails("ToolDefinition", { type: "web_search_20250305", name: "web_search", max_uses: "five" }))
+    assert.isTrue(fails("ToolDefinition", { type: "web_fetch_20250910", name: "web_search" }))
+    assert.isTrue(fails("ToolDefinition", { type: "code_execution_20250825", name: "code_execution", strict: "yes" }))
+    assert.isTrue(fails("ToolDefinition", { type: "computer_20251124", name: "computer", display_width_px: 1024 }))
+    assert.isTrue(fails("ToolDefinition", { type: "advisor_20260301", name: "advisor" }))
+    assert.isTrue(fails("ToolDefinition", { type: "mcp_toolset" }))
+    assert.isTrue(
+      fails("ToolDefinition", { type: "browser_toolset_20260801", configs: { navigate: { enabled: "yes" } } })
+    )
+    assert.isTrue(
+      fails("ToolDefinition", {
+        type: "web_fetch_20250910",
+        name: "web_fetch",
+        url_sources: { client_tool_results: { type: "only" } }
+      })
+    )
+  })
+
+  it("a custom tool needs a name and an object input_schema; without a type it is not an unknown tool", () => {
+    assert.isTrue(fails("ToolDefinition", { input_schema: { type: "object" } }))
+    assert.isTrue(fails("ToolDefinition", { name: "t", input_schema: { type: "array" } }))
+    assert.isTrue(fails("ToolDefinition", { name: "t" }))
+    assert.isTrue(
+      fails("ToolDefinition", { type: "custom", name: "t", input_schema: { type: "object", required: "a" } })
+    )
+  })
+
+  it("blocks, tool choices, thinking and messages with a known type and an invalid body fail", () => {
+    assert.isTrue(
+      fails("ContentBlock", { type: "tool_result", tool_use_id: "t", content: [{ type: "tool_reference" }] })
+    )
+    assert.isTrue(
+      fails("ContentBlock", { type: "tool_result", tool_use_id: "t", content: [{ type: "browser_state", tabs: "x" }] })
+    )
+    assert.isTrue(fails("ContentBlock", { type: "image", source: { type: "base64", media_type: "image/png" } }))
+    assert.isTrue(fails("ContentBlock", { type: "document", source: { type: "url" } }))
+    assert.isTrue(
+      fails("ContentBlock", { type: "search_result", source: "s", title: "t", content: [{ type: "text" }] })
+    )
+    assert.isTrue(
+      fails("ContentBlock", {
+        type: "web_search_tool_result",
+        tool_use_id: "t",
+        content: { type: "web_search_tool_result_error" }
+      })
+    )
+    assert.isTrue(
+      fails("ContentBlock", {
+        type: "code_execution_tool_result",
+        tool_use_id: "t",
+        content: { type: "code_execution_result", stdout: "", stderr: "", return_code: "0", content: [] }
+      })
+    )
+    assert.isTrue(
+      fails("ContentBlock", {
+        type: "tool_use",
+        id: "t",
+        name: "n",
+        input: {},
+        caller: { type: "direct", x: 1 },
+        toolset_name: 3
+      })
+    )
+    assert.isTrue(fails("ContentBlock", { type: "text", text: "x", cache_control: { type: "ephemeral", ttl: 5 } }))
+    assert.isTrue(fails("ContentBlock", { type: "fallback", from: {}, to: { model: "m" } }))
+    assert.isTrue(
+      fails("ContentBlock", {
+        type: "tool_addition",
+        tool: { type: "tool_definition", definition: { type: "web_search_20250305" } }
+      })
+    )
+    assert.isTrue(fails("ToolChoice", { type: "tool" }))
+    assert.isTrue(fails("ThinkingConfig", { type: "enabled" }))
+    assert.isTrue(
+      fails("MessageParam", { role: "system", content: [{ type: "image", source: { type: "url", url: "u" } }] })
+    )
+    assert.isTrue(
+      fails("MessageParam", { role: "system", content: [{ type: "tool_use", id: "t", name: "n", input: {} }] })
+    )
+    assert.isTrue(fails("MessageParam", { role: "tool", content: "hi" }))
+    assert.isTrue(fails("MessagesRequest", { model: "m", max_tokens: 1, messages: [], output_config: { effort: 3 } }))
+    assert.isTrue(
+      fails("Message", { id: "m", type: "message", role: "assistant", content: [], container: { id: "c" } })
+    )
+  })
+})
+
+describe("unknown members are kept as they came", () => {
+  const kept: ReadonlyArray<readonly [SchemaName, unknown]> = [
+    ["ToolDefinition", { type: "web_search_20270101", name: "web_search", max_uses: "five", new_option: { a: 1 } }],
+    ["ToolDefinition", { type: "spreadsheet_toolset_20270101", configs: { sum: { enabled: true } } }],
+    ["ToolChoice", { type: "auto_with_budget", budget: 3 }],
+    ["ThinkingConfig", { type: "interleaved_deep", depth: 3 }],
+    ["ContentBlock", { type: "text", text: "x", cache_control: { type: "ephemeral", ttl: "24h" } }],
+    ["ContentBlock", { type: "text", text: "x", cache_control: { type: "persistent", scope: "org" } }],
+    ["ContentBlock", { type: "image", source: { type: "base64", media_type: "image/avif", data: "AAAA" } }],
+    ["ContentBlock", { type: "image", source: { type: "s3", bucket: "b", key: "k" } }],
+    ["ContentBlock", { type: "document", source: { type: "base64", media_type: "application/msword", data: "AAAA" } }],
+    ["ContentBlock", { type: "document", source: { type: "git", repo: "r" } }],
+    ["ContentBlock", { type: "document", source: { type: "content", content: [{ type: "audio", data: "AAAA" }] } }],
+    ["ContentBlock", { type: "search_result", source: "s", title: "t", content: [{ type: "table", rows: [[1]] }] }],
+    [
+      "ContentBlock",
+      {
+        type: "tool_result",
+        tool_use_id: "t",
+        content: [
+          { type: "video", frames: 3 },
+          { type: "text", text: "ok" }
+        ]
+      }
+    ],
+    [
+      "ContentBlock",
+      { type: "tool_use", id: "t", name: "n", input: {}, caller: { type: "code_execution_20270101", tool_id: "x" } }
+    ],
+    ["ContentBlock", { type: "server_tool_use", id: "s", name: "image_generation", input: {} }],
+    [
+      "ContentBlock",
+      {
+        type: "web_search_tool_result",
+        tool_use_id: "t",
+        content: { type: "web_search_tool_result_error", error_code: "new_code" }
+      }
+    ],
+    [
+      "ContentBlock",
+      { type: "web_fetch_tool_result", tool_use_id: "t", content: { type: "web_fetch_partial", url: "u" } }
+    ],
+    ["ContentBlock", { type: "hologram", frames: [1, 2] }],
+    [
+      "MessageParam",
+      {
+        role: "system",
+        content: [
+          { type: "text", text: "x" },
+          { type: "persona", name: "p" }
+        ]
+      }
+    ],
+    [
+      "Message",
+      {
+        id: "m",
+        type: "message",
+        role: "assistant",
+        content: [],
+        stop_reason: "new_reason",
+        stop_details: { type: "budget_exhausted", budget: 1 },
+        usage: {
+          input_tokens: 1,
+          output_tokens: 1,
+          service_tier: "flex",
+          iterations: [{ type: "tool_sampling", n: 1 }]
+        }
+      }
+    ],
+    ["StreamEvent", { type: "content_block_delta", index: 0, delta: { type: "audio_delta", samples: "AAAA" } }],
+    ["StreamEvent", { type: "message_annotation", annotation: {} }],
+    [
+      "MessagesRequest",
+      {
+        model: "m",
+        max_tokens: 1,
+        messages: [{ role: "user", content: "hi" }],
+        output_config: { effort: "ultra", format: { type: "grammar", grammar: "g" } },
+        thinking: { type: "between_tools" },
+        mcp_servers: [{ type: "stdio", command: "x" }]
+      }
+    ]
+  ]
+  for (const [schema, json] of kept) {
+    it(`${schema}: ${JSON.stringify(json).slice(0, 100)}`, () => {
+      assert.deepStrictEqual(roundTrip(schema, json), json)
+    })
+  }
+
+  it("an unknown tool, block and source are recognised as unknown", () => {
+    const tool = Either.getOrThrow(decode("ToolDefinition", { type: "web_search_20270101", name: "x" }))
+    assert.isFalse(Schema.is(Request.KnownTool)(tool))
+    assert.isFalse(Schema.is(Request.CustomTool)(tool))
+    const block = Either.getOrThrow(Wire.decodeUnknownEither(Content.ContentBlock)({ type: "hologram" }))
+    assert.isTrue(Content.isUnknown(block))
+    const known = Either.getOrThrow(
+      Wire.decodeUnknownEither(Content.ContentBlock)({ type: "compaction", content: null })
+    )
+    assert.isFalse(Content.isUnknown(known))
+  })
+})
