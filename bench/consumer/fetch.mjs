@@ -1,8 +1,8 @@
 // The README's agent on raw `fetch`, the floor of a plain-JavaScript consumer: the same two tools, prompt and tool
 // loop as `sdk.mjs`, each call a `POST <base>/v1/messages` whose JSON answer is parsed and nothing more. The
 // stand-in runs in another process (`--url <base>`).
-import { answered, imported, standinUrl } from "./measure.mjs"
-import { handlers, prompt, tools } from "./tools.mjs"
+import { imported, standinUrl } from "./measure.mjs"
+import { runAgent } from "./tools.mjs"
 
 imported()
 
@@ -16,31 +16,4 @@ const create = async (body) => {
   return response.json()
 }
 
-const messages = [{ role: "user", content: prompt }]
-let turns = 0
-for (;;) {
-  const message = await create({ model: "claude-sonnet-4-5", max_tokens: 4096, tools, messages })
-  turns++
-  messages.push({ role: "assistant", content: message.content })
-  const calls = message.content.filter((block) => block.type === "tool_use")
-  if (message.stop_reason !== "tool_use" || calls.length === 0) {
-    const text = message.content
-      .filter((block) => block.type === "text")
-      .map((block) => block.text)
-      .join("")
-    console.log(text)
-    answered("fetch", text, turns)
-    break
-  }
-  messages.push({
-    role: "user",
-    content: calls.map((call) => {
-      const output = handlers[call.name](call.input)
-      return {
-        type: "tool_result",
-        tool_use_id: call.id,
-        content: typeof output === "string" ? output : JSON.stringify(output)
-      }
-    })
-  })
-}
+await runAgent("fetch", create)

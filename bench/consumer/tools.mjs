@@ -1,5 +1,7 @@
-// The README agent's two tools for the consumers that are not Parley (fetch.mjs, sdk.mjs): their JSON Schemas
-// written by hand, and their handlers, the same functions as the README's.
+// The README agent for the consumers that are not Parley (fetch.mjs, sdk.mjs): its two tools (JSON Schemas written
+// by hand, and the README's handlers), its prompt, and the tool loop by hand.
+import { answered } from "./measure.mjs"
+
 export const tools = [
   {
     name: "convert",
@@ -23,3 +25,38 @@ export const handlers = {
 }
 
 export const prompt = "Convert 42 km to miles, and what time is it in Tokyo?"
+
+/**
+ * The tool loop by hand, as a plain-JavaScript consumer writes it: `create(body)` makes one model call; each
+ * `tool_use` is answered by its handler, until the model stops asking. Prints the answer and reports it as `driver`.
+ */
+export const runAgent = async (driver, create) => {
+  const messages = [{ role: "user", content: prompt }]
+  let turns = 0
+  for (;;) {
+    const message = await create({ model: "claude-sonnet-4-5", max_tokens: 4096, tools, messages })
+    turns++
+    messages.push({ role: "assistant", content: message.content })
+    const calls = message.content.filter((block) => block.type === "tool_use")
+    if (message.stop_reason !== "tool_use" || calls.length === 0) {
+      const text = message.content
+        .filter((block) => block.type === "text")
+        .map((block) => block.text)
+        .join("")
+      console.log(text)
+      answered(driver, text, turns)
+      return
+    }
+    messages.push({
+      role: "user",
+      content: calls.map((call) => {
+        const output = handlers[call.name](call.input)
+        return {
+          type: "tool_result",
+          tool_use_id: call.id,
+          content: typeof output === "string" ? output : JSON.stringify(output)
+        }
+      })
+    })
+  }
+}
