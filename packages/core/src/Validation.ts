@@ -14,12 +14,14 @@
  *
  * @since 0.1.0
  */
+
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import type * as Content from "./Content.js"
 import * as JsonText from "./internal/jsonText.js"
 import type * as Message from "./Message.js"
+import * as ModelError from "./ModelError.js"
 import type * as Request from "./Request.js"
 
 // =============================================================================
@@ -138,7 +140,22 @@ export class ValidationError extends Schema.TaggedError<ValidationError>()("Vali
   block: Schema.optional(Schema.Number),
   message: Schema.String
 }) {
-  /** Never: the same request breaks the same rule again (a member of the transport's error family). */
+  /** The brand of model errors: a model call checked before sending fails with this error. */
+  get [ModelError.TypeId](): ModelError.TypeId {
+    return ModelError.TypeId
+  }
+
+  /** As a model error: `validation`. */
+  get reason(): "validation" {
+    return "validation"
+  }
+
+  /** As a model error: nothing was sent, so nothing was delivered. */
+  get delivered(): 0 {
+    return 0
+  }
+
+  /** Never: the same request breaks the same rule again. */
   get isRetryable(): boolean {
     return false
   }

@@ -14,6 +14,10 @@ export * as Content from "./Content.js"
 export * as Conversation from "./Conversation.js"
 /** @since 0.1.0 */
 export * as Message from "./Message.js"
+/** @since 0.2.0 */
+export * as Model from "./Model.js"
+/** @since 0.2.0 */
+export * as ModelError from "./ModelError.js"
 /** @since 0.1.0 */
 export * as Request from "./Request.js"
 /** @since 0.1.0 */
