@@ -18,6 +18,7 @@
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as ApiVersions from "./ApiVersion.js"
 import type * as Content from "./Content.js"
 import * as JsonText from "./internal/jsonText.js"
 import type * as Message from "./Message.js"
@@ -36,7 +37,7 @@ import type * as Request from "./Request.js"
  * @since 0.1.0
  * @category models
  */
-export const ApiVersion = Schema.Literal("2023-06-01", "2026-10-21")
+export const ApiVersion = ApiVersions.ApiVersion
 /** @since 0.1.0 */
 export type ApiVersion = typeof ApiVersion.Type
 
@@ -85,6 +86,7 @@ export type ApiVersion = typeof ApiVersion.Type
  * - `TooManyImages`: more than 100 images.
  * - `MixedDocumentCitations`: citations enabled on some `document` blocks of the request but not all.
  * - `RequestTooLarge`: the JSON body is over 32 MB (the API answers 413 rather than 400).
+ * - `MissingModel`: a client call with no model and no default model (checked by the client, not here).
  *
  * @since 0.1.0
  * @category models
@@ -121,7 +123,8 @@ export const Rule = Schema.Literal(
   "ImageDimensionsTooLarge",
   "TooManyImages",
   "MixedDocumentCitations",
-  "RequestTooLarge"
+  "RequestTooLarge",
+  "MissingModel"
 )
 /** @since 0.1.0 */
 export type Rule = typeof Rule.Type
@@ -354,11 +357,15 @@ const checkAssistantBlock = (
     }
   } else if (block.type === "tool_result") {
     return fail("ToolResultWithoutToolUse", at, "tool_result blocks belong in user turns")
-  } else if (block.type === "document" && options?.apiVersion === "2026-10-21") {
+  } else if (
+    block.type === "document" &&
+    options?.apiVersion !== undefined &&
+    !ApiVersions.rules[options.apiVersion].documentsInAssistantTurns
+  ) {
     return fail(
       "DocumentInAssistantTurn",
       at,
-      "anthropic-version 2026-10-21 does not accept document blocks in assistant turns"
+      `anthropic-version ${options.apiVersion} does not accept document blocks in assistant turns`
     )
   }
   return undefined
@@ -445,13 +452,14 @@ const checkUserBlocks = (
       otherContent = true
       if (
         block.type === "text" &&
-        options?.apiVersion === "2026-10-21" &&
+        options?.apiVersion !== undefined &&
+        !ApiVersions.rules[options.apiVersion].citationsOnUserText &&
         ((block as Content.TextBlock).citations?.length ?? 0) > 0
       ) {
         return fail(
           "CitationsOnUserText",
           at(i),
-          "anthropic-version 2026-10-21 does not accept citations on user text blocks"
+          `anthropic-version ${options.apiVersion} does not accept citations on user text blocks`
         )
       }
     }
@@ -1177,11 +1185,15 @@ export const validateRequest = (
   options?: Options | undefined
 ): Effect.Effect<Request.MessagesRequest, ValidationError> =>
   Effect.suspend(() => {
-    if (options?.apiVersion === "2026-10-21") {
-      for (const parameter of ["temperature", "top_p", "top_k"] as const) {
-        if (request[parameter] !== undefined) {
+    if (options?.apiVersion !== undefined) {
+      for (const parameter of ApiVersions.rules[options.apiVersion].removedParameters) {
+        if ((request as Record<string, unknown>)[parameter] !== undefined) {
           return Effect.fail(
-            fail("UnsupportedParameter", undefined, `anthropic-version 2026-10-21 does not accept ${parameter}`)
+            fail(
+              "UnsupportedParameter",
+              undefined,
+              `anthropic-version ${options.apiVersion} does not accept ${parameter}`
+            )
           )
         }
       }

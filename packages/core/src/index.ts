@@ -8,6 +8,8 @@
 export * as Accumulator from "./Accumulator.js"
 /** @since 0.1.0 */
 export * as ApiError from "./ApiError.js"
+/** @since 0.2.0 */
+export * as ApiVersion from "./ApiVersion.js"
 /** @since 0.1.0 */
 export * as Content from "./Content.js"
 /** @since 0.1.0 */
