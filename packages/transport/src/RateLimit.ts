@@ -1,26 +1,33 @@
 /**
- * Client-side admission control, so that many fibers sharing one account stay under its limits instead of
- * discovering them as 429s: requests per minute, input tokens per minute, output tokens per minute and concurrent
- * requests, per key (tenant, API key, model: whatever {@link Options.key} or {@link withKey} says).
+ * Client-side admission control, so that many fibers, and many processes, sharing one account stay under its
+ * limits instead of discovering them as 429s: requests, input tokens and output tokens per window of any length,
+ * with bursts, and concurrent requests, per key (tenant, API key, model: whatever {@link Options.key} or
+ * {@link withKey} says).
  *
  * - Input tokens are estimated from the request before sending (core's `Tokens.estimateRequest`) and corrected from
  *   the response's `usage`; output tokens reserve `max_tokens` and the unused part is released at the end.
- * - Budgets refill continuously, as the API's token buckets do (a 50 RPM budget gains one request every 1.2 s).
- * - A call over the limit waits, in arrival order: the oldest waiter is admitted first, so a large request is never
- *   starved by small ones (a request larger than a whole budget waits for a full budget). With `maxWait` a call
- *   that cannot be admitted in time fails with `RateLimitWaitError`.
- * - It obeys the server: after a 429 with `retry-after` every caller of that key pauses until then, and the
- *   `anthropic-ratelimit-*-remaining` headers lower the local budget when the server knows less is left.
- * - The budgets live in a {@link Store}; {@link layer} uses the in-memory one, {@link layerStore} takes any (e.g. a
- *   shared store for several processes) without changing callers.
+ * - Each budget is a token bucket (the API's own algorithm: refills continuously, `burst` sets its size) or a
+ *   sliding window (at most `limit` calls in any window of `per`, counted until `per` after each call ends).
+ * - A call over the limit waits, in arrival order within the process: the oldest waiter is admitted first, so a
+ *   large request is never starved by small ones. With `maxWait` a call that cannot be admitted in time fails with
+ *   `RateLimitWaitError`.
+ * - It obeys the server, with or without configured limits: after a 429 with `retry-after` every caller of the key
+ *   pauses until then; `anthropic-ratelimit-*-remaining` lowers the local budgets, and when what remains of
+ *   requests, tokens, input or output tokens is below a call's cost the key is held until that budget's `*-reset`.
+ * - The state lives in a `Stores.Store`; {@link layer} uses the in-memory one, {@link layerStore} takes any
+ *   (e.g. `@parley/ratelimit-redis`, shared by every process of a service) without changing callers.
  *
  * @example
  * ```ts
  * import { RateLimit } from "@parley/transport"
  *
- * // the seeds' Basic tier, one budget per tenant
+ * // 5 requests per second with at most 2 back to back, 2 in flight, and the seeds' Basic tier for tokens
  * const RateLimitLive = RateLimit.layer({
- *   limits: { requestsPerMinute: 50, inputTokensPerMinute: 100_000, maxConcurrent: 10 }
+ *   limits: {
+ *     requests: { limit: 5, per: "1 second", burst: 2 },
+ *     inputTokens: { limit: 100_000, per: "1 minute" },
+ *     concurrency: 2
+ *   }
  * })
  * const forTenant = (tenant: string) => RateLimit.withKey(`tenant:${tenant}`)
  * ```
@@ -42,25 +49,59 @@ import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { RateLimitWaitError } from "./MessagesError.js"
 import type { ResponseMeta } from "./ResponseMeta.js"
+import * as Stores from "./RateLimitStore.js"
 
 // =============================================================================
 // Models
 // =============================================================================
 
 /**
- * The limits of one key. Every limit is optional: an absent one is not enforced.
+ * One budget: `limit` per `per` (any window: `"1 second"`, `"1 minute"`, ...).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Window {
+  /** How much the window allows: requests, or tokens. */
+  readonly limit: number
+  /** The window. */
+  readonly per: Duration.DurationInput
+  /**
+   * Token bucket: the most that can go at once after an idle time (default `limit`: a whole window at once).
+   * Sliding window: the most that go back to back (a token bucket of `burst` refilling at `limit / per`; default:
+   * no such cap). Set it when the server punishes bursts, e.g. `burst: 2` under `5 per second`.
+   */
+  readonly burst?: number | undefined
+  /**
+   * `"token-bucket"` (default; the API's own algorithm: the budget refills continuously) or `"sliding-window"` (no
+   * more than `limit` in any window of `per`, each call counted until `per` after it ends: exact against a server
+   * that counts windows, whatever the network's jitter; a call's slot is held for `per` plus its duration).
+   */
+  readonly algorithm?: "token-bucket" | "sliding-window" | undefined
+}
+
+/**
+ * The limits of one key. Every limit is optional: an absent one is not enforced (the server's headers still are).
  *
  * @since 0.1.0
  * @category models
  */
 export interface Limits {
-  /** Requests per minute (the seeds' Basic tier: 50). */
+  /** Requests per window. */
+  readonly requests?: Window | undefined
+  /** Input tokens per window, estimated before sending and corrected from `usage`. */
+  readonly inputTokens?: Window | undefined
+  /** Output tokens per window; a request reserves its `max_tokens` until it ends. */
+  readonly outputTokens?: Window | undefined
+  /** Requests in flight at once. A stream holds its slot until it ends. */
+  readonly concurrency?: number | undefined
+  /** Shorthand for `requests: { limit, per: "1 minute" }` (the seeds' Basic tier: 50). */
   readonly requestsPerMinute?: number | undefined
-  /** Input tokens per minute, estimated before sending and corrected from `usage` (Basic tier: 100,000 TPM). */
+  /** Shorthand for `inputTokens: { limit, per: "1 minute" }` (Basic tier: 100,000 TPM). */
   readonly inputTokensPerMinute?: number | undefined
-  /** Output tokens per minute; a request reserves its `max_tokens` until it ends. */
+  /** Shorthand for `outputTokens: { limit, per: "1 minute" }`. */
   readonly outputTokensPerMinute?: number | undefined
-  /** Requests in flight at once (Basic tier: 10). A stream holds its slot until it ends. */
+  /** Shorthand for `concurrency` (Basic tier: 10). */
   readonly maxConcurrent?: number | undefined
   /** The longest a call waits for admission before failing with `RateLimitWaitError`. Default: no limit. */
   readonly maxWait?: Duration.DurationInput | undefined
@@ -72,49 +113,15 @@ export interface Limits {
  * @since 0.1.0
  * @category models
  */
-export interface Cost {
-  readonly requests: number
-  readonly inputTokens: number
-  readonly outputTokens: number
-}
+export type Cost = Stores.Cost
 
 /**
- * A store's answer to an admission request: admitted (the cost is taken), or wait `millis` (or until something
- * is released, when `millis` is undefined) and ask again.
+ * Where the state of every key lives (see `RateLimitStore`).
  *
  * @since 0.1.0
  * @category models
  */
-export type Decision = { readonly _tag: "Admitted" } | { readonly _tag: "Wait"; readonly millis: number | undefined }
-
-/**
- * What the server says is left, from the `anthropic-ratelimit-*-remaining` headers.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Remaining {
-  readonly requests?: number | undefined
-  readonly inputTokens?: number | undefined
-  readonly outputTokens?: number | undefined
-}
-
-/**
- * Where the budgets of every key live. All times are epoch milliseconds from Effect's `Clock`.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Store {
-  /** Takes `cost` from the key's budgets and one concurrency slot if everything fits now; else says how long to wait. */
-  readonly acquire: (key: string, limits: Limits, cost: Cost, now: number) => Effect.Effect<Decision>
-  /** Gives back a concurrency slot and `refund` (a negative refund charges more, e.g. when usage beat the estimate). */
-  readonly release: (key: string, limits: Limits, refund: Cost, now: number) => Effect.Effect<void>
-  /** Admits nothing for the key before `until`. */
-  readonly pause: (key: string, until: number) => Effect.Effect<void>
-  /** Lowers the key's budgets to what the server says is left. */
-  readonly observe: (key: string, limits: Limits, remaining: Remaining, now: number) => Effect.Effect<void>
-}
+export type Store = Stores.Store
 
 /**
  * The store of the budgets.
@@ -122,10 +129,9 @@ export interface Store {
  * @since 0.1.0
  * @category tags
  */
-export class RateLimitStore extends Context.Tag("@parley/transport/RateLimit/RateLimitStore")<
-  RateLimitStore,
-  Store
->() {}
+export const RateLimitStore: typeof Stores.RateLimitStore = Stores.RateLimitStore
+/** @since 0.1.0 */
+export type RateLimitStore = Stores.RateLimitStore
 
 /**
  * An admitted call. Report its usage with `settle` when known; its budgets and slot are released when the scope of
@@ -151,9 +157,18 @@ export interface Ticket {
 export interface Service {
   /** The key of a call: {@link withKey} if set, else the layer's `key` function, else `fallback`. */
   readonly keyOf: (request: Request.MessagesRequest, fallback: string) => Effect.Effect<string>
-  /** Waits for admission of `cost` under `key`; the admission lasts until the scope closes. */
+  /**
+   * Waits for admission of `cost` under `key`; the admission lasts until the scope closes. A store that fails
+   * closed fails this with a `RateLimitWaitError` (`maxWait` zero) naming the store; {@link Service.acquire} gives
+   * the store's own `RateLimitStoreError` instead.
+   */
   readonly admit: (key: string, cost: Cost) => Effect.Effect<Ticket, RateLimitWaitError, Scope.Scope>
-  /** Applies what a response says: remaining budgets, and a pause after a 429 with `retry-after`. */
+  /** {@link Service.admit}, with a store's failure as `RateLimitStoreError`. */
+  readonly acquire: (
+    key: string,
+    cost: Cost
+  ) => Effect.Effect<Ticket, RateLimitWaitError | Stores.RateLimitStoreError, Scope.Scope>
+  /** Applies what a response says: remaining budgets and resets, and a pause after a 429 with `retry-after`. */
   readonly observe: (key: string, meta: ResponseMeta, retryAfter: Duration.Duration | undefined) => Effect.Effect<void>
 }
 
@@ -172,10 +187,20 @@ export class RateLimiter extends Context.Tag("@parley/transport/RateLimit/RateLi
  * @category models
  */
 export interface Options {
-  /** The limits, the same for every key or per key. */
-  readonly limits: Limits | ((key: string) => Limits)
+  /** The limits, the same for every key or per key. Default: none (only the server's headers are obeyed). */
+  readonly limits?: Limits | ((key: string) => Limits) | undefined
   /** The key of a request when {@link withKey} did not set one (e.g. `(request) => request.model`). */
   readonly key?: ((request: Request.MessagesRequest) => string) | undefined
+  /**
+   * Whether the `*-reset` headers hold a key whose remaining budget is below a call's cost (default `true`). The
+   * `*-remaining` headers lower configured token buckets either way.
+   */
+  readonly holdUntilReset?: boolean | undefined
+  /**
+   * How often a call blocked by a shared store's concurrency or sliding window asks again (default 20 ms): a call
+   * ending in another process cannot wake it. Calls of this process wake on their own releases at once.
+   */
+  readonly pollInterval?: Duration.DurationInput | undefined
 }
 
 // =============================================================================
@@ -205,153 +230,44 @@ export const withKey: {
 } = dual(2, <A, E, R>(self: Effect.Effect<A, E, R>, key: string) => Effect.locally(self, currentKey, key))
 
 // =============================================================================
+// Plans
+// =============================================================================
+
+const windowOf = (window: Window): Stores.Budget => ({
+  limit: window.limit,
+  per: Math.max(1, Duration.toMillis(Duration.decode(window.per))),
+  burst: window.burst,
+  algorithm: window.algorithm ?? "token-bucket"
+})
+
+const perMinute = (limit: number | undefined): Stores.Budget | undefined =>
+  limit === undefined ? undefined : { limit, per: 60_000, algorithm: "token-bucket" }
+
+/**
+ * The limits as a store reads them.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const planOf = (limits: Limits): Stores.Plan => ({
+  requests: limits.requests === undefined ? perMinute(limits.requestsPerMinute) : windowOf(limits.requests),
+  inputTokens: limits.inputTokens === undefined ? perMinute(limits.inputTokensPerMinute) : windowOf(limits.inputTokens),
+  outputTokens:
+    limits.outputTokens === undefined ? perMinute(limits.outputTokensPerMinute) : windowOf(limits.outputTokens),
+  concurrency: limits.concurrency ?? limits.maxConcurrent
+})
+
+// =============================================================================
 // In-memory store
 // =============================================================================
 
-const minute = 60_000
-
-interface Bucket {
-  level: number
-  at: number
-}
-
-interface KeyState {
-  requests: Bucket | undefined
-  inputTokens: Bucket | undefined
-  outputTokens: Bucket | undefined
-  inFlight: number
-  pausedUntil: number
-  /** The limits of the last call, to tell when the key is back to a fresh state. */
-  limits: Limits | undefined
-}
-
-type BucketName = "requests" | "inputTokens" | "outputTokens"
-
-const capacities = (limits: Limits): Record<BucketName, number | undefined> => ({
-  requests: limits.requestsPerMinute,
-  inputTokens: limits.inputTokensPerMinute,
-  outputTokens: limits.outputTokensPerMinute
-})
-
-const names: ReadonlyArray<BucketName> = ["requests", "inputTokens", "outputTokens"]
-
-/** The bucket's level at `now`, refilled continuously up to its capacity. */
-const refill = (state: KeyState, name: BucketName, capacity: number, now: number): Bucket => {
-  const bucket = state[name]
-  if (bucket === undefined) {
-    const fresh = { level: capacity, at: now }
-    state[name] = fresh
-    return fresh
-  }
-  if (now > bucket.at) {
-    bucket.level = Math.min(capacity, bucket.level + ((now - bucket.at) * capacity) / minute)
-    bucket.at = now
-  }
-  return bucket
-}
-
-/** Whether a key's state at `now` is what a fresh state would be: nothing in flight, no pause, every bucket full. */
-const atRest = (state: KeyState, now: number): boolean => {
-  if (state.inFlight > 0 || state.pausedUntil > now) return false
-  const capacity = state.limits === undefined ? undefined : capacities(state.limits)
-  for (const name of names) {
-    const bucket = state[name]
-    if (bucket === undefined) continue
-    const cap = capacity?.[name]
-    if (cap === undefined || refill(state, name, cap, now).level < cap) return false
-  }
-  return true
-}
-
 /**
- * An in-memory {@link Store}: token buckets per key in this process. A key whose state is back to a fresh one
- * (nothing in flight, no pause, every bucket refilled) is forgotten, so a service with many short-lived keys (one
- * per tenant, per user, ...) keeps only the keys in use: the map is swept whenever it has doubled since the last
- * sweep, which costs O(1) per call on average. `size` says how many keys are held.
+ * The in-memory store (`Stores.makeMemory`).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const makeStoreMemory = (): Store & { readonly size: () => number } => {
-  const states = new Map<string, KeyState>()
-  let sweepAt = 64
-  const sweep = (now: number) => {
-    for (const [key, state] of states) if (atRest(state, now)) states.delete(key)
-    sweepAt = Math.max(64, states.size * 2)
-  }
-  const stateOf = (key: string, now: number): KeyState => {
-    let state = states.get(key)
-    if (state === undefined) {
-      if (states.size >= sweepAt) sweep(now)
-      state = {
-        requests: undefined,
-        inputTokens: undefined,
-        outputTokens: undefined,
-        inFlight: 0,
-        pausedUntil: 0,
-        limits: undefined
-      }
-      states.set(key, state)
-    }
-    return state
-  }
-  return {
-    size: () => states.size,
-    acquire: (key, limits, cost, now) =>
-      Effect.sync((): Decision => {
-        const state = stateOf(key, now)
-        state.limits = limits
-        const capacity = capacities(limits)
-        let wait = state.pausedUntil > now ? state.pausedUntil - now : 0
-        for (const name of names) {
-          const cap = capacity[name]
-          if (cap === undefined || cap <= 0) continue
-          const bucket = refill(state, name, cap, now)
-          const need = Math.min(cost[name], cap)
-          if (bucket.level < need) wait = Math.max(wait, Math.ceil(((need - bucket.level) * minute) / cap))
-        }
-        const full = limits.maxConcurrent !== undefined && state.inFlight >= limits.maxConcurrent
-        if (wait > 0) return { _tag: "Wait", millis: wait }
-        if (full) return { _tag: "Wait", millis: undefined }
-        for (const name of names) {
-          const bucket = state[name]
-          if (capacity[name] !== undefined && bucket !== undefined) bucket.level -= cost[name]
-        }
-        state.inFlight++
-        return { _tag: "Admitted" }
-      }),
-    release: (key, limits, refund, now) =>
-      Effect.sync(() => {
-        const state = stateOf(key, now)
-        state.inFlight = Math.max(0, state.inFlight - 1)
-        const capacity = capacities(limits)
-        for (const name of names) {
-          const cap = capacity[name]
-          if (cap === undefined || refund[name] === 0) continue
-          const bucket = refill(state, name, cap, now)
-          bucket.level = Math.min(cap, bucket.level + refund[name])
-        }
-      }),
-    pause: (key, until) =>
-      Effect.sync(() => {
-        const state = stateOf(key, 0)
-        state.pausedUntil = Math.max(state.pausedUntil, until)
-      }),
-    observe: (key, limits, remaining, now) =>
-      Effect.sync(() => {
-        const state = stateOf(key, now)
-        state.limits ??= limits
-        const capacity = capacities(limits)
-        for (const name of names) {
-          const cap = capacity[name]
-          const left = remaining[name]
-          if (cap === undefined || left === undefined) continue
-          const bucket = refill(state, name, cap, now)
-          bucket.level = Math.min(bucket.level, left)
-        }
-      })
-  }
-}
+export const makeStoreMemory: () => Stores.Store & { readonly size: () => number } = Stores.makeMemory
 
 /**
  * The in-memory store.
@@ -359,7 +275,7 @@ export const makeStoreMemory = (): Store & { readonly size: () => number } => {
  * @since 0.1.0
  * @category layers
  */
-export const layerStoreMemory: Layer.Layer<RateLimitStore> = Layer.sync(RateLimitStore, makeStoreMemory)
+export const layerStoreMemory: Layer.Layer<Stores.RateLimitStore> = Stores.layerMemory
 
 // =============================================================================
 // Limiter
@@ -377,16 +293,59 @@ interface Lane {
 
 const makeDeferred = () => Deferred.unsafeMake<void>(FiberId.none)
 
+const noLimits: Limits = {}
+
+const leasePrefix = (): string => {
+  const bytes = new Uint8Array(8)
+  globalThis.crypto.getRandomValues(bytes)
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
+}
+
+const budgetsOfMeta = ["requests", "tokens", "inputTokens", "outputTokens"] as const
+
 /**
- * A limiter over a store.
+ * A limiter over a store. With a store whose leases have a TTL, a fiber of the scope renews the leases of the
+ * calls in flight every third of the TTL.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<Service, never, RateLimitStore> =>
-  Effect.map(RateLimitStore, (store) => {
+export const make = (options: Options = {}): Effect.Effect<Service, never, Stores.RateLimitStore | Scope.Scope> =>
+  Effect.gen(function* () {
+    const store = yield* Stores.RateLimitStore
     const lanes = new Map<string, Lane>()
-    const limitsOf = typeof options.limits === "function" ? options.limits : () => options.limits as Limits
+    const held = new Map<string, Set<string>>()
+    const prefix = leasePrefix()
+    let leases = 0
+    const plans = new WeakMap<Limits, Stores.Plan>()
+    const configured = options.limits ?? noLimits
+    const limitsOf = typeof configured === "function" ? configured : () => configured
+    const planFor = (limits: Limits): Stores.Plan => {
+      let plan = plans.get(limits)
+      if (plan === undefined) {
+        plan = planOf(limits)
+        plans.set(limits, plan)
+      }
+      return plan
+    }
+    const holdUntilReset = options.holdUntilReset ?? true
+    const poll =
+      store.leaseTtl === undefined
+        ? Infinity
+        : Duration.toMillis(Duration.decode(options.pollInterval ?? Duration.millis(20)))
+
+    if (store.leaseTtl !== undefined) {
+      const every = Duration.millis(Math.max(1, Math.floor(store.leaseTtl / 3)))
+      const renewAll = Effect.suspend(() =>
+        Effect.forEach(
+          Array.from(held, ([key, ids]) => [key, Array.from(ids)] as const),
+          ([key, ids]) => (ids.length === 0 ? Effect.void : Effect.ignore(store.renew(key, ids))),
+          { discard: true }
+        )
+      )
+      yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(every), renewAll)))
+    }
+
     const laneOf = (key: string): Lane => {
       let lane = lanes.get(key)
       if (lane === undefined) {
@@ -411,14 +370,33 @@ export const make = (options: Options): Effect.Effect<Service, never, RateLimitS
       if (index === 0 && next !== undefined) Deferred.unsafeDone(next, Exit.void)
       dropIfIdle(key, lane)
     }
+    const hold = (key: string, id: string) => {
+      let ids = held.get(key)
+      if (ids === undefined) {
+        ids = new Set()
+        held.set(key, ids)
+      }
+      ids.add(id)
+    }
+    const unhold = (key: string, id: string) => {
+      const ids = held.get(key)
+      if (ids === undefined) return
+      ids.delete(id)
+      if (ids.size === 0) held.delete(key)
+    }
 
-    const admit = (key: string, cost: Cost): Effect.Effect<Ticket, RateLimitWaitError, Scope.Scope> =>
+    const acquire = (
+      key: string,
+      cost: Cost
+    ): Effect.Effect<Ticket, RateLimitWaitError | Stores.RateLimitStoreError, Scope.Scope> =>
       Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
           const limits = limitsOf(key)
+          const plan = planFor(limits)
           const lane = laneOf(key)
           const turn = makeDeferred()
           lane.queue.push(turn)
+          const id = `${prefix}-${++leases}`
           const startedAt = yield* Clock.currentTimeMillis
           const maxWait = limits.maxWait === undefined ? undefined : Duration.decode(limits.maxWait)
           const deadline = maxWait === undefined ? Infinity : startedAt + Duration.toMillis(maxWait)
@@ -438,13 +416,15 @@ export const make = (options: Options): Effect.Effect<Service, never, RateLimitS
               if (lane.queue[0] !== turn) return yield* tooLong()
             }
             while (true) {
+              const decision = yield* store.acquire(key, plan, cost, id)
               const now = yield* Clock.currentTimeMillis
-              const decision = yield* store.acquire(key, limits, cost, now)
               if (decision._tag === "Admitted") {
                 lane.active++
+                if (store.leaseTtl !== undefined) hold(key, id)
                 return
               }
-              const until = decision.millis === undefined ? Infinity : now + decision.millis
+              const millis = decision.millis === undefined ? poll : decision.millis
+              const until = millis === Infinity ? Infinity : now + millis
               if (until > deadline && (decision.millis !== undefined || now >= deadline)) return yield* tooLong()
               yield* waitFor(Deferred.await(lane.signal), Math.min(until, deadline) - now)
             }
@@ -454,35 +434,35 @@ export const make = (options: Options): Effect.Effect<Service, never, RateLimitS
           let usage: { inputTokens?: number | undefined; outputTokens?: number | undefined } | undefined
           // on the scope itself (`Effect.addFinalizer` would also diff and restore the fiber's refs: ~15 µs a call)
           yield* Effect.scopeWith((scope) =>
-            Scope.addFinalizerExit(scope, (exit) =>
-              Effect.flatMap(Clock.currentTimeMillis, (now) => {
-                const settled = usage !== undefined || Exit.isSuccess(exit)
-                const refund: Cost = {
-                  requests: 0,
-                  inputTokens:
-                    usage?.inputTokens !== undefined
-                      ? cost.inputTokens - usage.inputTokens
-                      : settled
-                        ? 0
-                        : cost.inputTokens,
-                  outputTokens:
-                    usage?.outputTokens !== undefined
-                      ? Math.max(0, cost.outputTokens - usage.outputTokens)
-                      : settled
-                        ? 0
-                        : cost.outputTokens
-                }
-                return store.release(key, limits, refund, now).pipe(
-                  Effect.zipRight(
-                    Effect.sync(() => {
-                      lane.active--
-                      wake(lane)
-                      dropIfIdle(key, lane)
-                    })
-                  )
+            Scope.addFinalizerExit(scope, (exit) => {
+              const settled = usage !== undefined || Exit.isSuccess(exit)
+              const refund: Cost = {
+                requests: 0,
+                inputTokens:
+                  usage?.inputTokens !== undefined
+                    ? cost.inputTokens - usage.inputTokens
+                    : settled
+                      ? 0
+                      : cost.inputTokens,
+                outputTokens:
+                  usage?.outputTokens !== undefined
+                    ? Math.max(0, cost.outputTokens - usage.outputTokens)
+                    : settled
+                      ? 0
+                      : cost.outputTokens
+              }
+              return store.release(key, plan, id, refund).pipe(
+                Effect.ignore,
+                Effect.zipRight(
+                  Effect.sync(() => {
+                    unhold(key, id)
+                    lane.active--
+                    wake(lane)
+                    dropIfIdle(key, lane)
+                  })
                 )
-              })
-            )
+              )
+            })
           )
           return {
             key,
@@ -493,32 +473,46 @@ export const make = (options: Options): Effect.Effect<Service, never, RateLimitS
         })
       )
 
+    const admit = (key: string, cost: Cost): Effect.Effect<Ticket, RateLimitWaitError, Scope.Scope> =>
+      Effect.catchTag(
+        acquire(key, cost),
+        "RateLimitStoreError",
+        (error) =>
+          new RateLimitWaitError({
+            key,
+            maxWait: Duration.zero,
+            message: `The rate limiter could not admit a call under key "${key}": ${error.message}`
+          })
+      )
+
     const observe = (key: string, meta: ResponseMeta, retryAfter: Duration.Duration | undefined) =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        const limits = limitsOf(key)
-        const { requests, inputTokens, outputTokens } = meta.rateLimit
-        const remaining: Remaining = {
-          requests: requests?.remaining,
-          inputTokens: inputTokens?.remaining,
-          outputTokens: outputTokens?.remaining
-        }
-        const tighten =
-          remaining.requests === undefined &&
-          remaining.inputTokens === undefined &&
-          remaining.outputTokens === undefined
-            ? Effect.void
-            : store.observe(key, limits, remaining, now)
+      Effect.suspend(() => {
+        const plan = planFor(limitsOf(key))
         const pause =
           meta.status === 429 && retryAfter !== undefined
-            ? store.pause(key, now + Duration.toMillis(retryAfter))
+            ? Effect.ignore(store.pause(key, Duration.toMillis(retryAfter)))
             : Effect.void
-        return Effect.zipRight(tighten, pause)
+        const observed: { -readonly [K in keyof Stores.Observed]: Stores.Observed[K] } = {}
+        let any = false
+        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          for (const name of budgetsOfMeta) {
+            const budget = meta.rateLimit[name]
+            if (budget?.remaining === undefined) continue
+            const reset = holdUntilReset && budget.reset !== undefined ? Date.parse(budget.reset) : Number.NaN
+            observed[name] = {
+              remaining: budget.remaining,
+              resetIn: Number.isFinite(reset) && reset > now ? reset - now : undefined
+            }
+            any = true
+          }
+          return any ? Effect.zipRight(Effect.ignore(store.observe(key, plan, observed)), pause) : pause
+        })
       })
 
     const keyOf = (request: Request.MessagesRequest, fallback: string) =>
       Effect.map(FiberRef.get(currentKey), (key) => key ?? options.key?.(request) ?? fallback)
 
-    return { admit, observe, keyOf }
+    return { admit, acquire, observe, keyOf }
   })
 
 /**
@@ -527,8 +521,8 @@ export const make = (options: Options): Effect.Effect<Service, never, RateLimitS
  * @since 0.1.0
  * @category layers
  */
-export const layerStore = (options: Options): Layer.Layer<RateLimiter, never, RateLimitStore> =>
-  Layer.effect(RateLimiter, make(options))
+export const layerStore = (options: Options = {}): Layer.Layer<RateLimiter, never, Stores.RateLimitStore> =>
+  Layer.scoped(RateLimiter, make(options))
 
 /**
  * A limiter over the in-memory store.
@@ -536,7 +530,7 @@ export const layerStore = (options: Options): Layer.Layer<RateLimiter, never, Ra
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<RateLimiter> =>
+export const layer = (options: Options = {}): Layer.Layer<RateLimiter> =>
   layerStore(options).pipe(Layer.provide(layerStoreMemory))
 
 /**

@@ -13,13 +13,11 @@ export * as MessagesClient from "./MessagesClient.js"
 export * as MessagesError from "./MessagesError.js"
 /** @since 0.1.0 */
 export * as RateLimit from "./RateLimit.js"
+/** @since 0.2.0 */
+export * as RateLimitStore from "./RateLimitStore.js"
 /** @since 0.1.0 */
 export * as ResponseMeta from "./ResponseMeta.js"
 /** @since 0.1.0 */
 export * as Retry from "./Retry.js"
-/** @since 0.1.0 */
-export * as Sse from "./Sse.js"
-/** @since 0.1.0 */
-export * as StreamDecoder from "./StreamDecoder.js"
 /** @since 0.1.0 */
 export * as Timeout from "./Timeout.js"

@@ -1,15 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as Chunk from "effect/Chunk"
+import * as ModelError from "@parley/core/ModelError"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
 import * as RateLimit from "../src/RateLimit.js"
+import * as RateLimitStore from "../src/RateLimitStore.js"
 import type * as ResponseMeta from "../src/ResponseMeta.js"
-import * as Retry from "../src/Retry.js"
-import * as L from "./utils/Loopback.js"
+
+const request = { model: "claude-test", max_tokens: 256, messages: [{ role: "user" as const, content: "Hello" }] }
 
 const one: RateLimit.Cost = { requests: 1, inputTokens: 0, outputTokens: 0 }
 
@@ -188,8 +188,8 @@ describe("RateLimit", () => {
       yield* Effect.forEach(Array.from({ length: 50 }), () => Effect.scoped(limiter.admit("big", one)))
       yield* settle
       assert.isNull(blocked.unsafePoll())
-      assert.strictEqual(yield* limiter.keyOf(L.request, "fallback"), "claude-test")
-      assert.strictEqual(yield* RateLimit.withKey(limiter.keyOf(L.request, "fallback"), "tenant-1"), "tenant-1")
+      assert.strictEqual(yield* limiter.keyOf(request, "fallback"), "claude-test")
+      assert.strictEqual(yield* RateLimit.withKey(limiter.keyOf(request, "fallback"), "tenant-1"), "tenant-1")
       yield* Fiber.interrupt(blocked)
     })
   )
@@ -197,39 +197,44 @@ describe("RateLimit", () => {
   it.effect("the memory store forgets keys back at rest, and only those", () =>
     Effect.gen(function* () {
       const store = RateLimit.makeStoreMemory()
-      const limits: RateLimit.Limits = { requestsPerMinute: 60, maxConcurrent: 2 }
-      const call = (key: string, now: number) =>
-        Effect.zipRight(
-          store.acquire(key, limits, one, now),
-          store.release(key, limits, { requests: 0, inputTokens: 0, outputTokens: 0 }, now)
-        )
+      const plan = RateLimit.planOf({ requestsPerMinute: 60, maxConcurrent: 2 })
+      const none = { requests: 0, inputTokens: 0, outputTokens: 0 }
+      let lease = 0
+      const call = (key: string) =>
+        Effect.gen(function* () {
+          const id = `l${lease++}`
+          yield* store.acquire(key, plan, one, id)
+          yield* store.release(key, plan, id, none)
+        })
       // 200 tenants make one call each at t=0: none is at rest yet (each bucket is one request short)
       yield* Effect.forEach(
         Array.from({ length: 200 }, (_, i) => `tenant-${i}`),
-        (key) => call(key, 0)
+        (key) => call(key)
       )
       // three keys that must survive a sweep a minute later: one in flight, one paused, one out of budget
-      assert.deepStrictEqual(yield* store.acquire("busy", limits, one, 0), { _tag: "Admitted" })
+      assert.deepStrictEqual(yield* store.acquire("busy", plan, one, "busy"), { _tag: "Admitted" })
       yield* store.pause("paused", 3_600_000)
-      yield* store.acquire("spent", limits, { ...one, requests: 60 }, 59_900)
+      yield* TestClock.adjust("59900 millis")
+      yield* store.acquire("spent", plan, { ...one, requests: 60 }, "spent")
       assert.strictEqual(store.size(), 203)
+      yield* TestClock.adjust("100 millis")
       // a minute later every tenant has refilled; new keys grow the map until it sweeps
       yield* Effect.forEach(
         Array.from({ length: 60 }, (_, i) => `late-${i}`),
-        (key) => call(key, 60_000)
+        (key) => call(key)
       )
       assert.isBelow(store.size(), 70)
       // the survivors kept their state
-      assert.deepStrictEqual(yield* store.acquire("busy", { ...limits, maxConcurrent: 1 }, one, 60_000), {
+      assert.deepStrictEqual(yield* store.acquire("busy", { ...plan, concurrency: 1 }, one, "busy-2"), {
         _tag: "Wait",
         millis: undefined
       })
-      const paused = yield* store.acquire("paused", limits, one, 60_000)
+      const paused = yield* store.acquire("paused", plan, one, "p")
       assert.strictEqual(paused._tag === "Wait" && paused.millis, 3_540_000)
-      const spent = yield* store.acquire("spent", limits, one, 60_000)
+      const spent = yield* store.acquire("spent", plan, one, "s")
       assert.strictEqual(spent._tag, "Wait")
       // a forgotten tenant starts again from a full budget
-      assert.deepStrictEqual(yield* store.acquire("tenant-0", limits, { ...one, requests: 60 }, 60_000), {
+      assert.deepStrictEqual(yield* store.acquire("tenant-0", plan, { ...one, requests: 60 }, "t"), {
         _tag: "Admitted"
       })
     })
@@ -253,55 +258,282 @@ describe("RateLimit", () => {
     })
   )
 
-  it.scoped("end to end: 100 concurrent creates reach the server at 10 per minute", () =>
+  // ---------------------------------------------------------------------------
+  // The server's headers
+  // ---------------------------------------------------------------------------
+
+  /** Forks `n` admissions of `cost` under "k" and records when (TestClock ms) each was admitted. */
+  const admitted = (limiter: RateLimit.Service, n: number, cost: RateLimit.Cost = one) =>
     Effect.gen(function* () {
-      const server = yield* L.start((_, res) => L.json(res, 200, L.message("ok")))
-      const client = yield* L.client(
-        server.url,
-        {},
-        Layer.merge(Retry.disabled, RateLimit.layer({ limits: { requestsPerMinute: 10 } }))
+      const at: Array<number> = []
+      yield* Effect.forEach(Array.from({ length: n }), () =>
+        Effect.fork(
+          Effect.scoped(
+            Effect.zipRight(
+              limiter.admit("k", cost),
+              Effect.flatMap(TestClock.currentTimeMillis, (now) => Effect.sync(() => at.push(now)))
+            )
+          )
+        )
       )
-      const fibers = yield* Effect.forEach(Array.from({ length: 100 }), () => Effect.fork(client.create(L.request)))
-      yield* server.awaitRequests(10)
-      yield* L.liveSleep(50)
-      assert.strictEqual(server.received.length, 10)
-      yield* TestClock.adjust("6 seconds")
-      yield* server.awaitRequests(11)
-      yield* L.liveSleep(50)
-      assert.strictEqual(server.received.length, 11)
-      yield* TestClock.adjust("54 seconds")
-      yield* server.awaitRequests(20)
-      yield* L.liveSleep(50)
-      assert.strictEqual(server.received.length, 20)
-      yield* Fiber.interruptAll(fibers)
+      yield* settle
+      return at
+    })
+
+  const resetIn = (millis: number) =>
+    Effect.map(TestClock.currentTimeMillis, (now) => new Date(now + millis).toISOString())
+
+  it.scoped("without configured limits, 0 requests remaining holds the key until the reset", () =>
+    Effect.gen(function* () {
+      const limiter = yield* limiterOf({})
+      yield* TestClock.adjust("1 second")
+      const reset = yield* resetIn(2000)
+      yield* limiter.observe("k", meta(200, { requests: { limit: 50, remaining: 0, reset } }), undefined)
+      const at = yield* admitted(limiter, 2)
+      assert.deepStrictEqual(at, [])
+      yield* TestClock.adjust("1999 millis")
+      assert.deepStrictEqual(at, [])
+      yield* TestClock.adjust("1 millis")
+      assert.deepStrictEqual(at, [3000, 3000])
+      // another key is not held
+      yield* Effect.scoped(limiter.admit("other", one))
     })
   )
 
-  it.scoped("end to end: a 429 with retry-after pauses the other callers sharing the limiter", () =>
+  it.scoped("what remains is spent by the calls admitted after it was read: 2 remaining lets 2 through", () =>
     Effect.gen(function* () {
-      const server = yield* L.start((_, res, index) =>
-        index === 0
-          ? L.apiError(res, 429, "rate_limit_error", "slow down", { "retry-after": "10" })
-          : L.json(res, 200, L.message("ok"))
-      )
-      const client = yield* L.client(
-        server.url,
-        {},
-        Layer.merge(Retry.layer({ jitter: 0 }), RateLimit.layer({ limits: {} }))
-      )
-      const first = yield* Effect.fork(client.create(L.request))
-      yield* server.awaitRequests(1)
-      for (let i = 0; i < 500 && !Chunk.toReadonlyArray(yield* TestClock.sleeps()).includes(10_000); i++) {
-        yield* L.liveSleep(10)
-      }
-      const others = yield* Effect.forEach(Array.from({ length: 3 }), () => Effect.fork(client.create(L.request)))
-      yield* L.liveSleep(50)
-      assert.strictEqual(server.received.length, 1)
-      yield* TestClock.adjust("10 seconds")
-      yield* server.awaitRequests(5)
-      yield* Fiber.join(first)
-      yield* Fiber.joinAll(others)
-      assert.strictEqual(server.received.length, 5)
+      const limiter = yield* limiterOf({})
+      const reset = yield* resetIn(5000)
+      yield* limiter.observe("k", meta(200, { requests: { remaining: 2, reset } }), undefined)
+      const at = yield* admitted(limiter, 4)
+      assert.deepStrictEqual(at, [0, 0])
+      yield* TestClock.adjust("5 seconds")
+      assert.deepStrictEqual(at, [0, 0, 5000, 5000])
     })
   )
+
+  it.scoped("input, output and total tokens below the call's cost hold the key until their reset", () =>
+    Effect.gen(function* () {
+      const cost = { requests: 1, inputTokens: 500, outputTokens: 1000 }
+      for (const [name, remaining, held] of [
+        ["inputTokens", 499, true],
+        ["inputTokens", 500, false],
+        ["outputTokens", 999, true],
+        ["outputTokens", 1000, false],
+        ["tokens", 499, true],
+        ["tokens", 500, false]
+      ] as const) {
+        const limiter = yield* limiterOf({})
+        const start = yield* TestClock.currentTimeMillis
+        const reset = yield* resetIn(3000)
+        yield* limiter.observe("k", meta(200, { [name]: { remaining, reset } }), undefined)
+        const at = yield* admitted(limiter, 1, cost)
+        assert.deepStrictEqual(at, held ? [] : [start], `${name} ${remaining}`)
+        yield* TestClock.adjust("3 seconds")
+        assert.deepStrictEqual(at, [held ? start + 3000 : start], `${name} ${remaining}`)
+      }
+    })
+  )
+
+  it.scoped("a reset in the past, or holdUntilReset: false, holds nothing", () =>
+    Effect.gen(function* () {
+      yield* TestClock.adjust("10 seconds")
+      const past = yield* resetIn(-1000)
+      const limiter = yield* limiterOf({})
+      yield* limiter.observe("k", meta(200, { requests: { remaining: 0, reset: past } }), undefined)
+      assert.deepStrictEqual(yield* admitted(limiter, 1), [10_000])
+      const ignoring = yield* limiterOf({ holdUntilReset: false })
+      const future = yield* resetIn(1000)
+      yield* ignoring.observe("k", meta(200, { requests: { remaining: 0, reset: future } }), undefined)
+      assert.deepStrictEqual(yield* admitted(ignoring, 1), [10_000])
+    })
+  )
+
+  it.scoped("a 429's retry-after pause and a reset hold add up to the later of the two", () =>
+    Effect.gen(function* () {
+      const limiter = yield* limiterOf({})
+      const reset = yield* resetIn(4000)
+      yield* limiter.observe("k", meta(429, { requests: { remaining: 0, reset } }), Duration.seconds(1))
+      const at = yield* admitted(limiter, 1)
+      yield* TestClock.adjust("3999 millis")
+      assert.deepStrictEqual(at, [])
+      yield* TestClock.adjust("1 millis")
+      assert.deepStrictEqual(at, [4000])
+    })
+  )
+
+  // ---------------------------------------------------------------------------
+  // Windows, bursts, algorithms
+  // ---------------------------------------------------------------------------
+
+  it.scoped("token bucket of 5 per second with burst 2: two at once, then one every 200 ms", () =>
+    Effect.gen(function* () {
+      const limiter = yield* limiterOf({ limits: { requests: { limit: 5, per: "1 second", burst: 2 } } })
+      const at = yield* admitted(limiter, 7)
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(at, [0, 0, 200, 400, 600, 800, 1000])
+    })
+  )
+
+  it.scoped("token bucket without burst lets a whole window go at once", () =>
+    Effect.gen(function* () {
+      const limiter = yield* limiterOf({ limits: { requests: { limit: 5, per: "1 second" } } })
+      const at = yield* admitted(limiter, 6)
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(at, [0, 0, 0, 0, 0, 200])
+    })
+  )
+
+  it.scoped("sliding window: at most 3 in any second, each counted until a second after it ends", () =>
+    Effect.gen(function* () {
+      const limiter = yield* limiterOf({
+        limits: { requests: { limit: 3, per: "1 second", algorithm: "sliding-window" } }
+      })
+      const at: Array<number> = []
+      // every call runs 100 ms
+      yield* Effect.forEach(Array.from({ length: 7 }), () =>
+        Effect.fork(
+          Effect.scoped(
+            Effect.zipRight(
+              limiter.admit("k", one),
+              Effect.zipRight(
+                Effect.flatMap(TestClock.currentTimeMillis, (now) => Effect.sync(() => at.push(now))),
+                Effect.sleep("100 millis")
+              )
+            )
+          )
+        )
+      )
+      yield* settle
+      for (let i = 0; i < 30; i++) yield* TestClock.adjust("100 millis")
+      assert.deepStrictEqual(at, [0, 0, 0, 1100, 1100, 1100, 2200])
+    })
+  )
+
+  it.scoped("sliding window with burst 2: 5 per second, at most 2 back to back", () =>
+    Effect.gen(function* () {
+      const limiter = yield* limiterOf({
+        limits: { requests: { limit: 5, per: "1 second", burst: 2, algorithm: "sliding-window" } }
+      })
+      const at = yield* admitted(limiter, 8)
+      for (let i = 0; i < 20; i++) yield* TestClock.adjust("100 millis")
+      // 0,0 (burst), then a token every 200 ms, until the window of the first 5 holds the 6th until 1000 + ...
+      assert.deepStrictEqual(at, [0, 0, 200, 400, 600, 1000, 1000, 1200])
+    })
+  )
+
+  it.scoped("token budgets per window: 100 input tokens per 10 seconds", () =>
+    Effect.gen(function* () {
+      const limiter = yield* limiterOf({ limits: { inputTokens: { limit: 100, per: "10 seconds" } } })
+      const at = yield* admitted(limiter, 3, { requests: 1, inputTokens: 60, outputTokens: 0 })
+      yield* TestClock.adjust("20 seconds")
+      // 40 left; 20 more needed at 10 per second: 2 s; then 60 more: 6 s
+      assert.deepStrictEqual(at, [0, 2000, 8000])
+    })
+  )
+
+  it.scoped("concurrency and per-minute shorthands together", () =>
+    Effect.gen(function* () {
+      const limiter = yield* limiterOf({ limits: { concurrency: 1, requestsPerMinute: 60 } })
+      const at: Array<number> = []
+      yield* Effect.forEach(Array.from({ length: 3 }), () =>
+        Effect.fork(
+          Effect.scoped(
+            Effect.zipRight(
+              limiter.admit("k", one),
+              Effect.zipRight(
+                Effect.flatMap(TestClock.currentTimeMillis, (now) => Effect.sync(() => at.push(now))),
+                Effect.sleep("5 seconds")
+              )
+            )
+          )
+        )
+      )
+      yield* settle
+      yield* TestClock.adjust("15 seconds")
+      assert.deepStrictEqual(at, [0, 5000, 10000])
+    })
+  )
+
+  // ---------------------------------------------------------------------------
+  // Stores that fail, leases
+  // ---------------------------------------------------------------------------
+
+  const failing: RateLimitStore.Store = {
+    name: "broken",
+    leaseTtl: 1000,
+    acquire: (key) =>
+      Effect.fail(
+        new RateLimitStore.RateLimitStoreError({ key, store: "broken", operation: "acquire", message: "down" })
+      ),
+    release: () => Effect.void,
+    renew: () => Effect.void,
+    pause: () => Effect.void,
+    observe: () => Effect.void
+  }
+
+  it.scoped("a store that fails closed fails acquire with RateLimitStoreError, admit with RateLimitWaitError", () =>
+    Effect.gen(function* () {
+      const limiter = yield* RateLimit.make({}).pipe(Effect.provideService(RateLimitStore.RateLimitStore, failing))
+      const error = yield* Effect.flip(Effect.scoped(limiter.acquire("k", one)))
+      assert.strictEqual(error._tag, "RateLimitStoreError")
+      assert.isTrue(ModelError.isModelError(error))
+      if (error._tag === "RateLimitStoreError") {
+        assert.strictEqual(error.reason, "rate-limit-wait")
+        assert.isTrue(error.isRetryable)
+        assert.strictEqual(error.delivered, 0)
+      }
+      const waitError = yield* Effect.flip(Effect.scoped(limiter.admit("k", one)))
+      assert.strictEqual(waitError._tag, "RateLimitWaitError")
+      assert.deepStrictEqual(waitError.maxWait, Duration.zero)
+    })
+  )
+
+  it.scoped("a store that fails open admits against the local limits", () =>
+    Effect.gen(function* () {
+      const store = RateLimitStore.withFallback(failing, { onUnavailable: "fail-open" })
+      const limiter = yield* RateLimit.make({ limits: { requestsPerMinute: 2 } }).pipe(
+        Effect.provideService(RateLimitStore.RateLimitStore, store)
+      )
+      const at = yield* admitted(limiter, 3)
+      assert.deepStrictEqual(at, [0, 0])
+      yield* TestClock.adjust("30 seconds")
+      assert.deepStrictEqual(at, [0, 0, 30000])
+    })
+  )
+
+  it("a lease with a TTL lapses unless renewed; its slot and window come back", () => {
+    const plan = RateLimit.planOf({
+      concurrency: 1,
+      requests: { limit: 5, per: "1 second", algorithm: "sliding-window" }
+    })
+    const state = RateLimitStore.emptyState()
+    assert.deepStrictEqual(RateLimitStore.acquireState(state, plan, one, "a", 1000, 0), { _tag: "Admitted" })
+    assert.deepStrictEqual(RateLimitStore.acquireState(state, plan, one, "b", 1000, 500), {
+      _tag: "Wait",
+      millis: undefined
+    })
+    RateLimitStore.renewState(state, ["a"], 1000, 900)
+    assert.strictEqual(RateLimitStore.acquireState(state, plan, one, "b", 1000, 1800)._tag, "Wait")
+    // a stopped renewing at 900: it lapsed at 1900, and counts in the window until 2900
+    assert.deepStrictEqual(RateLimitStore.acquireState(state, plan, one, "b", 1000, 1900), { _tag: "Admitted" })
+    RateLimitStore.releaseState(state, plan, "b", { requests: 0, inputTokens: 0, outputTokens: 0 }, 1950)
+    assert.strictEqual(state.l.length, 2)
+    RateLimitStore.releaseState(state, plan, "a", { requests: 0, inputTokens: 0, outputTokens: 0 }, 2000)
+    assert.strictEqual(state.l.find((lease) => lease.id === "a")?.end, 1900)
+    assert.strictEqual(RateLimitStore.restsIn(state, plan, 2000), 950)
+    assert.deepStrictEqual(RateLimitStore.acquireState(state, plan, one, "c", 1000, 2950), { _tag: "Admitted" })
+    assert.strictEqual(state.l.length, 1)
+  })
+
+  it("the state is plain JSON: a store may keep it as text", () => {
+    const plan = RateLimit.planOf({ requests: { limit: 2, per: "1 second" }, concurrency: 2 })
+    const state = RateLimitStore.emptyState()
+    RateLimitStore.acquireState(state, plan, one, "a", 1000, 0)
+    RateLimitStore.observeState(state, plan, { requests: { remaining: 0, resetIn: 500 } }, 10)
+    RateLimitStore.pauseState(state, 100, 10)
+    const copy = JSON.parse(JSON.stringify(state)) as RateLimitStore.KeyState
+    assert.deepStrictEqual(copy, state)
+    assert.deepStrictEqual(RateLimitStore.acquireState(copy, plan, one, "b", 1000, 20), { _tag: "Wait", millis: 490 })
+  })
 })
