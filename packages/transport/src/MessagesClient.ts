@@ -1,14 +1,17 @@
 /**
  * The client of the Messages endpoint: `create` (one JSON response), `stream` (decoded server-sent events, ending
- * after `message_stop`) and `countTokens`, each also in a `...WithMeta` variant that returns the response's
- * `request-id` and rate-limit headers with the result. Built on `@effect/platform`'s `HttpClient`; the layer does
- * not choose one (the app provides Parley's `NodeHttpClient.layer`, the platform's `FetchHttpClient.layer`, ...).
+ * after `message_stop`), `createStreaming` (a stream read into the final message) and `countTokens`. It implements
+ * core's `Model` port, so the same layer drives the agent loop. Built on `@effect/platform`'s `HttpClient`; the
+ * layer does not choose one (the app provides Parley's `NodeHttpClient.layer`, the platform's
+ * `FetchHttpClient.layer`, ...).
  *
- * The client composes the policies it finds in context when its layer is built: `Retry.RetryPolicy` (default: the
- * SDK's policy), `Timeout.TimeoutPolicy` (default: every timeout on) and `RateLimit.RateLimiter` (default: none).
- * Per attempt the order is: wait for the rate limiter, send under the timeouts, report usage to the limiter; the
- * retry policy wraps whole attempts, and a stream's attempt lasts until its first content event, so an SSE `error`
- * event before any content is retried like an HTTP error.
+ * Policies (`Retry`, `Timeout`, `RateLimit`) are read when each call starts, so every wiring does what it says:
+ * per call (the call's options, `Retry.withPolicy`, `Timeout.withTimeouts`), provided to the client's layer, or
+ * merged beside it anywhere in the app's context; the nearest wins, in that order, then the defaults. Per attempt
+ * the order is: wait for the rate limiter, send under the timeouts, report usage to the limiter; the retry policy
+ * wraps whole attempts. A `stream`'s attempt lasts until its first content event (so an SSE `error` event before
+ * any content is retried like an HTTP error); `createStreaming` hands nothing to its caller before it returns, so
+ * it retries any failure of the whole stream.
  *
  * @example
  * ```ts
@@ -19,14 +22,16 @@
  *
  * const program = Effect.gen(function* () {
  *   const client = yield* MessagesClient.MessagesClient
- *   const request = { model: "claude-sonnet-4", max_tokens: 256, messages: [{ role: "user", content: "Hi" }] } as const
+ *   const request = { max_tokens: 256, messages: [{ role: "user", content: "Hi" }] } as const
  *   const reply = yield* client.create(request)
- *   const streamed = yield* Accumulator.collect(client.stream(request))
+ *   const streamed = yield* Accumulator.collect(client.stream(request, { betas: ["fine-grained-tool-streaming-2025-05-14"] }))
+ *   const { value, meta } = yield* MessagesClient.withResponse(client.create(request))
  * })
  *
- * const ClientLive = MessagesClient.layer({ apiKey: Redacted.make(process.env.ANTHROPIC_API_KEY ?? "") }).pipe(
- *   Layer.provide(NodeHttpClient.layer)
- * )
+ * const ClientLive = MessagesClient.layer({
+ *   apiKey: Redacted.make(process.env.ANTHROPIC_API_KEY ?? ""),
+ *   defaultModel: "claude-sonnet-4-5"
+ * }).pipe(Layer.provide(NodeHttpClient.layer))
  * ```
  *
  * @since 0.1.0
@@ -34,55 +39,47 @@
 import * as Headers from "@effect/platform/Headers"
 import * as HttpBody from "@effect/platform/HttpBody"
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Accumulator from "@parley/core/Accumulator"
+import * as ApiVersion from "@parley/core/ApiVersion"
 import * as Message from "@parley/core/Message"
+import * as Model from "@parley/core/Model"
 import * as Request from "@parley/core/Request"
 import type * as StreamEvent from "@parley/core/StreamEvent"
 import * as Tokens from "@parley/core/Tokens"
 import * as Validation from "@parley/core/Validation"
 import * as Wire from "@parley/core/Wire"
 import * as Channel from "effect/Channel"
-import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
+import type * as Chunk from "effect/Chunk"
 import type * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
-import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as ClientConfig from "./ClientConfig.js"
-import * as BodyReader from "./internal/bodyReader.js"
+import * as CallTimer from "./internal/callTimer.js"
+import * as Failures from "./internal/failures.js"
 import * as Released from "./internal/released.js"
 import * as RequestScope from "./internal/requestScope.js"
-import * as Watchdog from "./internal/watchdog.js"
+import * as StreamCall from "./internal/streamCall.js"
 import {
-  type ApiFailure,
-  ConnectionError,
   type FailureContext,
-  fromErrorEvent,
   fromResponseBody,
-  MalformedResponseError,
   type MessagesError,
   retryAfterOf,
-  StreamInterruptedError,
-  StreamTruncatedError,
-  shouldRetryOf,
-  TimeoutError,
-  type TimeoutPhase
+  shouldRetryOf
 } from "./MessagesError.js"
 import * as RateLimit from "./RateLimit.js"
 import * as ResponseMeta from "./ResponseMeta.js"
 import * as Retry from "./Retry.js"
-import * as StreamDecoder from "./StreamDecoder.js"
 import * as Timeout from "./Timeout.js"
 
 // =============================================================================
@@ -90,51 +87,73 @@ import * as Timeout from "./Timeout.js"
 // =============================================================================
 
 /**
- * The Messages endpoint as a service.
+ * A Messages request as the client takes it: core's request, with `model` optional when the client has a
+ * `defaultModel` (a call with neither fails with a `ValidationError`, rule `MissingModel`). `stream` is set by the
+ * call (`create` or `stream`), not by the request.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type MessagesRequest = Model.ModelRequest
+
+/**
+ * A count_tokens request, `model` optional as in {@link MessagesRequest}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type CountTokensRequest = Omit<Request.CountTokensRequest, "model"> & { readonly model?: string | undefined }
+
+/**
+ * Options of one call, over the client's own and the policies in context.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface CallOptions {
+  /** Beta flags for this call, sent with the client's own in `anthropic-beta`. */
+  readonly betas?: ReadonlyArray<string> | undefined
+  /** Extra headers for this call (they cannot replace auth, version or betas). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** Timeouts of this call, over every other timeout setting. */
+  readonly timeouts?: Timeout.Options | undefined
+  /** The retry policy of this call (e.g. `Retry.none`, `Retry.make({ maxRetries: 5 })`). */
+  readonly retry?: Retry.Policy | undefined
+  /** The rate-limit key of this call, over `RateLimit.withKey` and the client's `rateLimitKey`. */
+  readonly rateLimitKey?: string | undefined
+}
+
+/**
+ * The Messages endpoint as a service. It is core's `Model` port, with more: `createStreaming`, `countTokens`, and
+ * options per call.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Service {
+export interface Service extends Model.Service {
   /** `POST /v1/messages` without streaming: the whole message. */
-  readonly create: (request: Request.MessagesRequest) => Effect.Effect<Message.Message, MessagesError>
-  /** {@link Service.create}, with the response's request-id and rate-limit headers. */
-  readonly createWithMeta: (
-    request: Request.MessagesRequest
-  ) => Effect.Effect<ResponseMeta.WithMeta<Message.Message>, MessagesError>
+  readonly create: (request: MessagesRequest, options?: CallOptions) => Effect.Effect<Message.Message, MessagesError>
   /**
    * `POST /v1/messages` with `stream: true`: the decoded events, ending after `message_stop`. Pipe it into
-   * `Accumulator.collect` for the final message. Interrupting the consumer aborts the request.
+   * `Accumulator.collect` for the final message. Interrupting the consumer aborts the request. Retried up to its
+   * first content event; a failure after that has `delivered > 0` and is not retried.
    */
-  readonly stream: (request: Request.MessagesRequest) => Stream.Stream<StreamEvent.StreamEvent, MessagesError>
+  readonly stream: (
+    request: MessagesRequest,
+    options?: CallOptions
+  ) => Stream.Stream<StreamEvent.StreamEvent, MessagesError>
   /**
-   * {@link Service.stream}, opened: succeeds once the stream's first content event arrived (after any retries),
-   * with the response's metadata; the connection belongs to the scope.
+   * `POST /v1/messages` with `stream: true`, read into the final message (what `create` returns, for the requests
+   * the API requires to stream and for long generations, which get the stream's idle timeout instead of a total
+   * one). Nothing reaches the caller before it returns, so any retryable failure is retried, mid-stream too.
+   * Events that do not form a message fail with `MalformedResponseError`.
    */
-  readonly streamWithMeta: (
-    request: Request.MessagesRequest
-  ) => Effect.Effect<
-    ResponseMeta.WithMeta<Stream.Stream<StreamEvent.StreamEvent, MessagesError>>,
-    MessagesError,
-    Scope.Scope
-  >
-  /**
-   * `POST /v1/messages` with `stream: true`, accumulated into the final message (what `create` returns, for the
-   * requests the API requires to stream and for long generations, which get the stream's idle timeout instead of
-   * a total one). Same result as `Accumulator.collect(stream(request))`, without a `Stream` in between: each read
-   * is decoded and folded in one step. Events that do not form a message fail with `MalformedResponseError`.
-   */
-  readonly createStreaming: (request: Request.MessagesRequest) => Effect.Effect<Message.Message, MessagesError>
-  /** {@link Service.createStreaming}, with the response's request-id and rate-limit headers. */
-  readonly createStreamingWithMeta: (
-    request: Request.MessagesRequest
-  ) => Effect.Effect<ResponseMeta.WithMeta<Message.Message>, MessagesError>
+  readonly createStreaming: (
+    request: MessagesRequest,
+    options?: CallOptions
+  ) => Effect.Effect<Message.Message, MessagesError>
   /** `POST /v1/messages/count_tokens`: the input tokens of a request. */
-  readonly countTokens: (request: Request.CountTokensRequest) => Effect.Effect<number, MessagesError>
-  /** {@link Service.countTokens}, with the response's request-id and rate-limit headers. */
-  readonly countTokensWithMeta: (
-    request: Request.CountTokensRequest
-  ) => Effect.Effect<ResponseMeta.WithMeta<number>, MessagesError>
+  readonly countTokens: (request: CountTokensRequest, options?: CallOptions) => Effect.Effect<number, MessagesError>
 }
 
 /**
@@ -146,84 +165,54 @@ export interface Service {
 export class MessagesClient extends Context.Tag("@parley/transport/MessagesClient")<MessagesClient, Service>() {}
 
 // =============================================================================
+// Response metadata
+// =============================================================================
+
+/** Where {@link withResponse} collects the metadata of the responses of the calls it wraps. */
+interface ResponseSink {
+  meta: ResponseMeta.ResponseMeta | undefined
+}
+
+const currentResponseSink: FiberRef.FiberRef<ResponseSink | undefined> = globalValue(
+  "@parley/transport/MessagesClient/currentResponseSink",
+  () => FiberRef.unsafeMake<ResponseSink | undefined>(undefined)
+)
+
+/**
+ * A result with the metadata of the last response behind it; `meta` is `undefined` only when the effect made no
+ * call that received a response.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface WithResponse<A> {
+  readonly value: A
+  readonly meta: ResponseMeta.ResponseMeta | undefined
+}
+
+/**
+ * Runs an effect that makes client calls and gives its result with the metadata (status, `request-id`, rate-limit
+ * headers) of the last response those calls received, as the official SDK's `.withResponse()`. Works for `create`,
+ * `createStreaming`, `countTokens` and a consumed `stream` alike. A failed call needs no such wrapper: its error
+ * carries the same fields.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const withResponse = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<WithResponse<A>, E, R> =>
+  Effect.suspend(() => {
+    const sink: ResponseSink = { meta: undefined }
+    return Effect.map(Effect.locally(effect, currentResponseSink, sink), (value) => ({ value, meta: sink.meta }))
+  })
+
+// =============================================================================
 // Internals
 // =============================================================================
 
 const messagesPath = "/v1/messages"
 const countTokensPath = "/v1/messages/count_tokens"
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
-
 const noSpans = () => true
-
-/** Effect's built-in tracer, whose spans are recorded nowhere. */
-const builtInTracer = Effect.runSync(Effect.tracer)
-
-/**
- * A client span `name` with the request's model, made only when a tracer other than Effect's built-in one is
- * installed (e.g. `@effect/opentelemetry`): under the built-in tracer a span is seen by no one, and making it cost
- * ~15% of the CPU of a `create` (measured on the bench's create c=64).
- */
-const traced =
-  (name: string, request: { readonly model: string }) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.tracerWith((tracer) =>
-      tracer === builtInTracer
-        ? effect
-        : Effect.withSpan(effect, name, {
-            kind: "client",
-            captureStackTrace: false,
-            attributes: { model: request.model }
-          })
-    )
-
-/** The system error code somewhere in a cause chain (`ECONNREFUSED`, `UND_ERR_SOCKET`, ...). */
-const codeOf = (cause: unknown): string | undefined => {
-  let current = cause
-  for (let depth = 0; depth < 4 && isRecord(current); depth++) {
-    if (typeof current.code === "string") return current.code
-    current = current.cause
-  }
-  return undefined
-}
-
-const connectionError = (origin: string, error: HttpClientError.HttpClientError): ConnectionError => {
-  if (error._tag === "RequestError" && error.reason !== "Transport") {
-    return new ConnectionError({
-      code: error.reason,
-      message: `The request to ${origin} could not be made (${error.reason}).`
-    })
-  }
-  const code = codeOf(error.cause)
-  const what = error._tag === "RequestError" ? "The connection failed" : "The connection broke while reading the body"
-  return new ConnectionError({
-    ...(code === undefined ? {} : { code }),
-    message: `${what} (${origin}): ${code ?? "transport error"}.`
-  })
-}
-
-const timeoutError = (phase: TimeoutPhase, timeout: Duration.Duration, requestId?: string): TimeoutError => {
-  const after = Duration.format(timeout)
-  const what = {
-    headers: `No response headers within ${after}`,
-    "first-event": `No stream event within ${after} of the response headers`,
-    idle: `The stream was silent for ${after}`,
-    total: `The call did not finish within ${after}`
-  }[phase]
-  return new TimeoutError({
-    phase,
-    timeout,
-    ...(requestId === undefined ? {} : { requestId }),
-    message: `${what} (${phase} timeout${requestId === undefined ? "" : `, request-id ${requestId}`}).`
-  })
-}
-
-const malformed = (meta: ResponseMeta.ResponseMeta, what: string): MalformedResponseError =>
-  new MalformedResponseError({
-    status: meta.status,
-    ...(meta.requestId === undefined ? {} : { requestId: meta.requestId }),
-    message: `${what} (HTTP ${meta.status}${meta.requestId === undefined ? "" : `, request-id ${meta.requestId}`}).`
-  })
 
 const decodeMessage = Wire.decodeUnknownEither(Message.Message)
 const decodeCount = Wire.decodeUnknownEither(Request.CountTokensResponse)
@@ -236,57 +225,19 @@ const parseJson = (text: string): { readonly value: unknown } | undefined => {
   }
 }
 
-/** How long (ms, real time) a stream's body may take to end after `message_stop` before it is aborted instead. */
-const drainGraceMillis = 250
-
-/** What the call's watchdog reports if the body outlasts that grace: made once, not per stream. */
-const drainExpired = ["idle", Duration.millis(drainGraceMillis)] as const
-
 /** Input tokens as the rate limiter counts them: uncached input plus cache writes. */
-const inputTokensOf = (
-  usage:
-    | {
-        readonly input_tokens?: number | null | undefined
-        readonly cache_creation_input_tokens?: number | null | undefined
-      }
-    | undefined
-) =>
+const inputTokensOf = (usage: Message.Message["usage"]) =>
   usage === undefined || typeof usage.input_tokens !== "number"
     ? undefined
     : usage.input_tokens + (usage.cache_creation_input_tokens ?? 0)
 
-interface Prepared {
-  readonly body: string
-  readonly key: string
-  readonly cost: RateLimit.Cost
-}
-
-/** The failures of a stream after its headers: wrapped in `StreamInterruptedError` once content was delivered. */
-type Interruption = StreamInterruptedError["error"]
-
-/** The chunks of a stream's step as a channel, until the step gives `undefined`. */
-const emit = <A, E>(
-  step: Effect.Effect<Chunk.Chunk<A> | undefined, E>
-): Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown> => {
-  const loop: Channel.Channel<Chunk.Chunk<A>, unknown, E, unknown, void, unknown> = Channel.flatMap(
-    Channel.fromEffect(step),
-    (chunk) => (chunk === undefined ? Channel.void : Channel.flatMap(Channel.write(chunk), () => loop))
-  )
-  return loop
-}
-
-/** Events before which a failed stream can still be retried: they carry no content. */
-const isPreamble = (type: string) => type === "message_start" || type === "ping"
-
-// =============================================================================
-// Constructors
-// =============================================================================
+const isOk = (status: number) => status >= 200 && status < 300
 
 /**
  * The UTF-8 length of a string in bytes. The body is sent as the string itself (a raw body) rather than encoded to
  * bytes first: no byte copy of the body is made, and `node:http` joins a string body to its headers into one
- * chunk instead of writing the two as separate chunks. Counted here, not with `Buffer.byteLength`: this module uses
- * no Node API, so the client runs on any platform's HttpClient.
+ * chunk. Counted here, not with `Buffer.byteLength`: this module uses no Node API, so the client runs on any
+ * platform's HttpClient.
  */
 const utf8Length = (text: string): number => {
   let bytes = text.length
@@ -306,8 +257,34 @@ const utf8Length = (text: string): number => {
   return bytes
 }
 
+/** The policies a call runs under, resolved when it starts. */
+interface Policies {
+  readonly retry: Retry.Policy
+  readonly timeouts: Timeout.Policy
+  readonly limiter: RateLimit.Service | undefined
+  readonly headers: Headers.Headers
+  readonly rateLimitKey: string | undefined
+  readonly sink: ResponseSink | undefined
+}
+
+/** A request ready to send: its body, and its rate-limit key and cost. */
+interface Prepared {
+  readonly request: Request.MessagesRequest
+  readonly body: string
+  readonly key: string
+  readonly cost: RateLimit.Cost
+}
+
+/** The payload of a `create` or `countTokens` call's timer. */
+type ExchangeExpiry = readonly [Failures.Phase, Duration.Duration]
+
+// =============================================================================
+// Constructors
+// =============================================================================
+
 /**
- * Builds a client from options, with the retry, timeout and rate-limit policies found in context.
+ * Builds a client from options. The policies found in context now (those provided to the client's layer) apply to
+ * every call unless the call's own context or options set others.
  *
  * @since 0.1.0
  * @category constructors
@@ -317,11 +294,11 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     yield* Effect.locallyScopedWith(Headers.currentRedactedNames, (names) =>
       names.includes("x-api-key") && names.includes("authorization") ? names : [...names, "x-api-key", "authorization"]
     )
-    const http = yield* HttpClient.HttpClient
-    const retryPolicy = Option.getOrElse(yield* Effect.serviceOption(Retry.RetryPolicy), () => Retry.make())
-    const timeoutBase = Option.getOrElse(yield* Effect.serviceOption(Timeout.TimeoutPolicy), () => Timeout.defaults)
-    const timeouts = Timeout.make(options.timeouts ?? {}, timeoutBase)
-    const limiter = Option.getOrUndefined(yield* Effect.serviceOption(RateLimit.RateLimiter))
+    const http = RequestScope.client(yield* HttpClient.HttpClient)
+    const built = yield* Effect.context<never>()
+    const builtRetry = Context.getOption(built, Retry.RetryPolicy)
+    const builtTimeouts = Context.getOption(built, Timeout.TimeoutPolicy)
+    const builtLimiter = Context.getOption(built, RateLimit.RateLimiter)
 
     const baseUrl = (options.baseUrl ?? ClientConfig.defaultBaseUrl).replace(/\/+$/, "")
     const origin = (() => {
@@ -331,22 +308,61 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         return baseUrl
       }
     })()
-    const apiVersion = options.apiVersion ?? ClientConfig.defaultApiVersion
+    const apiVersion = options.apiVersion ?? ApiVersion.defaultVersion
+    const versionRules = ApiVersion.rules[apiVersion]
     const key = Redacted.value(options.apiKey)
-    const headers = Headers.fromInput({
-      ...options.headers,
+    const clientBetas = options.betas ?? []
+    const fixedHeaders = {
       ...(options.authMode === "bearer" ? { authorization: `Bearer ${key}` } : { "x-api-key": key }),
-      "anthropic-version": apiVersion,
-      ...(options.betas !== undefined && options.betas.length > 0 ? { "anthropic-beta": options.betas.join(",") } : {})
-    })
+      "anthropic-version": apiVersion
+    }
+    const headersOf = (extra: Readonly<Record<string, string>> | undefined, betas: ReadonlyArray<string>) =>
+      Headers.fromInput({
+        ...options.headers,
+        ...extra,
+        ...fixedHeaders,
+        ...(betas.length > 0 ? { "anthropic-beta": betas.join(",") } : {})
+      })
+    const clientHeaders = headersOf(undefined, clientBetas)
     const fallbackKey = options.rateLimitKey ?? "default"
 
-    // Each request is tied to a scope of its own (`withScope`): closing that scope aborts it, which is how a
-    // timeout or an interruption ends it. The platform's per-request span (with every header as an attribute) is
-    // off: each call has its own span.
-    const scopedHttp = RequestScope.withScope(http)
-    const send = (path: string, body: string) =>
-      scopedHttp
+    /** The policies of a call: its options, then the fiber's overrides, the client's layer, the call's context. */
+    const policiesOf = (call: CallOptions | undefined): Effect.Effect<Policies> =>
+      Effect.withFiberRuntime((fiber) => {
+        const context = fiber.currentContext
+        const retry =
+          call?.retry ??
+          fiber.getFiberRef(Retry.currentPolicy) ??
+          Option.getOrUndefined(builtRetry) ??
+          Option.getOrUndefined(Context.getOption(context, Retry.RetryPolicy)) ??
+          Retry.defaultPolicy
+        const base = Option.getOrElse(
+          Option.orElse(builtTimeouts, () => Context.getOption(context, Timeout.TimeoutPolicy)),
+          () => Timeout.defaults
+        )
+        const own = options.timeouts === undefined ? base : Timeout.make(options.timeouts, base)
+        const override = fiber.getFiberRef(Timeout.currentOptions)
+        const withOverride = override === undefined ? own : Timeout.make(override, own)
+        const timeouts = call?.timeouts === undefined ? withOverride : Timeout.make(call.timeouts, withOverride)
+        const limiter =
+          Option.getOrUndefined(builtLimiter) ??
+          Option.getOrUndefined(Context.getOption(context, RateLimit.RateLimiter))
+        const headers =
+          call?.betas === undefined && call?.headers === undefined
+            ? clientHeaders
+            : headersOf(call.headers, call.betas === undefined ? clientBetas : [...clientBetas, ...call.betas])
+        return Effect.succeed({
+          retry,
+          timeouts,
+          limiter,
+          headers,
+          rateLimitKey: call?.rateLimitKey,
+          sink: fiber.getFiberRef(currentResponseSink)
+        })
+      })
+
+    const send = (path: string, body: string, headers: Headers.Headers) =>
+      http
         .execute(
           HttpClientRequest.post(baseUrl + path, { headers }).pipe(
             HttpClientRequest.setBody(
@@ -355,122 +371,181 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
           )
         )
         .pipe(
-          Effect.mapError((error) => connectionError(origin, error)),
+          Effect.mapError((error) => Failures.connectionError(origin, error)),
+          // the platform's own span per request would carry every header as an attribute: each call has its span
           Effect.locally(HttpClient.currentTracerDisabledWhen, noSpans)
         )
 
     const readText = (response: HttpClientResponse.HttpClientResponse) =>
-      Effect.mapError(response.text, (error) => connectionError(origin, error))
+      Effect.mapError(response.text, (error) => Failures.connectionError(origin, error))
+
+    const contextOf = (response: HttpClientResponse.HttpClientResponse, now: number): FailureContext => {
+      const headers = response.headers
+      return {
+        meta: ResponseMeta.fromResponse(response.status, headers),
+        retryAfter: retryAfterOf(headers, now),
+        shouldRetry: shouldRetryOf(headers),
+        contentType: headers["content-type"]
+      }
+    }
+
+    /** Reports a response to the limiter and to {@link withResponse}. */
+    const observe = (policies: Policies, prepared: Prepared | undefined, context: FailureContext) => {
+      if (policies.sink !== undefined) policies.sink.meta = context.meta
+      return policies.limiter === undefined || prepared === undefined
+        ? Effect.void
+        : policies.limiter.observe(prepared.key, context.meta, context.retryAfter)
+    }
 
     /**
-     * Sends a request and reads its whole body within `limit`, else fails with a `phase` timeout. Under the live
-     * clock one watchdog timer aborts the request (no fiber); under any other clock (TestClock) `Effect.timeoutFail`.
+     * Sends a request and reads its whole body: the response headers within `limits.headers`, the whole exchange
+     * within `limits.total` (without one, within the headers timeout). One timer on the fiber's clock aborts the
+     * request when a limit passes.
      */
-    const exchange = (path: string, body: string, limit: Duration.Duration, phase: TimeoutPhase) => {
-      const whole = Effect.flatMap(send(path, body), (response) =>
-        Effect.map(readText(response), (text) => [response, text] as const)
+    const exchange = (
+      path: string,
+      body: string,
+      policies: Policies,
+      limits: { readonly headers: Duration.Duration; readonly total: Duration.Duration | undefined }
+    ) =>
+      Effect.flatMap(RequestScope.open, (request) =>
+        Effect.flatMap(
+          CallTimer.onFiberClock<ExchangeExpiry>(() => Effect.runFork(RequestScope.abort(request))),
+          (timer) => {
+            const startedAt = timer.now()
+            const headersAt = startedAt + Duration.toMillis(limits.headers)
+            const total = limits.total
+            const totalAt = total === undefined ? headersAt : startedAt + Duration.toMillis(total)
+            if (total === undefined || headersAt < totalAt) timer.arm(headersAt, ["headers", limits.headers])
+            else timer.arm(totalAt, ["total", total])
+            let completed = false
+            return Effect.flatMap(Scope.extend(send(path, body, policies.headers), request), (response) => {
+              // the body within the rest of the total (a call bounded by its headers timeout alone keeps that)
+              if (total !== undefined) timer.arm(totalAt, ["total", total])
+              return Effect.map(readText(response), (text) => {
+                completed = true
+                return [response, text, timer.now()] as const
+              })
+            }).pipe(
+              Effect.mapError((error) => {
+                const expired = timer.expired()
+                return expired === undefined ? error : Failures.timeoutError(expired[0], expired[1])
+              }),
+              Effect.onExit(() => {
+                timer.stop()
+                return RequestScope.finish(request, completed)
+              })
+            )
+          }
+        )
       )
-      return Effect.flatMap(Watchdog.isLive, (live) =>
-        live
-          ? Effect.flatMap(Scope.make(), (call) => {
-              const dog = Watchdog.make<true>(() => Effect.runFork(Scope.close(call, Exit.void)))
-              dog.arm(Date.now() + Duration.toMillis(limit), true)
-              return whole.pipe(
-                Scope.extend(call),
-                Effect.mapError((error) => (dog.expired() === undefined ? error : timeoutError(phase, limit))),
-                Effect.onExit((exit) => {
-                  dog.stop()
-                  return Scope.close(call, Released.released(exit))
-                })
-              )
+
+    /** The request with the client's default model, checked under the version's rules when they say so. */
+    const resolveModel = (request: MessagesRequest | CountTokensRequest): Effect.Effect<string, MessagesError> => {
+      const model = request.model ?? options.defaultModel
+      return model === undefined
+        ? Effect.fail(
+            new Validation.ValidationError({
+              rule: "MissingModel",
+              message:
+                "The request has no model and the client no default model: set the request's model or the client's defaultModel (ANTHROPIC_MODEL)."
             })
-          : Effect.timeoutFail(Released.scoped(whole), { duration: limit, onTimeout: () => timeoutError(phase, limit) })
-      )
+          )
+        : Effect.succeed(model)
     }
 
-    const contextOf = (response: HttpClientResponse.HttpClientResponse) =>
-      Effect.map(Clock.currentTimeMillis, (now): FailureContext => {
-        const headers = response.headers
-        return {
-          meta: ResponseMeta.fromResponse(response.status, headers),
-          retryAfter: retryAfterOf(headers, now),
-          shouldRetry: shouldRetryOf(headers),
-          contentType: headers["content-type"]
-        }
+    const prepare = (
+      request: MessagesRequest,
+      stream: boolean,
+      policies: Policies
+    ): Effect.Effect<Prepared, MessagesError> =>
+      Effect.flatMap(resolveModel(request), (model) => {
+        const { stream: _stream, ...rest } = request as Request.MessagesRequest
+        const full: Request.MessagesRequest = rest.model === model ? rest : { ...rest, model }
+        const limiter = policies.limiter
+        const ready = (checked: Request.MessagesRequest, key: string): Prepared => ({
+          request: checked,
+          body: JSON.stringify(stream ? { ...checked, stream: true } : checked),
+          key,
+          cost:
+            limiter === undefined
+              ? { requests: 1, inputTokens: 0, outputTokens: 0 }
+              : RateLimit.costOf(checked, Tokens.estimateRequest(checked))
+        })
+        const fallback = policies.rateLimitKey ?? fallbackKey
+        if (!versionRules.checkBeforeSending && limiter === undefined) return Effect.sync(() => ready(full, fallback))
+        return Effect.gen(function* () {
+          const checked = versionRules.checkBeforeSending
+            ? yield* Validation.validateRequest(full, { apiVersion })
+            : full
+          const key =
+            limiter === undefined || policies.rateLimitKey !== undefined
+              ? fallback
+              : yield* limiter.keyOf(checked, fallback)
+          return ready(checked, key)
+        })
       })
 
-    const isOk = (status: number) => status >= 200 && status < 300
+    const admit = (policies: Policies, prepared: Prepared) =>
+      policies.limiter === undefined ? Effect.succeed(undefined) : policies.limiter.admit(prepared.key, prepared.cost)
 
-    const prepared = (request: Request.MessagesRequest, stream: boolean, key: string): Prepared => {
-      const { stream: _stream, ...rest } = request
-      return {
-        body: JSON.stringify(stream ? { ...rest, stream: true } : rest),
-        key,
-        cost:
-          limiter === undefined
-            ? { requests: 1, inputTokens: 0, outputTokens: 0 }
-            : RateLimit.costOf(request, Tokens.estimateRequest(request))
-      }
-    }
-
-    const prepare = (request: Request.MessagesRequest, stream: boolean): Effect.Effect<Prepared, MessagesError> => {
-      const withModel =
-        request.model === "" && options.defaultModel !== undefined
-          ? { ...request, model: options.defaultModel }
-          : request
-      if (apiVersion !== "2026-10-21" && limiter === undefined) {
-        return Effect.sync(() => prepared(withModel, stream, fallbackKey))
-      }
-      return Effect.gen(function* () {
-        const checked =
-          apiVersion === "2026-10-21" ? yield* Validation.validateRequest(withModel, { apiVersion }) : withModel
-        const key = limiter === undefined ? fallbackKey : yield* limiter.keyOf(checked, fallbackKey)
-        return prepared(checked, stream, key)
-      })
-    }
-
-    const admit = (prepared: Prepared) =>
-      limiter === undefined ? Effect.succeed(undefined) : limiter.admit(prepared.key, prepared.cost)
-
-    const observe = (prepared: Prepared, context: FailureContext) =>
-      limiter === undefined ? Effect.void : limiter.observe(prepared.key, context.meta, context.retryAfter)
+    /** A client span for a call, with the request's model. */
+    const traced =
+      (name: string, request: { readonly model?: string | undefined }) =>
+      <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+        Effect.withSpan(effect, name, {
+          kind: "client",
+          captureStackTrace: false,
+          attributes: { model: request.model ?? options.defaultModel ?? "" }
+        })
 
     // -------------------------------------------------------------------------
     // create
     // -------------------------------------------------------------------------
 
-    const createExchange = (prepared: Prepared, total: Duration.Duration, ticket: RateLimit.Ticket | undefined) =>
-      exchange(messagesPath, prepared.body, total, "total").pipe(
-        Effect.flatMap(([response, text]) =>
-          Effect.flatMap(contextOf(response), (context) => {
-            const result = Effect.suspend((): Effect.Effect<ResponseMeta.WithMeta<Message.Message>, MessagesError> => {
-              if (!isOk(response.status)) return Effect.fail(fromResponseBody(context, text))
-              const parsed = parseJson(text)
-              if (parsed === undefined) return Effect.fail(malformed(context.meta, "The response body is not JSON"))
-              const decoded = decodeMessage(parsed.value)
-              if (decoded._tag === "Left") {
-                return Effect.fail(
-                  malformed(context.meta, `The response body is not a Message: ${decoded.left.message}`)
-                )
-              }
-              const message = decoded.right
-              ticket?.settle({ inputTokens: inputTokensOf(message.usage), outputTokens: message.usage?.output_tokens })
-              return Effect.succeed({ value: message, meta: context.meta })
-            })
-            return ticket === undefined ? result : Effect.zipRight(observe(prepared, context), result)
-          })
+    const createAttempt = (policies: Policies, prepared: Prepared, total: Duration.Duration) =>
+      Released.scoped(
+        Effect.flatMap(admit(policies, prepared), (ticket) =>
+          Effect.flatMap(
+            exchange(messagesPath, prepared.body, policies, {
+              headers: Timeout.nonStreamingHeaders(policies.timeouts, total),
+              total
+            }),
+            ([response, text, now]) => {
+              const context = contextOf(response, now)
+              return Effect.zipRight(
+                observe(policies, prepared, context),
+                Effect.suspend((): Effect.Effect<Message.Message, MessagesError> => {
+                  if (!isOk(response.status)) return Effect.fail(fromResponseBody(context, text))
+                  const parsed = parseJson(text)
+                  if (parsed === undefined) {
+                    return Effect.fail(Failures.malformed(context.meta, "the response body is not JSON"))
+                  }
+                  const decoded = decodeMessage(parsed.value)
+                  if (decoded._tag === "Left") {
+                    return Effect.fail(
+                      Failures.malformed(context.meta, `the response body is not a Message: ${decoded.left.message}`)
+                    )
+                  }
+                  const message = decoded.right
+                  ticket?.settle({
+                    inputTokens: inputTokensOf(message.usage),
+                    outputTokens: message.usage?.output_tokens
+                  })
+                  return Effect.succeed(message)
+                })
+              )
+            }
+          )
         )
       )
 
-    const createAttempt = (prepared: Prepared, total: Duration.Duration) =>
-      limiter === undefined
-        ? createExchange(prepared, total, undefined)
-        : Released.scoped(Effect.flatMap(admit(prepared), (ticket) => createExchange(prepared, total, ticket)))
-
-    const createWithMeta = (request: Request.MessagesRequest) =>
-      Effect.flatMap(prepare(request, false), (prepared) =>
-        Effect.flatMap(Timeout.nonStreamingTotal(timeouts, request.max_tokens), (total) =>
-          Retry.retry(createAttempt(prepared, total), retryPolicy)
+    const create = (request: MessagesRequest, call?: CallOptions) =>
+      Effect.flatMap(policiesOf(call), (policies) =>
+        Effect.flatMap(prepare(request, false, policies), (prepared) =>
+          Effect.flatMap(Timeout.nonStreamingTotal(policies.timeouts, prepared.request.max_tokens), (total) =>
+            Retry.retry(createAttempt(policies, prepared, total), policies.retry)
+          )
         )
       ).pipe(traced("MessagesClient.create", request))
 
@@ -478,329 +553,152 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     // stream
     // -------------------------------------------------------------------------
 
-    const streamAttempt = (prepared: Prepared) =>
+    /**
+     * One attempt of a stream, in `scope` (which holds the rate-limit ticket): sends the request, reads the headers
+     * and the head of the body. A failure up to there fails the attempt (retried by the policy).
+     */
+    const streamAttempt = (policies: Policies, prepared: Prepared) =>
       Effect.gen(function* () {
-        const ticket = yield* admit(prepared)
-        const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(timeouts.streamTotal)
-
-        // The request belongs to a scope of its own: closing it aborts the request, and with it any wait in progress.
-        // Under the live clock one watchdog timer does that when a wait outlasts its timeout; under any other clock
-        // (TestClock) each wait runs under `Effect.timeoutFail`.
-        const call = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-        const dog = (yield* Watchdog.isLive)
-          ? Watchdog.make<readonly [TimeoutPhase, Duration.Duration]>(() =>
-              Effect.runFork(Scope.close(call, Exit.void))
-            )
-          : undefined
-        if (dog !== undefined) yield* Scope.addFinalizer(call, Effect.sync(dog.stop))
-
-        /** The timeout of a wait in `phase` at `now`: the phase's own, or the rest of the total when that is nearer. */
-        const limitOf = (phase: Exclude<TimeoutPhase, "total">, now: number) => {
-          const limit = timeouts[phase === "first-event" ? "firstEvent" : phase]
-          const left = deadline - now
-          return Duration.toMillis(limit) <= left
-            ? ([limit, phase, limit] as const)
-            : ([Duration.millis(Math.max(0, left)), "total", timeouts.streamTotal] as const)
-        }
-
-        /** Runs a wait under its phase's timeout (see {@link limitOf}). */
-        const timed = <A, E>(
-          effect: Effect.Effect<A, E>,
-          phase: Exclude<TimeoutPhase, "total">,
-          requestId?: string
-        ): Effect.Effect<A, E | TimeoutError> => {
-          if (dog === undefined) {
-            return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-              const [duration, which, fired] = limitOf(phase, now)
-              return Effect.timeoutFail(effect, { duration, onTimeout: () => timeoutError(which, fired, requestId) })
-            })
-          }
-          return Effect.suspend(() => {
-            const now = Date.now()
-            const [duration, which, fired] = limitOf(phase, now)
-            dog.arm(now + Duration.toMillis(duration), [which, fired])
-            return Effect.mapBoth(effect, {
-              onFailure: (error): E | TimeoutError => {
-                dog.disarm()
-                const expired = dog.expired()
-                return expired === undefined ? error : timeoutError(expired[0], expired[1], requestId)
-              },
-              onSuccess: (value) => {
-                dog.disarm()
-                return value
-              }
-            })
-          })
-        }
-
-        const response = yield* timed(Scope.extend(send(messagesPath, prepared.body), call), "headers")
-        const context = yield* contextOf(response)
-        const { meta } = context
-        yield* observe(prepared, context)
-        if (!isOk(response.status)) {
-          const text = yield* timed(readText(response), "idle", meta.requestId)
-          return yield* Effect.fail(fromResponseBody(context, text))
-        }
-        if ((context.contentType ?? "").includes("application/json")) {
-          return yield* Effect.fail(malformed(meta, "Asked for an event stream, the server answered with a JSON body"))
-        }
-
-        const pull = BodyReader.of(response) ?? (yield* Stream.toPull(response.stream))
-        const decoder = StreamDecoder.make()
-        let done = false
-        let ended = false
-        let pending: ApiFailure | undefined
-        let started = false
-        let delivered = 0
-
-        /** Keeps the events up to `message_stop` or an `error` event, and reports usage to the limiter. */
-        const accept = (events: Array<StreamEvent.StreamEvent>) => {
-          for (let i = 0; i < events.length; i++) {
-            const event = events[i]!
-            const type = event.type
-            if (type === "content_block_delta" || type === "ping" || type === "content_block_stop") continue
-            if (type === "message_stop") {
-              done = true
-              events.length = i + 1
-              return
-            }
-            if (type === "error") {
-              pending = fromErrorEvent(context, (event as StreamEvent.ErrorEvent).error)
-              done = true
-              events.length = i
-              return
-            }
-            if (ticket !== undefined) {
-              if (type === "message_start") {
-                ticket.settle({ inputTokens: inputTokensOf((event as StreamEvent.MessageStartEvent).message.usage) })
-              } else if (type === "message_delta") {
-                ticket.settle({ outputTokens: (event as StreamEvent.MessageDeltaEvent).usage.output_tokens })
-              }
-            }
-          }
-        }
-
-        const truncated = (what: string) =>
-          new StreamTruncatedError({
-            ...(meta.requestId === undefined ? {} : { requestId: meta.requestId }),
-            message: `${what} before message_stop${meta.requestId === undefined ? "" : ` (request-id ${meta.requestId})`}.`
-          })
-
-        /**
-         * Reads (each network read from `fetch`) until at least one event is complete, the body ends or a failure is
-         * pending.
-         */
-        const read = (
-          fetch: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<HttpClientError.ResponseError> | TimeoutError>
-        ): Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> =>
-          Effect.suspend(() => {
-            if (ended) return Effect.fail(truncated("The event stream ended"))
-            const out: Array<StreamEvent.StreamEvent> = []
-            const settle = (): Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> => {
-              accept(out)
-              if (out.length > 0) return Effect.succeed(out)
-              if (pending !== undefined) {
-                const failure = pending
-                pending = undefined
-                return Effect.fail(failure)
-              }
-              return loop
-            }
-            const loop: Effect.Effect<Array<StreamEvent.StreamEvent>, Interruption> = Effect.matchEffect(fetch, {
-              onFailure: (cause) => {
-                if (!Option.isOption(cause)) return Effect.fail(cause)
-                if (Option.isSome(cause)) {
-                  done = true
-                  const code = codeOf(cause.value.cause)
-                  return Effect.fail(truncated(`The connection broke (${code ?? "transport error"})`))
-                }
-                ended = true
-                const problem = decoder.end(out)
-                if (problem !== undefined) return Effect.fail(malformed(meta, problem))
-                accept(out)
-                if (out.length > 0 || pending !== undefined) return settle()
-                done = true
-                return Effect.fail(truncated("The event stream ended"))
-              },
-              onSuccess: (chunks) => {
-                for (const bytes of chunks) {
-                  const problem = decoder.push(bytes, out)
-                  if (problem !== undefined) {
-                    done = true
-                    return Effect.fail(malformed(meta, problem))
-                  }
-                }
-                return settle()
-              }
-            })
-            return loop
-          })
-
-        const next = Effect.suspend(() => {
-          const phase = started ? "idle" : "first-event"
-          started = true
-          return timed(read(pull), phase, meta.requestId)
-        })
-
-        // After `message_stop` the server ends the body. Reading on to that end, when it comes at once, lets the
-        // connection go back to the pool: closing the request's scope before it would abort the request and close
-        // the connection (one more connection, and TLS handshake, per stream). A body that does not end within the
-        // grace period (real time, whatever the clock) is aborted: under the live clock by the call's watchdog (no
-        // fiber and no second timer: measured on the bench's tool stream, a race with a sleep here cost ~0.3 MB more
-        // promoted per young GC), under another clock by a race with a real-time sleep.
-        const drained: Effect.Effect<undefined> = Effect.suspend(() => {
-          if (ended) return Effect.void
-          const rest: Effect.Effect<void> = Effect.matchEffect(pull, {
-            onFailure: () => Effect.void,
-            onSuccess: () => rest
-          })
-          if (dog === undefined) return Effect.raceFirst(rest, Watchdog.realSleep(drainGraceMillis))
-          dog.arm(Date.now() + drainGraceMillis, drainExpired)
-          return rest
-        }).pipe(Effect.as(undefined))
-
-        // The attempt lasts until the first content event: everything before it is held back, so a failure up to
-        // there is retried without the caller seeing anything twice.
-        let head: Array<StreamEvent.StreamEvent> = []
-        while (true) {
-          const events = yield* next
-          // indexed (the first read often holds the whole stream); the first read's array is kept, not copied
-          let content = false
-          for (let i = 0; i < events.length && !content; i++) content = !isPreamble(events[i]!.type)
-          if (head.length === 0) head = events
-          else for (let i = 0; i < events.length; i++) head.push(events[i]!)
-          if (!content && pending !== undefined) {
-            const failure = pending
-            pending = undefined
-            return yield* Effect.fail(failure)
-          }
-          if (content || done) break
-        }
-        delivered = head.length
-
-        // One step for the whole stream: the held-back head first, then a chunk per read; `undefined` at the end.
-        let first: Array<StreamEvent.StreamEvent> | undefined = head
-        const step: Effect.Effect<Chunk.Chunk<StreamEvent.StreamEvent> | undefined, MessagesError> = Effect.suspend(
-          () => {
-            if (first !== undefined) {
-              const events = first
-              first = undefined
-              return Effect.succeed(Chunk.unsafeFromArray(events))
-            }
-            if (pending !== undefined) {
-              const failure = pending
-              pending = undefined
-              return Effect.fail(StreamInterruptedError.wrap(failure, delivered, meta.requestId))
-            }
-            if (done) return drained
-            return Effect.matchEffect(next, {
-              onFailure: (error) => {
-                done = true
-                return Effect.fail(StreamInterruptedError.wrap(error, delivered, meta.requestId))
-              },
-              onSuccess: (events) => {
-                delivered += events.length
-                return Effect.succeed(Chunk.unsafeFromArray(events))
-              }
-            })
-          }
+        const ticket = yield* admit(policies, prepared)
+        const request = yield* RequestScope.open
+        const timer = yield* CallTimer.onFiberClock<StreamCall.Expiry>(() =>
+          Effect.runFork(RequestScope.abort(request))
         )
-        return { value: step, meta }
+        const timeouts = policies.timeouts
+        const startedAt = timer.now()
+        const deadline = startedAt + Duration.toMillis(timeouts.streamTotal)
+        const headersAt = Math.min(startedAt + Duration.toMillis(timeouts.headers), deadline)
+        timer.arm(headersAt, headersAt < deadline ? ["headers", timeouts.headers] : ["total", timeouts.streamTotal])
+        const opened = Effect.gen(function* () {
+          const response = yield* Scope.extend(send(messagesPath, prepared.body, policies.headers), request)
+          timer.disarm()
+          const context = contextOf(response, timer.now())
+          yield* observe(policies, prepared, context)
+          if (!isOk(response.status)) {
+            timer.arm(Math.min(timer.now() + Duration.toMillis(timeouts.idle), deadline), ["idle", timeouts.idle])
+            const text = yield* readText(response)
+            timer.disarm()
+            return yield* Effect.fail(fromResponseBody(context, text))
+          }
+          if ((context.contentType ?? "").includes("application/json")) {
+            return yield* Effect.fail(
+              Failures.malformed(context.meta, "asked for an event stream, the server answered with a JSON body")
+            )
+          }
+          // the body's reader belongs to the attempt's scope: closing the request's scope only aborts the request
+          const call = yield* StreamCall.make({ request, timer, context, timeouts, deadline, response, ticket })
+          return yield* StreamCall.readHead(call)
+        }).pipe(
+          Effect.mapError((error) => {
+            const expired = timer.expired()
+            return expired === undefined || expired === "drain" ? error : Failures.timeoutError(expired[0], expired[1])
+          }),
+          Effect.onError(() => {
+            timer.stop()
+            return RequestScope.abort(request)
+          })
+        )
+        return yield* opened
       })
 
-    /** Opens a stream (retried up to its first content event): its step and metadata, the connection in the scope. */
-    const open = (request: Request.MessagesRequest) =>
+    /** Opens a stream (retried up to its first content event); the ticket and the connection belong to the scope. */
+    const open = (request: MessagesRequest, call: CallOptions | undefined) =>
       Effect.gen(function* () {
-        const prepared = yield* prepare(request, true)
+        const policies = yield* policiesOf(call)
+        const prepared = yield* prepare(request, true, policies)
         const parent = yield* Effect.scope
         const attempt = Effect.flatMap(Scope.fork(parent, ExecutionStrategy.sequential), (scope) =>
-          streamAttempt(prepared).pipe(
+          streamAttempt(policies, prepared).pipe(
             Scope.extend(scope),
-            Effect.onExit((exit) => (Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void))
+            Effect.tap((opened) => Scope.addFinalizer(scope, StreamCall.finish(opened))),
+            Effect.onExit((exit) => (exit._tag === "Failure" ? Scope.close(scope, exit) : Effect.void))
           )
         )
-        return yield* Retry.retry(attempt, retryPolicy)
+        return yield* Retry.retry(attempt, policies.retry)
       }).pipe(traced("MessagesClient.stream", request))
 
-    const streamWithMeta = (request: Request.MessagesRequest) =>
-      Effect.map(open(request), ({ value, meta }) => ({ value: Stream.fromChannel(emit(value)), meta }))
+    /** The chunks of an opened stream as a channel, until it gives `undefined`. */
+    const emit = (
+      call: StreamCall.StreamCall
+    ): Channel.Channel<Chunk.Chunk<StreamEvent.StreamEvent>, unknown, MessagesError, unknown, void, unknown> => {
+      const loop: Channel.Channel<
+        Chunk.Chunk<StreamEvent.StreamEvent>,
+        unknown,
+        MessagesError,
+        unknown,
+        void,
+        unknown
+      > = Channel.flatMap(Channel.fromEffect(StreamCall.next(call)), (chunk) =>
+        chunk === undefined ? Channel.void : Channel.flatMap(Channel.write(chunk), () => loop)
+      )
+      return loop
+    }
 
     // `stream` as one channel that owns a scope (open, then emit), not `Stream.unwrapScoped` (a flatten of a stream
-    // of streams): measured ~80 KB less allocated per call.
-    const stream = (request: Request.MessagesRequest): Stream.Stream<StreamEvent.StreamEvent, MessagesError> =>
+    // of streams): less allocated per call.
+    const stream = (
+      request: MessagesRequest,
+      call?: CallOptions
+    ): Stream.Stream<StreamEvent.StreamEvent, MessagesError> =>
       Stream.fromChannel(
         Channel.acquireUseRelease(
           Scope.make(),
-          (scope) =>
-            Channel.flatMap(Channel.fromEffect(Scope.extend(open(request), scope)), ({ value }) => emit(value)),
+          (scope) => Channel.flatMap(Channel.fromEffect(Scope.extend(open(request, call), scope)), emit),
           (scope, exit) => Scope.close(scope, Released.released(exit))
         )
       )
 
-    const createStreamingWithMeta = (request: Request.MessagesRequest) =>
-      Released.scoped(
-        Effect.flatMap(open(request), ({ value: step, meta }) => {
-          const accumulator = Accumulator.make()
-          const loop: Effect.Effect<ResponseMeta.WithMeta<Message.Message>, MessagesError> = Effect.flatMap(
-            step,
-            (chunk) => {
-              if (chunk === undefined) {
-                const result = accumulator.finish()
-                return result._tag === "Right"
-                  ? Effect.succeed({ value: result.right, meta })
-                  : Effect.fail(malformed(meta, `The events do not form a message: ${result.left.message}`))
-              }
-              const events = Chunk.toReadonlyArray(chunk)
-              for (let i = 0; i < events.length; i++) {
-                const error = accumulator.add(events[i]!)
-                if (error !== undefined) {
-                  return Effect.fail(malformed(meta, `The events do not form a message: ${error.message}`))
-                }
-              }
-              return loop
-            }
+    const createStreaming = (request: MessagesRequest, call?: CallOptions) =>
+      Effect.gen(function* () {
+        const policies = yield* policiesOf(call)
+        const prepared = yield* prepare(request, true, policies)
+        const attempt = Released.scoped(
+          Effect.flatMap(Effect.scope, (scope) =>
+            Effect.flatMap(streamAttempt(policies, prepared), (opened) =>
+              Effect.zipRight(Scope.addFinalizer(scope, StreamCall.finish(opened)), StreamCall.collect(opened))
+            )
           )
-          return loop
-        })
-      )
+        )
+        return yield* Retry.retry(attempt, policies.retry)
+      }).pipe(traced("MessagesClient.createStreaming", request))
 
     // -------------------------------------------------------------------------
     // countTokens
     // -------------------------------------------------------------------------
 
-    const countAttempt = (body: string) =>
-      Effect.gen(function* () {
-        const [response, text] = yield* exchange(countTokensPath, body, timeouts.headers, "headers")
-        const context = yield* contextOf(response)
-        if (!isOk(response.status)) return yield* Effect.fail(fromResponseBody(context, text))
-        const parsed = parseJson(text)
-        const decoded = parsed === undefined ? undefined : decodeCount(parsed.value)
-        if (decoded === undefined || decoded._tag === "Left") {
-          return yield* Effect.fail(malformed(context.meta, "The count_tokens response is not { input_tokens }"))
+    const countAttempt = (policies: Policies, body: string) =>
+      Effect.flatMap(
+        exchange(countTokensPath, body, policies, { headers: policies.timeouts.headers, total: undefined }),
+        ([response, text, now]) => {
+          const context = contextOf(response, now)
+          return Effect.zipRight(
+            observe(policies, undefined, context),
+            Effect.suspend((): Effect.Effect<number, MessagesError> => {
+              if (!isOk(response.status)) return Effect.fail(fromResponseBody(context, text))
+              const parsed = parseJson(text)
+              const decoded = parsed === undefined ? undefined : decodeCount(parsed.value)
+              if (decoded === undefined || decoded._tag === "Left") {
+                return Effect.fail(
+                  Failures.malformed(context.meta, "the count_tokens response is not { input_tokens }")
+                )
+              }
+              return Effect.succeed(decoded.right.input_tokens)
+            })
+          )
         }
-        return { value: decoded.right.input_tokens, meta: context.meta }
-      })
+      )
 
-    const countTokensWithMeta = (request: Request.CountTokensRequest) =>
-      Effect.suspend(() => {
-        const body = JSON.stringify(
-          request.model === "" && options.defaultModel !== undefined
-            ? { ...request, model: options.defaultModel }
-            : request
+    const countTokens = (request: CountTokensRequest, call?: CallOptions) =>
+      Effect.flatMap(policiesOf(call), (policies) =>
+        Effect.flatMap(resolveModel(request), (model) =>
+          Retry.retry(
+            countAttempt(policies, JSON.stringify(request.model === model ? request : { ...request, model })),
+            policies.retry
+          )
         )
-        return Retry.retry(countAttempt(body), retryPolicy)
-      }).pipe(traced("MessagesClient.countTokens", request))
+      ).pipe(traced("MessagesClient.countTokens", request))
 
-    return MessagesClient.of({
-      create: (request) => Effect.map(createWithMeta(request), (result) => result.value),
-      createWithMeta,
-      stream,
-      streamWithMeta,
-      createStreaming: (request) => Effect.map(createStreamingWithMeta(request), (result) => result.value),
-      createStreamingWithMeta,
-      countTokens: (request) => Effect.map(countTokensWithMeta(request), (result) => result.value),
-      countTokensWithMeta
-    })
+    return MessagesClient.of({ create, stream, createStreaming, countTokens })
   })
 
 /**
@@ -812,23 +710,29 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
 export type ClientOptions = ClientConfig.ClientOptions
 
 /**
- * A client from options; needs an `HttpClient`. Provide `Retry`, `Timeout` and `RateLimit` layers to it to change
- * its policies.
+ * A client from options; needs an `HttpClient`. It is also core's `Model`, so the agent loop runs on it. Policies
+ * (`Retry`, `Timeout`, `RateLimit` layers) work provided to it or merged beside it.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: ClientOptions): Layer.Layer<MessagesClient, never, HttpClient.HttpClient> =>
-  Layer.scoped(MessagesClient, make(options))
+export const layer = (
+  options: ClientOptions
+): Layer.Layer<MessagesClient | Model.Model, never, HttpClient.HttpClient> =>
+  asModel(Layer.scoped(MessagesClient, make(options)))
 
 /**
  * A client from configuration, by default the environment ({@link ClientConfig.config}: `ANTHROPIC_API_KEY`,
- * `ANTHROPIC_BASE_URL`, ...); fails with a `ConfigError` when the key is missing.
+ * `ANTHROPIC_BASE_URL`, ...); fails with a `ConfigError` when the key is missing. Also core's `Model`.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerConfig = (
   config: Config.Config<ClientOptions> = ClientConfig.config
-): Layer.Layer<MessagesClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Layer.scoped(MessagesClient, Effect.flatMap(config, make))
+): Layer.Layer<MessagesClient | Model.Model, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  asModel(Layer.scoped(MessagesClient, Effect.flatMap(config, make)))
+
+/** A client layer that also provides the client as core's `Model`. */
+const asModel = <E, R>(client: Layer.Layer<MessagesClient, E, R>): Layer.Layer<MessagesClient | Model.Model, E, R> =>
+  Layer.map(client, (context) => Context.add(context, Model.Model, Context.get(context, MessagesClient)))

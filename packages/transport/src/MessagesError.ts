@@ -1,9 +1,15 @@
 /**
- * Every way a call to the Messages endpoint can fail, as tagged errors a caller matches with `Effect.catchTag`:
- * one class per API error type (the same class whether the error came as an HTTP status or as an SSE `error` event
- * after HTTP 200), and one per transport failure. Every member has `_tag`, a `message` that says what happened
- * (never the API key, never request headers) and an `isRetryable` getter; API errors also carry the HTTP status,
- * the `request-id`, the API's own message, `retry-after` and the rate-limit headers of the response.
+ * Every way a call to the Messages endpoint can fail, as one family of tagged errors: one class per API error type
+ * (the same class whether the error came as an HTTP status or as an SSE `error` event after HTTP 200), and one per
+ * failure of the call itself. Every member has the shape of core's `ModelError`:
+ *
+ * - `_tag` (for `Effect.catchTag`) and `reason` (one word for the same thing, shared with other models);
+ * - `message`: whole sentences saying what happened (never the API key, never request headers);
+ * - `isRetryable`: whether the same request may succeed; `delivered`: how many stream events had reached the
+ *   caller when it failed (a failure after content is the same error with `delivered > 0`, never retried);
+ * - `status`, `requestId`, `retryAfter` and `rateLimit` when a response said them.
+ *
+ * {@link isMessagesError} tells a member of the family from anything else.
  *
  * @example
  * ```ts
@@ -11,18 +17,93 @@
  *
  * client.create(request).pipe(
  *   Effect.catchTag("RateLimitError", (error) => Effect.logWarning(`retry after ${error.retryAfter}`)),
- *   Effect.catchTag("StreamInterruptedError", (error) => Effect.logWarning(error.error.message))
+ *   Effect.catchIf((error) => error.delivered > 0, (error) => Effect.logWarning(`failed mid-stream: ${error.message}`))
  * )
  * ```
  *
  * @since 0.1.0
  */
 import * as ApiError from "@parley/core/ApiError"
+import * as ModelError from "@parley/core/ModelError"
 import * as Validation from "@parley/core/Validation"
 import * as Wire from "@parley/core/Wire"
 import * as Duration from "effect/Duration"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { RateLimitHeaders, type ResponseMeta } from "./ResponseMeta.js"
+
+// =============================================================================
+// The shape
+// =============================================================================
+
+/**
+ * The brand of the family: core's `ModelError.TypeId`, so the loop and every other consumer of the model port
+ * recognise these errors.
+ *
+ * @since 0.2.0
+ * @category symbols
+ */
+export const TypeId: ModelError.TypeId = ModelError.TypeId
+
+/**
+ * @since 0.2.0
+ * @category symbols
+ */
+export type TypeId = ModelError.TypeId
+
+/**
+ * What every member adds to its fields.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Shape {
+  readonly [ModelError.TypeId]: ModelError.TypeId
+  /** What went wrong, as one word (core's `ModelError.Reason`). */
+  readonly reason: ModelError.Reason
+  /** Whether repeating the request may succeed; never once content was delivered. */
+  readonly isRetryable: boolean
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a mixin takes the constructor of any class
+type Constructor<T> = new (...args: any[]) => T
+
+/** The fields the family's rules read. */
+interface Readable {
+  readonly _tag: string
+  readonly delivered: number
+}
+
+/**
+ * Gives a Schema error class the family's shape: the brand, its `reason`, and `isRetryable` (the class's own rule,
+ * and never after content).
+ */
+const shaped = <C extends Constructor<Readable>>(
+  reason: ModelError.Reason,
+  retryable: (self: InstanceType<C>) => boolean,
+  Base: C
+): C & Constructor<Shape> => {
+  class Shaped extends Base {
+    get [ModelError.TypeId](): ModelError.TypeId {
+      return ModelError.TypeId
+    }
+    get reason(): ModelError.Reason {
+      return reason
+    }
+    get isRetryable(): boolean {
+      return this.delivered === 0 && retryable(this as unknown as InstanceType<C>)
+    }
+  }
+  return Shaped
+}
+
+/**
+ * How many stream events had reached the caller when the call failed; 0 by default.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const delivered = Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 })
 
 // =============================================================================
 // API errors
@@ -39,6 +120,7 @@ import { RateLimitHeaders, type ResponseMeta } from "./ResponseMeta.js"
  * - `shouldRetry`: the `x-should-retry` header, which overrides the status-based {@link isRetryableStatus}.
  * - `rateLimit`: the `anthropic-ratelimit-*` headers.
  * - `inStream`: the error arrived as an SSE `error` event after HTTP 200.
+ * - `delivered`: the stream events the caller had received before it.
  *
  * @since 0.1.0
  * @category models
@@ -52,6 +134,7 @@ export const apiErrorFields = {
   shouldRetry: Schema.optional(Schema.Boolean),
   rateLimit: Schema.optional(RateLimitHeaders),
   inStream: Schema.optional(Schema.Boolean),
+  delivered,
   message: Schema.String
 }
 
@@ -64,8 +147,11 @@ export const apiErrorFields = {
 export const isRetryableStatus = (status: number): boolean =>
   status === 408 || status === 409 || status === 429 || status >= 500
 
-const apiRetryable = (error: { readonly status: number; readonly shouldRetry?: boolean | undefined }) =>
-  error.shouldRetry ?? isRetryableStatus(error.status)
+const apiRetryable = (error: {
+  readonly status: number
+  readonly shouldRetry?: boolean | undefined
+  readonly delivered: number
+}) => error.shouldRetry ?? isRetryableStatus(error.status)
 
 /**
  * 400 `invalid_request_error`: the request is malformed or breaks a rule of the API. Not retried.
@@ -73,15 +159,11 @@ const apiRetryable = (error: { readonly status: number; readonly shouldRetry?: b
  * @since 0.1.0
  * @category errors
  */
-export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>()(
-  "InvalidRequestError",
-  apiErrorFields
-) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return apiRetryable(this)
-  }
-}
+export class InvalidRequestError extends shaped(
+  "invalid-request",
+  apiRetryable,
+  Schema.TaggedError<InvalidRequestError>()("InvalidRequestError", apiErrorFields)
+) {}
 
 /**
  * 401 `authentication_error`: the API key is missing, wrong or revoked. Not retried.
@@ -89,15 +171,11 @@ export class InvalidRequestError extends Schema.TaggedError<InvalidRequestError>
  * @since 0.1.0
  * @category errors
  */
-export class AuthenticationError extends Schema.TaggedError<AuthenticationError>()(
-  "AuthenticationError",
-  apiErrorFields
-) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return apiRetryable(this)
-  }
-}
+export class AuthenticationError extends shaped(
+  "authentication",
+  apiRetryable,
+  Schema.TaggedError<AuthenticationError>()("AuthenticationError", apiErrorFields)
+) {}
 
 /**
  * 402 `billing_error`: the account cannot pay for the request. Not retried.
@@ -105,12 +183,11 @@ export class AuthenticationError extends Schema.TaggedError<AuthenticationError>
  * @since 0.1.0
  * @category errors
  */
-export class BillingError extends Schema.TaggedError<BillingError>()("BillingError", apiErrorFields) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return apiRetryable(this)
-  }
-}
+export class BillingError extends shaped(
+  "billing",
+  apiRetryable,
+  Schema.TaggedError<BillingError>()("BillingError", apiErrorFields)
+) {}
 
 /**
  * 403 `permission_error`: the key may not use this resource or model. Not retried.
@@ -118,12 +195,11 @@ export class BillingError extends Schema.TaggedError<BillingError>()("BillingErr
  * @since 0.1.0
  * @category errors
  */
-export class PermissionError extends Schema.TaggedError<PermissionError>()("PermissionError", apiErrorFields) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return apiRetryable(this)
-  }
-}
+export class PermissionError extends shaped(
+  "permission",
+  apiRetryable,
+  Schema.TaggedError<PermissionError>()("PermissionError", apiErrorFields)
+) {}
 
 /**
  * 404 `not_found_error`: wrong base URL or path, or an unknown model. Not retried.
@@ -131,12 +207,11 @@ export class PermissionError extends Schema.TaggedError<PermissionError>()("Perm
  * @since 0.1.0
  * @category errors
  */
-export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFoundError", apiErrorFields) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return apiRetryable(this)
-  }
-}
+export class NotFoundError extends shaped(
+  "not-found",
+  apiRetryable,
+  Schema.TaggedError<NotFoundError>()("NotFoundError", apiErrorFields)
+) {}
 
 /**
  * 413 `request_too_large`: the body exceeds the endpoint's size limit. Not retried.
@@ -144,15 +219,11 @@ export class NotFoundError extends Schema.TaggedError<NotFoundError>()("NotFound
  * @since 0.1.0
  * @category errors
  */
-export class RequestTooLargeError extends Schema.TaggedError<RequestTooLargeError>()(
-  "RequestTooLargeError",
-  apiErrorFields
-) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return apiRetryable(this)
-  }
-}
+export class RequestTooLargeError extends shaped(
+  "request-too-large",
+  apiRetryable,
+  Schema.TaggedError<RequestTooLargeError>()("RequestTooLargeError", apiErrorFields)
+) {}
 
 /**
  * 429 `rate_limit_error`: the account's limits are exhausted; `retryAfter` says when to try again. Retried.
@@ -160,12 +231,11 @@ export class RequestTooLargeError extends Schema.TaggedError<RequestTooLargeErro
  * @since 0.1.0
  * @category errors
  */
-export class RateLimitError extends Schema.TaggedError<RateLimitError>()("RateLimitError", apiErrorFields) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return apiRetryable(this)
-  }
-}
+export class RateLimitError extends shaped(
+  "rate-limit",
+  apiRetryable,
+  Schema.TaggedError<RateLimitError>()("RateLimitError", apiErrorFields)
+) {}
 
 /**
  * 500 `api_error` (and any 5xx without a more specific type): an error inside the API. Retried.
@@ -173,12 +243,11 @@ export class RateLimitError extends Schema.TaggedError<RateLimitError>()("RateLi
  * @since 0.1.0
  * @category errors
  */
-export class ApiServerError extends Schema.TaggedError<ApiServerError>()("ApiServerError", apiErrorFields) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return apiRetryable(this)
-  }
-}
+export class ApiServerError extends shaped(
+  "server",
+  apiRetryable,
+  Schema.TaggedError<ApiServerError>()("ApiServerError", apiErrorFields)
+) {}
 
 /**
  * 504 `timeout_error`: the API timed out while processing the request. Retried.
@@ -186,12 +255,11 @@ export class ApiServerError extends Schema.TaggedError<ApiServerError>()("ApiSer
  * @since 0.1.0
  * @category errors
  */
-export class ApiTimeoutError extends Schema.TaggedError<ApiTimeoutError>()("ApiTimeoutError", apiErrorFields) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return apiRetryable(this)
-  }
-}
+export class ApiTimeoutError extends shaped(
+  "api-timeout",
+  apiRetryable,
+  Schema.TaggedError<ApiTimeoutError>()("ApiTimeoutError", apiErrorFields)
+) {}
 
 /**
  * 529 `overloaded_error`: the API is temporarily overloaded. Retried.
@@ -199,12 +267,11 @@ export class ApiTimeoutError extends Schema.TaggedError<ApiTimeoutError>()("ApiT
  * @since 0.1.0
  * @category errors
  */
-export class OverloadedError extends Schema.TaggedError<OverloadedError>()("OverloadedError", apiErrorFields) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return apiRetryable(this)
-  }
-}
+export class OverloadedError extends shaped(
+  "overloaded",
+  apiRetryable,
+  Schema.TaggedError<OverloadedError>()("OverloadedError", apiErrorFields)
+) {}
 
 /**
  * An error type this library does not know (added to the API later), or a status with no documented type (e.g. a
@@ -214,12 +281,11 @@ export class OverloadedError extends Schema.TaggedError<OverloadedError>()("Over
  * @since 0.1.0
  * @category errors
  */
-export class UnknownApiError extends Schema.TaggedError<UnknownApiError>()("UnknownApiError", apiErrorFields) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return apiRetryable(this)
-  }
-}
+export class UnknownApiError extends shaped(
+  "unknown-api",
+  apiRetryable,
+  Schema.TaggedError<UnknownApiError>()("UnknownApiError", apiErrorFields)
+) {}
 
 /**
  * Any error the API reported, as an HTTP status or as an SSE `error` event.
@@ -244,25 +310,26 @@ export const ApiFailure = Schema.Union(
 export type ApiFailure = typeof ApiFailure.Type
 
 // =============================================================================
-// Transport errors
+// Failures of the call
 // =============================================================================
 
 /**
- * The connection failed before a response arrived: refused, reset, DNS, TLS. `code` is the system error code when
- * there is one (`ECONNREFUSED`, `ECONNRESET`, ...). Retried, except an invalid URL (`code: "InvalidUrl"`).
+ * The connection failed: refused, reset, DNS, TLS, or broken while a body was read. `code` is the system error code
+ * when there is one (`ECONNREFUSED`, `ECONNRESET`, ...). Retried, except an invalid URL (`code: "InvalidUrl"`).
  *
  * @since 0.1.0
  * @category errors
  */
-export class ConnectionError extends Schema.TaggedError<ConnectionError>()("ConnectionError", {
-  code: Schema.optional(Schema.String),
-  message: Schema.String
-}) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return this.code !== "InvalidUrl"
-  }
-}
+export class ConnectionError extends shaped(
+  "connection",
+  (self: { readonly code?: string | undefined }) => self.code !== "InvalidUrl",
+  Schema.TaggedError<ConnectionError>()("ConnectionError", {
+    code: Schema.optional(Schema.String),
+    requestId: Schema.optional(Schema.String),
+    delivered,
+    message: Schema.String
+  })
+) {}
 
 /**
  * Which timeout fired: `headers` (time to the response headers), `first-event` (a stream's first event), `idle`
@@ -281,71 +348,71 @@ export type TimeoutPhase = typeof TimeoutPhase.Type
  * @since 0.1.0
  * @category errors
  */
-export class TimeoutError extends Schema.TaggedError<TimeoutError>()("TimeoutError", {
-  phase: TimeoutPhase,
-  timeout: Schema.DurationFromMillis,
-  requestId: Schema.optional(Schema.String),
-  message: Schema.String
-}) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return true
-  }
-}
+export class TimeoutError extends shaped(
+  "timeout",
+  () => true,
+  Schema.TaggedError<TimeoutError>()("TimeoutError", {
+    phase: TimeoutPhase,
+    timeout: Schema.DurationFromMillis,
+    requestId: Schema.optional(Schema.String),
+    delivered,
+    message: Schema.String
+  })
+) {}
 
 /**
  * A response the client cannot read: a success body that is not JSON or not a Message, an SSE event whose data is
- * not a stream event, or a stream answered with a JSON body. Not retried.
+ * not a stream event, events that do not form a message, or a stream answered with a JSON body. Not retried.
  *
  * @since 0.1.0
  * @category errors
  */
-export class MalformedResponseError extends Schema.TaggedError<MalformedResponseError>()("MalformedResponseError", {
-  status: Schema.Number,
-  requestId: Schema.optional(Schema.String),
-  message: Schema.String
-}) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return false
-  }
-}
+export class MalformedResponseError extends shaped(
+  "malformed-response",
+  () => false,
+  Schema.TaggedError<MalformedResponseError>()("MalformedResponseError", {
+    status: Schema.Number,
+    requestId: Schema.optional(Schema.String),
+    delivered,
+    message: Schema.String
+  })
+) {}
 
 /**
- * The event stream ended (or its connection broke) before `message_stop`. Retried when it happens before any
- * content reached the caller; after that it arrives wrapped in a {@link StreamInterruptedError}.
+ * The event stream ended (or its connection broke) before `message_stop`; an event left unfinished at the end is
+ * discarded, as the SSE rules say. Retried when no content had reached the caller.
  *
  * @since 0.1.0
  * @category errors
  */
-export class StreamTruncatedError extends Schema.TaggedError<StreamTruncatedError>()("StreamTruncatedError", {
-  requestId: Schema.optional(Schema.String),
-  message: Schema.String
-}) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return true
-  }
-}
+export class StreamTruncatedError extends shaped(
+  "stream-truncated",
+  () => true,
+  Schema.TaggedError<StreamTruncatedError>()("StreamTruncatedError", {
+    requestId: Schema.optional(Schema.String),
+    delivered,
+    message: Schema.String
+  })
+) {}
 
 /**
  * A non-streaming call whose `max_tokens` may take longer than the non-streaming limit (10 minutes by default, as
- * in the SDK): use `stream`, or set an explicit non-streaming timeout. Not retried.
+ * in the SDK): use `stream` or `createStreaming`, or set an explicit non-streaming timeout. Not retried.
  *
  * @since 0.1.0
  * @category errors
  */
-export class StreamingRequiredError extends Schema.TaggedError<StreamingRequiredError>()("StreamingRequiredError", {
-  maxTokens: Schema.Number,
-  expected: Schema.DurationFromMillis,
-  limit: Schema.DurationFromMillis,
-  message: Schema.String
-}) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return false
-  }
-}
+export class StreamingRequiredError extends shaped(
+  "streaming-required",
+  () => false,
+  Schema.TaggedError<StreamingRequiredError>()("StreamingRequiredError", {
+    maxTokens: Schema.Number,
+    expected: Schema.DurationFromMillis,
+    limit: Schema.DurationFromMillis,
+    delivered,
+    message: Schema.String
+  })
+) {}
 
 /**
  * The client-side rate limiter could not admit the call within its `maxWait`. Not retried.
@@ -353,20 +420,20 @@ export class StreamingRequiredError extends Schema.TaggedError<StreamingRequired
  * @since 0.1.0
  * @category errors
  */
-export class RateLimitWaitError extends Schema.TaggedError<RateLimitWaitError>()("RateLimitWaitError", {
-  key: Schema.String,
-  maxWait: Schema.DurationFromMillis,
-  message: Schema.String
-}) {
-  /** Whether repeating the request may succeed. */
-  get isRetryable(): boolean {
-    return false
-  }
-}
+export class RateLimitWaitError extends shaped(
+  "rate-limit-wait",
+  () => false,
+  Schema.TaggedError<RateLimitWaitError>()("RateLimitWaitError", {
+    key: Schema.String,
+    maxWait: Schema.DurationFromMillis,
+    delivered,
+    message: Schema.String
+  })
+) {}
 
 /**
- * The request breaks a rule of the API version (checked by core's `Validation.validateRequest` before sending,
- * under `2026-10-21`): core's `ValidationError` itself, a member of this family. Not retried.
+ * The request breaks a rule checked before sending (core's `Validation.validateRequest`, under the API versions
+ * whose rules say so, and a missing model): core's `ValidationError` itself, a member of this family. Not retried.
  *
  * @since 0.1.0
  * @category errors
@@ -374,36 +441,6 @@ export class RateLimitWaitError extends Schema.TaggedError<RateLimitWaitError>()
 export const ValidationError = Validation.ValidationError
 /** @since 0.1.0 */
 export type ValidationError = Validation.ValidationError
-
-/**
- * A failure of a stream after some of its content reached the caller (an SSE `error` event, a broken connection,
- * an idle timeout, ...). It is never retried, because a retry would deliver the same output twice; `error` is the
- * failure itself and `delivered` the number of events the caller had received.
- *
- * @since 0.1.0
- * @category errors
- */
-export class StreamInterruptedError extends Schema.TaggedError<StreamInterruptedError>()("StreamInterruptedError", {
-  error: Schema.Union(ApiFailure, ConnectionError, TimeoutError, MalformedResponseError, StreamTruncatedError),
-  delivered: Schema.Number,
-  requestId: Schema.optional(Schema.String),
-  message: Schema.String
-}) {
-  /** Whether repeating the request may succeed: never, as content was already delivered. */
-  get isRetryable(): boolean {
-    return false
-  }
-
-  /** Wraps a failure that happened after `delivered` events reached the caller. */
-  static wrap(error: StreamInterruptedError["error"], delivered: number, requestId?: string): StreamInterruptedError {
-    return new StreamInterruptedError({
-      error,
-      delivered,
-      ...(requestId === undefined ? {} : { requestId }),
-      message: `The stream failed after ${delivered} events reached the caller: ${error.message}`
-    })
-  }
-}
 
 // =============================================================================
 // The family
@@ -423,11 +460,66 @@ export const MessagesError = Schema.Union(
   StreamTruncatedError,
   StreamingRequiredError,
   RateLimitWaitError,
-  ValidationError,
-  StreamInterruptedError
+  ValidationError
 )
 /** @since 0.1.0 */
 export type MessagesError = typeof MessagesError.Type
+
+const tags: ReadonlySet<string> = new Set([
+  "InvalidRequestError",
+  "AuthenticationError",
+  "BillingError",
+  "PermissionError",
+  "NotFoundError",
+  "RequestTooLargeError",
+  "RateLimitError",
+  "ApiServerError",
+  "ApiTimeoutError",
+  "OverloadedError",
+  "UnknownApiError",
+  "ConnectionError",
+  "TimeoutError",
+  "MalformedResponseError",
+  "StreamTruncatedError",
+  "StreamingRequiredError",
+  "RateLimitWaitError",
+  "ValidationError"
+])
+
+/**
+ * Whether a value is a member of the family (any other model's error is a `ModelError`, not a `MessagesError`).
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isMessagesError = (u: unknown): u is MessagesError =>
+  ModelError.isModelError(u) && Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" && tags.has(u._tag)
+
+/**
+ * Whether an error is an API error (it carries the API's `errorType`, `status` and `apiMessage`).
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isApiFailure = (u: unknown): u is ApiFailure => isMessagesError(u) && "apiMessage" in u
+
+/**
+ * The same failure after `count` stream events had reached the caller: `delivered` set, the message saying so, and
+ * therefore not retryable. A failure that already reached the caller keeps its count.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const afterContent = <E extends MessagesError>(error: E, count: number): E => {
+  if (count === 0 || error.delivered > 0 || error._tag === "ValidationError") return error
+  const Class = error.constructor as new (fields: Record<string, unknown>) => E
+  const { _tag: _, ...fields } = error as unknown as Record<string, unknown>
+  return new Class({
+    ...fields,
+    delivered: count,
+    message: `${error.message} ${count === 1 ? "1 event" : `${count} events`} had already reached the caller, so the call was not retried.`
+  })
+}
 
 // =============================================================================
 // Constructors
@@ -524,6 +616,7 @@ export const fromApi = (options: {
     .filter((part) => part !== undefined)
     .join(", ")
   const suggestion = isKnownType(type) ? ` ${suggestions[type]}` : ""
+  const said = apiMessage.trim()
   const fields = {
     status,
     errorType: type,
@@ -533,7 +626,7 @@ export const fromApi = (options: {
     ...(context.shouldRetry === undefined ? {} : { shouldRetry: context.shouldRetry }),
     rateLimit: context.meta.rateLimit,
     ...(inStream ? { inStream: true } : {}),
-    message: `${type} (${where}): ${apiMessage}${suggestion}`
+    message: `The API answered ${type} (${where}): ${/[.!?]$/.test(said) ? said : `${said}.`}${suggestion}`
   }
   return isKnownType(type) ? new classOfType[type](fields) : new UnknownApiError(fields)
 }

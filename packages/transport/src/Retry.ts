@@ -34,6 +34,9 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import { dual } from "effect/Function"
+import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Schedule from "effect/Schedule"
@@ -125,7 +128,25 @@ export const make = (options: Options = {}): Policy => ({
 })
 
 /**
- * The retry policy a `MessagesClient` uses; when absent, {@link make}`()`.
+ * The default policy: {@link make}`()`.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const defaultPolicy: Policy = make()
+
+/**
+ * No retries: one attempt.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const none: Policy = { schedule: Schedule.stop, deadline: undefined }
+
+/**
+ * The retry policy of `MessagesClient` calls; when absent, {@link defaultPolicy}. Provided to a client's layer it
+ * applies to that client; merged beside the client (found in the context of the calls) it applies to every client
+ * that has none of its own.
  *
  * @since 0.1.0
  * @category tags
@@ -145,24 +166,60 @@ export const layer = (options: Options = {}): Layer.Layer<RetryPolicy> => Layer.
  * deadline across attempts (default 10 minutes).
  *
  * @since 0.1.0
+ * @category constructors
+ */
+export const fromSchedule = (
+  schedule: Schedule.Schedule<unknown, MessagesError>,
+  options: { readonly deadline?: Duration.DurationInput | undefined } = {}
+): Policy => ({ schedule, deadline: Duration.decode(options.deadline ?? "10 minutes") })
+
+/**
+ * {@link fromSchedule} as a layer.
+ *
+ * @since 0.1.0
  * @category layers
  */
 export const layerSchedule = (
   schedule: Schedule.Schedule<unknown, MessagesError>,
   options: { readonly deadline?: Duration.DurationInput | undefined } = {}
-): Layer.Layer<RetryPolicy> =>
-  Layer.succeed(RetryPolicy, { schedule, deadline: Duration.decode(options.deadline ?? "10 minutes") })
+): Layer.Layer<RetryPolicy> => Layer.succeed(RetryPolicy, fromSchedule(schedule, options))
 
 /**
- * No retries.
+ * No retries, as a layer.
  *
  * @since 0.1.0
  * @category layers
  */
-export const disabled: Layer.Layer<RetryPolicy> = Layer.succeed(RetryPolicy, {
-  schedule: Schedule.stop,
-  deadline: undefined
-})
+export const disabled: Layer.Layer<RetryPolicy> = Layer.succeed(RetryPolicy, none)
+
+/**
+ * The policy set by {@link withPolicy} for the calls of an effect: it wins over every policy in context.
+ *
+ * @since 0.2.0
+ * @category references
+ */
+export const currentPolicy: FiberRef.FiberRef<Policy | undefined> = globalValue(
+  "@parley/transport/Retry/currentPolicy",
+  () => FiberRef.unsafeMake<Policy | undefined>(undefined)
+)
+
+/**
+ * Runs an effect whose client calls use `policy`, whatever the layers say (a call's own `retry` option still wins).
+ *
+ * @example
+ * ```ts
+ * import { Retry } from "@parley/transport"
+ *
+ * const once = client.create(request).pipe(Retry.withPolicy(Retry.none))
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const withPolicy: {
+  (policy: Policy): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(effect: Effect.Effect<A, E, R>, policy: Policy): Effect.Effect<A, E, R>
+} = dual(2, <A, E, R>(effect: Effect.Effect<A, E, R>, policy: Policy) => Effect.locally(effect, currentPolicy, policy))
 
 /**
  * Retries counted by `reason` (the failed attempt's `_tag`).
@@ -176,7 +233,7 @@ export const retries = Metric.counter("parley_transport_retries", {
 })
 
 const describe = (error: MessagesError): string =>
-  "status" in error && error._tag !== "MalformedResponseError" ? `${error._tag} (${error.status})` : error._tag
+  "apiMessage" in error ? `${error._tag} (${error.status})` : error._tag
 
 /**
  * Runs an attempt under a policy: retried as the schedule says, within the deadline, each retry logged and

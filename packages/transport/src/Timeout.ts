@@ -4,8 +4,11 @@
  * as a whole. Non-streaming calls get a total derived from `max_tokens` as the official SDK does, and a call that
  * could outlast it fails at once with `StreamingRequiredError` advising `stream`.
  *
- * Every timeout runs on Effect's `Clock`, so tests drive it with `TestClock`. Each applies to one attempt; the
- * retry policy's `deadline` bounds all attempts together.
+ * Every timeout runs on the calling fiber's `Clock` (one timer per call, whatever the clock), so tests drive them
+ * with `TestClock` through the same code path as production. Each applies to one attempt; the retry policy's
+ * `deadline` bounds all attempts together. Timeouts come, nearest first, from a call's `timeouts` option,
+ * {@link withTimeouts}, the client's own `timeouts` option, and a `TimeoutPolicy` provided to the client's layer or
+ * found in the call's context.
  *
  * @example
  * ```ts
@@ -20,6 +23,9 @@
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import { dual } from "effect/Function"
+import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
 import { StreamingRequiredError } from "./MessagesError.js"
 
@@ -32,6 +38,12 @@ import { StreamingRequiredError } from "./MessagesError.js"
 export interface Policy {
   /** Time from sending a request to its response headers (streams and `countTokens`). Default 60 seconds. */
   readonly headers: Duration.Duration
+  /**
+   * Time from sending a non-streaming `create` to its response headers. The API sends a non-streaming response's
+   * headers with its body, when the whole message is generated, so the default is `"total"`: the call's total.
+   * Setting `headers` sets this too, unless it is set itself.
+   */
+  readonly nonStreamingHeaders: Duration.Duration | "total"
   /** Time from a stream's headers to its first event. Default 60 seconds. */
   readonly firstEvent: Duration.Duration
   /**
@@ -57,6 +69,7 @@ export interface Policy {
  */
 export interface Options {
   readonly headers?: Duration.DurationInput | undefined
+  readonly nonStreamingHeaders?: Duration.DurationInput | "total" | undefined
   readonly firstEvent?: Duration.DurationInput | undefined
   readonly idle?: Duration.DurationInput | undefined
   readonly streamTotal?: Duration.DurationInput | undefined
@@ -71,6 +84,7 @@ export interface Options {
  */
 export const defaults: Policy = {
   headers: Duration.seconds(60),
+  nonStreamingHeaders: "total",
   firstEvent: Duration.seconds(60),
   idle: Duration.seconds(60),
   streamTotal: Duration.minutes(60),
@@ -85,6 +99,14 @@ export const defaults: Policy = {
  */
 export const make = (options: Options = {}, base: Policy = defaults): Policy => ({
   headers: options.headers === undefined ? base.headers : Duration.decode(options.headers),
+  nonStreamingHeaders:
+    options.nonStreamingHeaders === "total"
+      ? "total"
+      : options.nonStreamingHeaders !== undefined
+        ? Duration.decode(options.nonStreamingHeaders)
+        : options.headers !== undefined
+          ? Duration.decode(options.headers)
+          : base.nonStreamingHeaders,
   firstEvent: options.firstEvent === undefined ? base.firstEvent : Duration.decode(options.firstEvent),
   idle: options.idle === undefined ? base.idle : Duration.decode(options.idle),
   streamTotal: options.streamTotal === undefined ? base.streamTotal : Duration.decode(options.streamTotal),
@@ -97,13 +119,55 @@ export const make = (options: Options = {}, base: Policy = defaults): Policy => 
 })
 
 /**
- * The timeout policy a `MessagesClient` uses; when absent, {@link defaults}. A client's own `timeouts` option
- * overrides it field by field.
+ * The timeout policy of `MessagesClient` calls; when absent, {@link defaults}. Provided to a client's layer it
+ * applies to that client; merged beside the client it applies to every client that has none of its own. A client's
+ * own `timeouts` option overrides it field by field.
  *
  * @since 0.1.0
  * @category tags
  */
 export class TimeoutPolicy extends Context.Tag("@parley/transport/Timeout/TimeoutPolicy")<TimeoutPolicy, Policy>() {}
+
+/**
+ * The timeouts set by {@link withTimeouts} for the calls of an effect.
+ *
+ * @since 0.2.0
+ * @category references
+ */
+export const currentOptions: FiberRef.FiberRef<Options | undefined> = globalValue(
+  "@parley/transport/Timeout/currentOptions",
+  () => FiberRef.unsafeMake<Options | undefined>(undefined)
+)
+
+/**
+ * Runs an effect whose client calls use these timeouts over every layer's and client's (a call's own `timeouts`
+ * option still wins).
+ *
+ * @example
+ * ```ts
+ * import { Timeout } from "@parley/transport"
+ *
+ * const quick = client.create(request).pipe(Timeout.withTimeouts({ nonStreaming: "20 seconds" }))
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const withTimeouts: {
+  (options: Options): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  <A, E, R>(effect: Effect.Effect<A, E, R>, options: Options): Effect.Effect<A, E, R>
+} = dual(2, <A, E, R>(effect: Effect.Effect<A, E, R>, options: Options) =>
+  Effect.locally(effect, currentOptions, options)
+)
+
+/**
+ * The headers timeout of a non-streaming call whose total is `total`.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const nonStreamingHeaders = (policy: Policy, total: Duration.Duration): Duration.Duration =>
+  policy.nonStreamingHeaders === "total" ? total : policy.nonStreamingHeaders
 
 /**
  * Provides a timeout policy to the clients built with it.

@@ -216,7 +216,7 @@ describe.each(clients)("%s", (_, layer, trusting) => {
           res.end()
         })
         // as MessagesClient sends: in a request scope, so the response is the client's own (with its reader)
-        const http = RequestScope.withScope(yield* client)
+        const http = RequestScope.client(yield* client)
         const response = yield* http.get(server.url)
         const pull = BodyReader.of(response)
         assert.isDefined(pull)

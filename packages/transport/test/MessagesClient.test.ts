@@ -36,7 +36,7 @@ describe("MessagesClient", () => {
         })
       )
       const client = yield* L.client(server.url, { betas: ["beta-one", "beta-two"], headers: { "x-tenant": "t1" } })
-      const { meta, value } = yield* client.createWithMeta({ ...L.request, stream: true })
+      const { meta, value } = yield* MessagesClient.withResponse(client.create({ ...L.request, stream: true }))
       L.same(value, { ...L.message("Hi!"), future_field: { kept: true } })
       assert.deepStrictEqual(meta, {
         status: 200,
@@ -116,7 +116,7 @@ describe("MessagesClient", () => {
         spans.map((span) => [span.name, span.kind, Object.fromEntries(span.attributes)]),
         [
           ["MessagesClient.create", "client", { model: L.request.model }],
-          ["MessagesClient.stream", "client", { model: L.request.model }],
+          ["MessagesClient.createStreaming", "client", { model: L.request.model }],
           ["MessagesClient.stream", "client", { model: L.request.model }],
           ["MessagesClient.countTokens", "client", { model: L.request.model }]
         ]
@@ -151,12 +151,25 @@ describe("MessagesClient", () => {
     })
   )
 
-  it.scoped("a default model fills an empty model", () =>
+  it.scoped("a default model fills a request without one; with neither, the call fails before sending", () =>
     Effect.gen(function* () {
-      const server = yield* L.start((_, res) => L.json(res, 200, L.message("ok")))
+      const server = yield* L.start((req, res) =>
+        req.path.endsWith("/count_tokens") ? L.json(res, 200, { input_tokens: 7 }) : L.json(res, 200, L.message("ok"))
+      )
       const client = yield* L.client(server.url, { defaultModel: "claude-default" })
-      yield* client.create({ ...L.request, model: "" })
+      const { model: _, ...withoutModel } = L.request
+      yield* client.create(withoutModel)
+      yield* client.countTokens({ messages: L.request.messages })
       assert.strictEqual(JSON.parse(server.received[0]?.body ?? "").model, "claude-default")
+      assert.strictEqual(JSON.parse(server.received[1]?.body ?? "").model, "claude-default")
+      yield* client.create({ ...L.request, model: "claude-explicit" })
+      assert.strictEqual(JSON.parse(server.received[2]?.body ?? "").model, "claude-explicit")
+      const bare = yield* L.client(server.url)
+      const error = yield* Effect.flip(bare.create(withoutModel))
+      assert.strictEqual(error._tag, "ValidationError")
+      assert.strictEqual(error._tag === "ValidationError" && error.rule, "MissingModel")
+      assert.strictEqual(error.reason, "validation")
+      assert.strictEqual(server.received.length, 3)
     })
   )
 
@@ -220,8 +233,8 @@ describe("MessagesClient", () => {
         res.end(L.sseBody(events))
       })
       const client = yield* L.client(server.url)
-      const { meta, value } = yield* client.createStreamingWithMeta(L.request)
-      assert.strictEqual(meta.requestId, "req_fused")
+      const { meta, value } = yield* MessagesClient.withResponse(client.createStreaming(L.request))
+      assert.strictEqual(meta?.requestId, "req_fused")
       L.same(value, {
         ...L.messageStart().message,
         content: [
@@ -290,36 +303,52 @@ describe("MessagesClient", () => {
     })
   )
 
-  it.scoped("createStreaming: an error event before content is retried, a cut after content is not", () =>
-    Effect.gen(function* () {
-      let calls = 0
-      const server = yield* L.start((_, res) => {
-        calls++
-        L.streamHead(res)
-        if (calls === 1) res.end(L.sseBody([L.messageStart(), L.errorEvent("overloaded_error", "Overloaded")]))
-        else if (calls === 2) res.end(L.sseBody(L.textEvents(["fine"])))
-        else res.end(L.sseBody(L.textEvents(["cut"]).slice(0, 3)))
+  it.scoped(
+    "createStreaming retries any failure, before or after content (nothing reached the caller); stream does not after content",
+    () =>
+      Effect.gen(function* () {
+        let calls = 0
+        const script = [
+          () => L.sseBody([L.messageStart(), L.errorEvent("overloaded_error", "Overloaded")]),
+          () => L.sseBody(L.textEvents(["fine"])),
+          () => L.sseBody([...L.textEvents(["cut"]).slice(0, 3), L.errorEvent("overloaded_error", "Overloaded")]),
+          () => L.sseBody(L.textEvents(["cut"]).slice(0, 3)),
+          () => L.sseBody(L.textEvents(["again"])),
+          () => L.sseBody(L.textEvents(["cut"]).slice(0, 3))
+        ]
+        const server = yield* L.start((_, res) => {
+          L.streamHead(res)
+          res.end((script[calls++] ?? script[1]!)())
+        })
+        const client = yield* L.client(server.url, {}, Retry.layer({ jitter: 0, initialDelay: 0 }))
+        L.same(yield* client.createStreaming(L.request), expectedMessage("fine"))
+        assert.strictEqual(calls, 2)
+        L.same(yield* client.createStreaming(L.request), expectedMessage("again"))
+        assert.strictEqual(calls, 5)
+        const error = yield* Effect.flip(Stream.runDrain(client.stream(L.request)))
+        assert.strictEqual(error._tag, "StreamTruncatedError")
+        assert.strictEqual(error.delivered, 3)
+        assert.isFalse(error.isRetryable)
+        assert.strictEqual(
+          error.message,
+          "The event stream ended before message_stop (request-id req_stream). 3 events had already reached the caller, so the call was not retried."
+        )
+        assert.strictEqual(calls, 6)
       })
-      const client = yield* L.client(server.url, {}, Retry.layer({ jitter: 0, initialDelay: 0 }))
-      L.same(yield* client.createStreaming(L.request), expectedMessage("fine"))
-      assert.strictEqual(calls, 2)
-      const error = yield* Effect.flip(client.createStreaming(L.request))
-      assert.strictEqual(error._tag, "StreamInterruptedError")
-      assert.strictEqual(error._tag === "StreamInterruptedError" && error.error._tag, "StreamTruncatedError")
-      assert.strictEqual(calls, 3)
-    })
   )
 
-  it.scoped("streamWithMeta gives the response's request-id with the events", () =>
+  it.scoped("withResponse gives a consumed stream's request-id with its events", () =>
     Effect.gen(function* () {
       const server = yield* L.start((_, res) => {
         L.streamHead(res, { "request-id": "req_meta" })
         res.end(L.sseBody(L.textEvents(["a"])))
       })
       const client = yield* L.client(server.url)
-      const { meta, value } = yield* client.streamWithMeta(L.request)
-      assert.strictEqual(meta.requestId, "req_meta")
-      assert.strictEqual((yield* Stream.runCollect(value)).length, 6)
+      const { meta, value } = yield* MessagesClient.withResponse(Stream.runCollect(client.stream(L.request)))
+      assert.strictEqual(meta?.requestId, "req_meta")
+      assert.strictEqual(value.length, 6)
+      const none = yield* MessagesClient.withResponse(Effect.succeed(1))
+      assert.strictEqual(none.meta, undefined)
     })
   )
 

@@ -154,12 +154,7 @@ describe("MessagesError", () => {
       const refused = yield* L.client("http://127.0.0.1:1")
       const errors = [...exit.value, yield* Effect.flip(refused.create(L.request))]
       const tags = new Set<string>(errors.map((error) => error._tag))
-      for (const tag of [
-        "AuthenticationError",
-        "MalformedResponseError",
-        "StreamInterruptedError",
-        "ConnectionError"
-      ]) {
+      for (const tag of ["AuthenticationError", "MalformedResponseError", "StreamTruncatedError", "ConnectionError"]) {
         assert.isTrue(tags.has(tag), tag)
       }
       for (const error of errors) {

@@ -178,7 +178,7 @@ describe("Retry", () => {
     })
   )
 
-  it.scoped("an error event after the first delta fails with StreamInterruptedError and is not retried", () =>
+  it.scoped("an error event after the first delta fails with its own error, delivered set, and is not retried", () =>
     Effect.gen(function* () {
       const server = yield* L.start((_, res) => {
         L.streamHead(res, { "request-id": "req_mid" })
@@ -196,9 +196,11 @@ describe("Retry", () => {
       const error = yield* Effect.flip(
         Stream.runForEach(client.stream(L.request), (event) => Effect.sync(() => received.push(event.type)))
       )
-      assert.strictEqual(error._tag, "StreamInterruptedError")
-      if (error._tag !== "StreamInterruptedError") return
-      assert.strictEqual(error.error._tag, "OverloadedError")
+      assert.strictEqual(error._tag, "OverloadedError")
+      if (error._tag !== "OverloadedError") return
+      assert.strictEqual(error.reason, "overloaded")
+      assert.strictEqual(error.status, 529)
+      assert.isTrue(error.inStream)
       assert.strictEqual(error.delivered, 3)
       assert.strictEqual(error.requestId, "req_mid")
       assert.isFalse(error.isRetryable)
@@ -207,7 +209,7 @@ describe("Retry", () => {
     })
   )
 
-  it.scoped("a truncated stream: retried before content, StreamInterruptedError after", () =>
+  it.scoped("a truncated stream: retried before content, not after (delivered set)", () =>
     Effect.gen(function* () {
       const early = yield* L.start((_, res) => {
         L.streamHead(res)
@@ -226,8 +228,8 @@ describe("Retry", () => {
       const lateError = yield* Effect.flip(
         Stream.runDrain((yield* L.client(late.url, {}, immediate)).stream(L.request))
       )
-      assert.strictEqual(lateError._tag, "StreamInterruptedError")
-      assert.strictEqual(lateError._tag === "StreamInterruptedError" && lateError.error._tag, "StreamTruncatedError")
+      assert.strictEqual(lateError._tag, "StreamTruncatedError")
+      assert.strictEqual(lateError.delivered, 3)
       assert.strictEqual(late.received.length, 1)
     })
   )

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import * as Sse from "../src/Sse.js"
+import * as Sse from "../src/internal/sse.js"
 
 /** Parses `pieces` fed one after the other; returns `[event, data]` pairs. */
 const parse = (pieces: ReadonlyArray<string>, end = true): Array<[string, string]> => {
@@ -7,7 +7,7 @@ const parse = (pieces: ReadonlyArray<string>, end = true): Array<[string, string
   const out: Array<[string, string]> = []
   const onEvent = (data: string) => out.push([parser.event(), data])
   for (const piece of pieces) parser.feed(piece, onEvent)
-  if (end) parser.end(onEvent)
+  if (end) parser.end()
   return out
 }
 
@@ -61,10 +61,11 @@ describe("Sse", () => {
     assert.deepStrictEqual(parse(["event: lonely\n\ndata: x\n\n"]), [["message", "x"]])
   })
 
-  it("delivers a last event without its blank line when the text ends", () => {
+  it("discards a last event without its blank line when the text ends, as the SSE rules say", () => {
     assert.deepStrictEqual(parse(['event: message_stop\ndata: {"type":"message_stop"}'], false), [])
-    assert.deepStrictEqual(parse(['event: message_stop\ndata: {"type":"message_stop"}']), [
-      ["message_stop", '{"type":"message_stop"}']
+    assert.deepStrictEqual(parse(['event: message_stop\ndata: {"type":"message_stop"}']), [])
+    assert.deepStrictEqual(parse(['data: {"a":1}\n\nevent: message_stop\ndata: {"type":"message_stop"}\n']), [
+      ["message", '{"a":1}']
     ])
   })
 

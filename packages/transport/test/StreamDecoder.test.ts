@@ -3,7 +3,7 @@ import * as StreamEvent from "@parley/core/StreamEvent"
 import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
-import * as StreamDecoder from "../src/StreamDecoder.js"
+import * as StreamDecoder from "../src/internal/streamDecoder.js"
 import * as L from "./utils/Loopback.js"
 
 const schemaDecode = Schema.decodeUnknownEither(StreamEvent.StreamEvent)

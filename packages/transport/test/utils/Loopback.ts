@@ -14,7 +14,6 @@ import * as Logger from "effect/Logger"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
-import * as Watchdog from "../../src/internal/watchdog.js"
 import * as MessagesClient from "../../src/MessagesClient.js"
 import * as NodeHttpClient from "../../src/NodeHttpClient.js"
 import * as Retry from "../../src/Retry.js"
@@ -46,7 +45,11 @@ export interface Loopback {
 export const SENTINEL_KEY = "sk-ant-SENTINEL-7f3a9c-do-not-log"
 
 /** Waits in real time, whatever the test clock. */
-export const liveSleep: (millis: number) => Effect.Effect<void> = Watchdog.realSleep
+export const liveSleep = (millis: number): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const timer = setTimeout(() => resume(Effect.void), millis)
+    return Effect.sync(() => clearTimeout(timer))
+  })
 
 /** Waits (in real time) until the test clock has a sleep ending at `at` (ms since the test began). */
 export const awaitSleep = (at: number): Effect.Effect<void> =>

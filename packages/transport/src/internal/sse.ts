@@ -37,10 +37,10 @@ export interface Parser {
   /** Parses the next piece of text; calls `onEvent` for every event it completes, in order. */
   readonly feed: (text: string, onEvent: OnEvent) => void
   /**
-   * The text ended: a last line without a line ending still counts, and a last event without its blank line is
-   * delivered too (lenient with servers that end abruptly after a complete event).
+   * The text ended: an event without its closing blank line is discarded, as the SSE rules say ("if the file ends
+   * in the middle of an event, before the final empty line, the incomplete event is not dispatched").
    */
-  readonly end: (onEvent: OnEvent) => void
+  readonly end: () => void
   /**
    * The name of the event being delivered (`"message"` when it had no `event:` field). Computed on demand: most
    * consumers read the type from the data, so names are not sliced out of the text unless asked for.
@@ -189,13 +189,10 @@ export const make = (): Parser => {
     }
   }
 
-  const end = (onEvent: OnEvent) => {
-    if (pending.length > 0) {
-      const joined = pending.join("")
-      pending.length = 0
-      line(joined, 0, joined.length, onEvent)
-    }
-    dispatch(onEvent)
+  const end = () => {
+    pending.length = 0
+    data = undefined
+    nameTo = nameFrom
   }
 
   const event = () => (nameTo > nameFrom ? nameText.slice(nameFrom, nameTo) : "message")

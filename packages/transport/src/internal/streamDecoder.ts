@@ -11,7 +11,7 @@ import * as StreamEvent from "@parley/core/StreamEvent"
 import * as Wire from "@parley/core/Wire"
 import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
-import * as Sse from "./Sse.js"
+import * as Sse from "./sse.js"
 
 const decodeSlow = Wire.decodeUnknownEither(StreamEvent.StreamEvent)
 
@@ -114,8 +114,8 @@ export interface Decoder {
    * malformed event (data that is not JSON, or not a stream event), after which the body is unusable.
    */
   readonly push: (bytes: Uint8Array, out: Array<StreamEvent.StreamEvent>) => string | undefined
-  /** The body ended: flushes a last event without its blank line. */
-  readonly end: (out: Array<StreamEvent.StreamEvent>) => string | undefined
+  /** The body ended: an unfinished last event (no closing blank line) is discarded. */
+  readonly end: () => void
 }
 
 const sample = (data: string) => (data.length > 120 ? `${data.slice(0, 120)}...` : data)
@@ -165,13 +165,9 @@ export const make = (): Decoder => {
       parser.feed(text.decode(bytes, { stream: true }), onEvent)
       return problem
     },
-    end: (out) => {
-      if (problem !== undefined) return problem
-      target = out
-      const rest = text.decode()
-      if (rest !== "") parser.feed(rest, onEvent)
-      parser.end(onEvent)
-      return problem
+    end: () => {
+      text.decode()
+      parser.end()
     }
   }
 }
