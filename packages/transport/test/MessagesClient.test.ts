@@ -36,7 +36,9 @@ describe("MessagesClient", () => {
         })
       )
       const client = yield* L.client(server.url, { betas: ["beta-one", "beta-two"], headers: { "x-tenant": "t1" } })
-      const { meta, value } = yield* MessagesClient.withResponse(client.create({ ...L.request, stream: true }))
+      // a request that says stream: true is still sent without it by create
+      const withStream = { ...L.request, stream: true }
+      const { meta, value } = yield* MessagesClient.withResponse(client.create(withStream))
       L.same(value, { ...L.message("Hi!"), future_field: { kept: true } })
       assert.deepStrictEqual(meta, {
         status: 200,
@@ -335,6 +337,29 @@ describe("MessagesClient", () => {
         )
         assert.strictEqual(calls, 6)
       })
+  )
+
+  it.scoped("a body that ends cleanly inside an unfinished event is truncated: retried before content", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res, index) => {
+        L.streamHead(res)
+        if (index === 0) return res.end(`${L.sse(L.messageStart())}event: content_block_start\ndata: {"type":"content`)
+        res.end(L.sseBody(L.textEvents(["whole"])))
+      })
+      const client = yield* L.client(server.url, {}, Retry.layer({ jitter: 0, initialDelay: 0 }))
+      const events = yield* Stream.runCollect(client.stream(L.request))
+      L.same([...events], L.textEvents(["whole"]))
+      assert.strictEqual(server.received.length, 2)
+      const bare = yield* L.start((_, res) => {
+        L.streamHead(res)
+        res.end(`${L.sse(L.messageStart())}event: content_block_start\ndata: {"type":"content`)
+      })
+      const error = yield* Effect.flip(Stream.runDrain((yield* L.client(bare.url)).stream(L.request)))
+      assert.strictEqual(error._tag, "StreamTruncatedError")
+      assert.strictEqual(error.delivered, 0)
+      assert.isTrue(error.isRetryable)
+      assert.strictEqual(error.message, "The event stream ended before message_stop (request-id req_stream).")
+    })
   )
 
   it.scoped("withResponse gives a consumed stream's request-id with its events", () =>
