@@ -1,6 +1,6 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Accumulator, Message, StreamEvent } from "@parley/core"
-import { MessagesClient, RateLimit, Retry, Timeout } from "@parley/transport"
+import { MessagesClient, MessagesError, RateLimit, Retry, Timeout } from "@parley/transport"
 import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
 import { Console, Effect, Layer, Schedule, Stream } from "effect"
 
@@ -19,21 +19,27 @@ const RateLimitLive = RateLimit.layer({
 })
 const TimeoutLive = Timeout.layer({ idle: "30 seconds" })
 
-// The client reads ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ... and picks up the policies provided to it.
-// The app, not the library, chooses the HttpClient: Parley's node:http client here; its UndiciHttpClient and the
-// platform's NodeHttpClient.layerUndici, NodeHttpClient.layer and FetchHttpClient.layer work too.
-const MessagesLive = MessagesClient.layerConfig().pipe(
-  Layer.provide(Layer.mergeAll(RetryLive, RateLimitLive, TimeoutLive, NodeHttpClient.layer))
+// The client reads ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, ... The app, not the library, chooses the HttpClient:
+// Parley's node:http client here; its UndiciHttpClient and the platform's NodeHttpClient.layerUndici,
+// NodeHttpClient.layer and FetchHttpClient.layer work too. The policies are read when each call starts, so they
+// work merged beside the client, as here, or provided to its layer.
+const AppLive = Layer.mergeAll(
+  MessagesClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layer)),
+  RetryLive,
+  RateLimitLive,
+  TimeoutLive
 )
 
 const answer = (tenant: string, question: string) =>
   Effect.gen(function* () {
     const client = yield* MessagesClient.MessagesClient
     const request = { model: "claude-sonnet-4", max_tokens: 512, messages: [Message.user(question)] }
+    // per call: more betas, headers, timeouts or another retry policy
+    const options = { headers: { "x-tenant": tenant } }
     // print the text as it streams, and keep the final message
     const message = yield* Accumulator.collect(
       client
-        .stream(request)
+        .stream(request, options)
         .pipe(
           Stream.tap((event) =>
             StreamEvent.is("content_block_delta")(event) && "text" in event.delta
@@ -46,11 +52,15 @@ const answer = (tenant: string, question: string) =>
   }).pipe(
     RateLimit.withKey(`tenant:${tenant}`),
     Effect.catchTag("RateLimitWaitError", () => Effect.succeed("Busy, try again later.")),
-    Effect.catchTag("StreamInterruptedError", (error) => Effect.succeed(`Interrupted: ${error.error.message}`))
+    // a failure after text was printed is never retried: `delivered` counts the events the caller had
+    Effect.catchIf(
+      (error) => MessagesError.isMessagesError(error) && error.delivered > 0,
+      (error) => Effect.succeed(`Interrupted: ${error.message}`)
+    )
   )
 
 const program = Effect.forEach(["acme", "globex", "initech"], (tenant) => answer(tenant, "Say hi in five words."), {
   concurrency: "unbounded"
 }).pipe(Effect.flatMap((answers) => Console.log(answers)))
 
-program.pipe(Effect.provide(MessagesLive), NodeRuntime.runMain)
+program.pipe(Effect.provide(AppLive), NodeRuntime.runMain)
