@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as ApiVersions from "@parley/core/ApiVersion"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Either from "effect/Either"
@@ -13,13 +14,13 @@ import type * as Redacted from "effect/Redacted"
 import type * as Timeout from "./Timeout.js"
 
 /**
- * The `anthropic-version` values the client speaks. Under `2026-10-21` the request is checked against core's
- * version rules before it is sent.
+ * The `anthropic-version` values the client speaks: core's `ApiVersion`, whose `rules` table says what each
+ * changes (under `2026-10-21` a request is checked before it is sent).
  *
  * @since 0.1.0
  * @category models
  */
-export type ApiVersion = "2023-06-01" | "2026-10-21"
+export type ApiVersion = ApiVersions.ApiVersion
 
 /**
  * How the key is sent: `x-api-key: <key>` (the API's own scheme, as in the seeds) or `Authorization: Bearer <key>`
@@ -49,7 +50,7 @@ export interface ClientOptions {
   readonly betas?: ReadonlyArray<string> | undefined
   /** Extra headers sent with every request (they cannot replace auth, version or betas). Default none. */
   readonly headers?: Readonly<Record<string, string>> | undefined
-  /** The model used when a request's `model` is the empty string. Default none. */
+  /** The model of a request that has none. Default none (such a request fails with `ValidationError`). */
   readonly defaultModel?: string | undefined
   /** Timeouts of this client, over the `Timeout` policy in context (or its defaults). */
   readonly timeouts?: Timeout.Options | undefined
@@ -71,7 +72,7 @@ export const defaultBaseUrl = "https://api.anthropic.com"
  * @since 0.1.0
  * @category constants
  */
-export const defaultApiVersion: ApiVersion = "2023-06-01"
+export const defaultApiVersion: ApiVersion = ApiVersions.defaultVersion
 
 const optional = <A>(config: Config.Config<A>) => Config.map(Config.option(config), Option.getOrUndefined)
 
@@ -111,7 +112,7 @@ export const config: Config.Config<ClientOptions> = Config.all({
   apiKey: optional(Config.redacted("ANTHROPIC_API_KEY")),
   authToken: optional(Config.redacted("ANTHROPIC_AUTH_TOKEN")),
   baseUrl: Config.withDefault(Config.string("ANTHROPIC_BASE_URL"), defaultBaseUrl),
-  apiVersion: optional(Config.literal("2023-06-01", "2026-10-21")("ANTHROPIC_API_VERSION")),
+  apiVersion: optional(Config.literal(...ApiVersions.ApiVersion.literals)("ANTHROPIC_API_VERSION")),
   authMode: optional(Config.literal("x-api-key", "bearer")("ANTHROPIC_AUTH_MODE")),
   betas: optional(Config.map(Config.string("ANTHROPIC_BETAS"), list)),
   headers: optional(Config.map(Config.string("ANTHROPIC_CUSTOM_HEADERS"), headerLines)),
