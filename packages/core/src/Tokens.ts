@@ -23,6 +23,7 @@ import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as Content from "./Content.js"
+import * as ImageHeader from "./internal/imageHeader.js"
 import * as JsonText from "./internal/jsonText.js"
 import type * as Message from "./Message.js"
 import type * as Request from "./Request.js"
@@ -111,48 +112,11 @@ const estimateJson = (value: unknown): number => estimateText(JsonText.of(value)
  * @category estimates
  */
 export const imageSize = (bytes: Uint8Array): Option.Option<{ readonly width: number; readonly height: number }> => {
-  const at = (i: number) => bytes[i] ?? 0
-  const u16be = (i: number) => (at(i) << 8) | at(i + 1)
-  const u16le = (i: number) => at(i) | (at(i + 1) << 8)
-  const u24le = (i: number) => at(i) | (at(i + 1) << 8) | (at(i + 2) << 16)
-  const u32be = (i: number) => ((at(i) << 24) | (at(i + 1) << 16) | (at(i + 2) << 8) | at(i + 3)) >>> 0
-  const ascii = (i: number, length: number) => String.fromCharCode(...bytes.subarray(i, i + length))
-  const size = (width: number, height: number) =>
-    width > 0 && height > 0 ? Option.some({ width, height }) : Option.none()
-
-  if (at(0) === 0x89 && ascii(1, 3) === "PNG") return size(u32be(16), u32be(20))
-  if (ascii(0, 4) === "GIF8") return size(u16le(6), u16le(8))
-  if (ascii(0, 4) === "RIFF" && ascii(8, 4) === "WEBP") {
-    const chunk = ascii(12, 4)
-    if (chunk === "VP8X") return size(u24le(24) + 1, u24le(27) + 1)
-    if (chunk === "VP8 ") return size(u16le(26) & 0x3fff, u16le(28) & 0x3fff)
-    if (chunk === "VP8L") {
-      const bits = (at(21) | (at(22) << 8) | (at(23) << 16) | (at(24) << 24)) >>> 0
-      return size((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1)
-    }
-    return Option.none()
-  }
-  if (at(0) === 0xff && at(1) === 0xd8) {
-    let i = 2
-    while (i + 9 < bytes.length) {
-      if (at(i) !== 0xff) return Option.none()
-      const marker = at(i + 1)
-      if (marker === 0xff) {
-        i++
-        continue
-      }
-      // SOF0..SOF15 carry the frame size, except DHT (C4), JPG (C8) and DAC (CC).
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-        return size(u16be(i + 7), u16be(i + 5))
-      }
-      i += 2 + u16be(i + 2)
-    }
-  }
-  return Option.none()
+  const image = ImageHeader.read(ImageHeader.fromBytes(bytes))
+  return image === undefined || image.dimensions.width <= 0 || image.dimensions.height <= 0
+    ? Option.none()
+    : Option.some(image.dimensions)
 }
-
-/** Enough base64 to reach the frame header of nearly every JPEG (EXIF blocks come first). */
-const headerChars = 87_384
 
 /**
  * The estimated tokens of an image of the given size: `(width * height) / 750` after downscaling to 1568 px on the
@@ -169,13 +133,11 @@ export const estimateImageSize = (width: number, height: number): number => {
 const estimateImage = (block: Content.ImageBlock): number => {
   if (block.source.type !== "base64") return maxImageTokens
   const data = (block.source as Content.Base64ImageSource).data
-  const prefix = data.slice(0, Math.min(data.length, headerChars) & ~3)
-  const bytes = Encoding.decodeBase64(prefix)
-  if (bytes._tag === "Left") return maxImageTokens
-  return Option.match(imageSize(bytes.right), {
-    onNone: () => maxImageTokens,
-    onSome: ({ width, height }) => estimateImageSize(width, height)
-  })
+  if (!ImageHeader.isBase64(data)) return maxImageTokens
+  const image = ImageHeader.read(ImageHeader.fromBase64(data))
+  return image === undefined || image.dimensions.width <= 0 || image.dimensions.height <= 0
+    ? maxImageTokens
+    : estimateImageSize(image.dimensions.width, image.dimensions.height)
 }
 
 // =============================================================================

@@ -20,6 +20,7 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as ApiVersions from "./ApiVersion.js"
 import type * as Content from "./Content.js"
+import * as ImageHeader from "./internal/imageHeader.js"
 import * as JsonText from "./internal/jsonText.js"
 import type * as Message from "./Message.js"
 import * as ModelError from "./ModelError.js"
@@ -727,132 +728,6 @@ export const validateMessages = (
 // Images
 // =============================================================================
 
-/** The image formats the API accepts, by the media type it names them with. */
-type ImageFormat = "image/jpeg" | "image/png" | "image/gif" | "image/webp"
-
-const imageFormats: ReadonlyArray<string> = ["image/jpeg", "image/png", "image/gif", "image/webp"]
-
-const base64 = /^[A-Za-z0-9+/]*={0,2}$/
-
-const sextet = (code: number): number =>
-  code >= 65 && code <= 90
-    ? code - 65
-    : code >= 97 && code <= 122
-      ? code - 71
-      : code >= 48 && code <= 57
-        ? code + 4
-        : code === 43
-          ? 62
-          : code === 47
-            ? 63
-            : 0
-
-/** The bytes of base64 data, decoded on demand (reading an image's header decodes only the header). */
-class Base64Bytes {
-  readonly size: number
-  constructor(readonly data: string) {
-    const padding = data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0
-    this.size = (data.length / 4) * 3 - padding
-  }
-  /** The byte at `i`, or -1 past the end. */
-  at(i: number): number {
-    if (i < 0 || i >= this.size) return -1
-    const group = Math.floor(i / 3) * 4
-    const bits =
-      (sextet(this.data.charCodeAt(group)) << 18) |
-      (sextet(this.data.charCodeAt(group + 1)) << 12) |
-      (sextet(this.data.charCodeAt(group + 2)) << 6) |
-      sextet(this.data.charCodeAt(group + 3))
-    return (bits >> (16 - 8 * (i % 3))) & 0xff
-  }
-  matches(offset: number, bytes: ReadonlyArray<number>): boolean {
-    return bytes.every((byte, i) => this.at(offset + i) === byte)
-  }
-  u16be(i: number): number {
-    return this.at(i) * 256 + this.at(i + 1)
-  }
-  u16le(i: number): number {
-    return this.at(i) + this.at(i + 1) * 256
-  }
-  u24le(i: number): number {
-    return this.at(i) + this.at(i + 1) * 256 + this.at(i + 2) * 65536
-  }
-  u32be(i: number): number {
-    return this.u16be(i) * 65536 + this.u16be(i + 2)
-  }
-}
-
-const ascii = (text: string) => Array.from(text, (char) => char.charCodeAt(0))
-
-/** The format the bytes are in, by their magic number; `undefined` for anything else. */
-const sniff = (bytes: Base64Bytes): ImageFormat | undefined =>
-  bytes.matches(0, [0xff, 0xd8, 0xff])
-    ? "image/jpeg"
-    : bytes.matches(0, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
-      ? "image/png"
-      : bytes.matches(0, ascii("GIF87a")) || bytes.matches(0, ascii("GIF89a"))
-        ? "image/gif"
-        : bytes.matches(0, ascii("RIFF")) && bytes.matches(8, ascii("WEBP"))
-          ? "image/webp"
-          : undefined
-
-interface Dimensions {
-  readonly width: number
-  readonly height: number
-}
-
-/** A JPEG's dimensions, from its first start-of-frame segment (the segments before it are skipped by length). */
-const jpegDimensions = (bytes: Base64Bytes): Dimensions | undefined => {
-  let p = 2
-  while (p + 9 < bytes.size) {
-    if (bytes.at(p) !== 0xff) return undefined
-    const marker = bytes.at(p + 1)
-    if (marker === 0xff) {
-      p++ // fill byte
-    } else if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) {
-      p += 2 // a marker without a length
-    } else if (marker === 0xd9 || marker === 0xda) {
-      return undefined // the end, or image data, before any frame header
-    } else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return { height: bytes.u16be(p + 5), width: bytes.u16be(p + 7) }
-    } else {
-      const length = bytes.u16be(p + 2)
-      if (length < 2) return undefined
-      p += 2 + length
-    }
-  }
-  return undefined
-}
-
-/** The image's width and height from its header; `undefined` when the header is not there or not understood. */
-const dimensionsOf = (bytes: Base64Bytes, format: ImageFormat): Dimensions | undefined => {
-  switch (format) {
-    case "image/png":
-      return bytes.matches(12, ascii("IHDR")) && bytes.size >= 24
-        ? { width: bytes.u32be(16), height: bytes.u32be(20) }
-        : undefined
-    case "image/gif":
-      return bytes.size >= 10 ? { width: bytes.u16le(6), height: bytes.u16le(8) } : undefined
-    case "image/webp":
-      if (bytes.matches(12, ascii("VP8X")) && bytes.size >= 30) {
-        return { width: 1 + bytes.u24le(24), height: 1 + bytes.u24le(27) }
-      }
-      if (bytes.matches(12, ascii("VP8 ")) && bytes.matches(23, [0x9d, 0x01, 0x2a]) && bytes.size >= 30) {
-        return { width: bytes.u16le(26) & 0x3fff, height: bytes.u16le(28) & 0x3fff }
-      }
-      if (bytes.matches(12, ascii("VP8L")) && bytes.at(20) === 0x2f && bytes.size >= 25) {
-        const [b1, b2, b3, b4] = [bytes.at(21), bytes.at(22), bytes.at(23), bytes.at(24)]
-        return {
-          width: 1 + (((b2 & 0x3f) << 8) | b1),
-          height: 1 + (((b4 & 0x0f) << 10) | (b3 << 2) | ((b2 & 0xc0) >> 6))
-        }
-      }
-      return undefined
-    case "image/jpeg":
-      return jpegDimensions(bytes)
-  }
-}
-
 /**
  * The rules for one image block's base64 data: bytes matching `media_type`, at most 5 MB decoded, at most 8000 px
  * on a side. Data that is not plain base64, or not one of the four formats, is left for the API to judge.
@@ -861,10 +736,12 @@ const checkImage = (block: unknown, at: At): ValidationError | undefined => {
   const source = isRecord(block) ? block.source : undefined
   if (!isRecord(source) || source.type !== "base64") return undefined
   const { data, media_type } = source
-  if (typeof data !== "string" || typeof media_type !== "string" || !imageFormats.includes(media_type)) return undefined
-  if (data.length % 4 !== 0 || !base64.test(data)) return undefined
-  const bytes = new Base64Bytes(data)
-  const format = sniff(bytes)
+  if (typeof data !== "string" || typeof media_type !== "string" || !ImageHeader.imageFormats.includes(media_type)) {
+    return undefined
+  }
+  if (!ImageHeader.isBase64(data)) return undefined
+  const bytes = ImageHeader.fromBase64(data)
+  const format = ImageHeader.sniff(bytes)
   if (format !== undefined && format !== media_type) {
     return fail(
       "ImageMediaTypeMismatch",
@@ -879,7 +756,7 @@ const checkImage = (block: unknown, at: At): ValidationError | undefined => {
       `the image is ${bytes.size} bytes; the API accepts at most 5 MB (${limits.imageBytes} bytes) per image`
     )
   }
-  const dimensions = format === undefined ? undefined : dimensionsOf(bytes, format)
+  const dimensions = format === undefined ? undefined : ImageHeader.dimensionsOf(bytes, format)
   if (dimensions !== undefined && Math.max(dimensions.width, dimensions.height) > limits.imageSide) {
     return fail(
       "ImageDimensionsTooLarge",

@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
+import * as Option from "effect/Option"
 import * as Content from "../src/Content.js"
 import type * as Request from "../src/Request.js"
+import * as Tokens from "../src/Tokens.js"
 import * as Validation from "../src/Validation.js"
 
 // Images as the API reads them: the magic number says the format, the header the dimensions. The headers below are
@@ -230,5 +232,23 @@ describe("images", () => {
         message: "messages[2].content[0].content[40]: a request may hold at most 100 images; this is image 101"
       })
     )
+  })
+
+  it("the token estimate reads the same header as the checks: one reader for every format", () => {
+    const samples: ReadonlyArray<readonly [MediaType, Uint8Array, number, number]> = [
+      ["image/png", png(1200, 800), 1200, 800],
+      ["image/gif", gif(640, 480), 640, 480],
+      ["image/jpeg", jpeg(3000, 2000, 40_000), 3000, 2000],
+      ["image/webp", webpExtended(9001, 12), 9001, 12],
+      ["image/webp", webpLossy(300, 200), 300, 200],
+      ["image/webp", webpLossless(1568, 1568), 1568, 1568]
+    ]
+    for (const [mediaType, data, width, height] of samples) {
+      assert.deepStrictEqual(Option.getOrUndefined(Tokens.imageSize(data)), { width, height })
+      const block = image(mediaType, base64(data))
+      assert.strictEqual(Tokens.estimateBlock(block), Tokens.estimateImageSize(width, height))
+      const checked = result(request([block]))
+      assert.strictEqual(checked._tag === "Left" && checked.left.rule === "ImageDimensionsTooLarge", width > 8000)
+    }
   })
 })
