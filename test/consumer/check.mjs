@@ -24,7 +24,14 @@ const keep = process.argv.includes("--keep")
 const started = Date.now()
 
 /** The published packages: the libraries and the demo app (which ships the `parley` bin). */
-const packages = ["packages/core", "packages/transport", "packages/loop", "packages/standin", "apps/demo"]
+const packages = [
+  "packages/core",
+  "packages/transport",
+  "packages/ratelimit-redis",
+  "packages/loop",
+  "packages/standin",
+  "apps/demo"
+]
 const manifest = (dir) => JSON.parse(fs.readFileSync(path.join(root, dir, "package.json"), "utf8"))
 const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"))
 /** The version of `name` this workspace is tested with: the consumer installs the same. */

@@ -3,7 +3,8 @@ import { Content, Conversation, Message, Tool, Toolkit } from "@parley/core"
 import type * as Request from "@parley/core/Request"
 import { AgentLoop, type LoopResult, StopReason } from "@parley/loop"
 import { Reply, Responder, StandinServer } from "@parley/standin"
-import { MessagesClient, type MessagesError, Retry } from "@parley/transport"
+import { RedisStore } from "@parley/ratelimit-redis"
+import { MessagesClient, type MessagesError, RateLimit, Retry } from "@parley/transport"
 import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
 // effect's modules by path, as Parley's declarations import them: the barrel would add 66 declaration files to check
 import * as Effect from "effect/Effect"
@@ -25,6 +26,11 @@ const toolkit = Toolkit.make(calculator).handle({
       : Effect.fail({ reason: `not a product: ${expression}` })
   }
 })
+
+/** A limiter shared by every process through Redis (built, not connected: nothing here runs it). */
+export const SharedRateLimit: Layer.Layer<RateLimit.RateLimiter> = RateLimit.layerStore({
+  limits: { requests: { limit: 5, per: "1 second", burst: 2 }, concurrency: 2 }
+}).pipe(Layer.provide(RedisStore.layer({ url: "redis://127.0.0.1:6379", onUnavailable: "fail-closed" })))
 
 const request: Request.MessagesRequest = { model: "claude-sonnet-4-5", max_tokens: 64, messages: [Message.user("Hi")] }
 const check: Effect.Effect<Conversation.Conversation, unknown> = Conversation.appendUser(Conversation.make(), [

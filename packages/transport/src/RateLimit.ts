@@ -48,8 +48,8 @@ import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { RateLimitWaitError } from "./MessagesError.js"
-import type { ResponseMeta } from "./ResponseMeta.js"
 import * as Stores from "./RateLimitStore.js"
+import type { ResponseMeta } from "./ResponseMeta.js"
 
 // =============================================================================
 // Models

@@ -579,27 +579,64 @@ export const layerMemory: Layer.Layer<RateLimitStore> = Layer.sync(RateLimitStor
 // Fallback
 // =============================================================================
 
+/**
+ * A shared store that falls back on a local one while it fails: `"fail-open"` admits against `fallback` (default: a
+ * new in-memory store) with `share` of each limit (default 1: the whole limit; `0.1` for one of ten workers) until
+ * `primary` answers again, which every operation tries first; `"fail-closed"` fails the call with
+ * {@link RateLimitStoreError}. A lease taken from the fallback is released there. Pauses and headers go to both.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
 export const withFallback = (
   primary: Store,
-  options: { readonly onUnavailable: "fail-open" | "fail-closed"; readonly fallback?: Store | undefined }
+  options: {
+    readonly onUnavailable: "fail-open" | "fail-closed"
+    readonly fallback?: Store | undefined
+    readonly share?: number | undefined
+  }
 ): Store => {
   if (options.onUnavailable === "fail-closed") return primary
   const fallback = options.fallback ?? makeMemory()
   const local = new Set<string>()
+  const share = options.share ?? 1
+  const plans = new WeakMap<Plan, Plan>()
+  const shared = (plan: Plan): Plan => {
+    if (share === 1) return plan
+    let scaled = plans.get(plan)
+    if (scaled === undefined) {
+      const scale = (budget: Budget | undefined): Budget | undefined =>
+        budget === undefined
+          ? undefined
+          : {
+              ...budget,
+              limit: Math.max(1, budget.limit * share),
+              burst: budget.burst === undefined ? undefined : Math.max(1, budget.burst * share)
+            }
+      scaled = {
+        requests: scale(plan.requests),
+        inputTokens: scale(plan.inputTokens),
+        outputTokens: scale(plan.outputTokens),
+        concurrency: plan.concurrency === undefined ? undefined : Math.max(1, Math.floor(plan.concurrency * share))
+      }
+      plans.set(plan, scaled)
+    }
+    return scaled
+  }
   return {
     name: primary.name,
     leaseTtl: primary.leaseTtl,
     acquire: (key, plan, cost, id) =>
       primary.acquire(key, plan, cost, id).pipe(
         Effect.catchAll(() =>
-          Effect.tap(fallback.acquire(key, plan, cost, id), (decision) => {
+          Effect.tap(fallback.acquire(key, shared(plan), cost, id), (decision) => {
             if (decision._tag === "Admitted") local.add(id)
           })
         )
       ),
     release: (key, plan, id, refund) =>
       local.delete(id)
-        ? fallback.release(key, plan, id, refund)
+        ? fallback.release(key, shared(plan), id, refund)
         : primary.release(key, plan, id, refund).pipe(Effect.catchAll(() => Effect.void)),
     renew: (key, ids) =>
       primary.renew(
@@ -610,7 +647,7 @@ export const withFallback = (
       Effect.zipRight(fallback.pause(key, millis), primary.pause(key, millis).pipe(Effect.catchAll(() => Effect.void))),
     observe: (key, plan, observed) =>
       Effect.zipRight(
-        fallback.observe(key, plan, observed),
+        fallback.observe(key, shared(plan), observed),
         primary.observe(key, plan, observed).pipe(Effect.catchAll(() => Effect.void))
       )
   }

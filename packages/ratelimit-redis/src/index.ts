@@ -1,0 +1,6 @@
+/**
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export * as RedisStore from "./RedisStore.js"
