@@ -24,12 +24,16 @@ export * as ModelError from "./ModelError.js"
 export * as Request from "./Request.js"
 /** @since 0.1.0 */
 export * as StreamEvent from "./StreamEvent.js"
+/** @since 0.2.0 */
+export * as Telemetry from "./Telemetry.js"
 /** @since 0.1.0 */
 export * as Tokens from "./Tokens.js"
 /** @since 0.1.0 */
 export * as Tool from "./Tool.js"
 /** @since 0.1.0 */
 export * as Toolkit from "./Toolkit.js"
+/** @since 0.2.0 */
+export * as Usage from "./Usage.js"
 /** @since 0.1.0 */
 export * as Validation from "./Validation.js"
 /** @since 0.1.0 */

@@ -46,7 +46,9 @@ import * as Message from "@parley/core/Message"
 import * as Model from "@parley/core/Model"
 import * as Request from "@parley/core/Request"
 import type * as StreamEvent from "@parley/core/StreamEvent"
+import * as Telemetry from "@parley/core/Telemetry"
 import * as Tokens from "@parley/core/Tokens"
+import * as Usage from "@parley/core/Usage"
 import * as Validation from "@parley/core/Validation"
 import * as Wire from "@parley/core/Wire"
 import * as Channel from "effect/Channel"
@@ -64,12 +66,15 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import type * as Tracer from "effect/Tracer"
 import * as ClientConfig from "./ClientConfig.js"
 import * as CallTimer from "./internal/callTimer.js"
 import * as Failures from "./internal/failures.js"
 import * as Released from "./internal/released.js"
 import * as RequestScope from "./internal/requestScope.js"
 import * as StreamCall from "./internal/streamCall.js"
+import * as StreamReader from "./internal/streamReader.js"
+import * as Spans from "./internal/telemetry.js"
 import {
   type FailureContext,
   fromResponseBody,
@@ -154,6 +159,11 @@ export interface Service extends Model.Service {
   ) => Effect.Effect<Message.Message, MessagesError>
   /** `POST /v1/messages/count_tokens`: the input tokens of a request. */
   readonly countTokens: (request: CountTokensRequest, options?: CallOptions) => Effect.Effect<number, MessagesError>
+  /**
+   * The token usage of every call this client completed, by model (cache reads and writes included); with
+   * `Usage.costOfAll`, what they cost.
+   */
+  readonly usage: Effect.Effect<Usage.ByModel>
 }
 
 /**
@@ -233,6 +243,9 @@ const inputTokensOf = (usage: Message.Message["usage"]) =>
 
 const isOk = (status: number) => status >= 200 && status < 300
 
+/** A call whose result is no message: nothing to report, nothing to add to the usage totals. */
+const noOutcome = (): undefined => undefined
+
 /**
  * The UTF-8 length of a string in bytes. The body is sent as the string itself (a raw body) rather than encoded to
  * bytes first: no byte copy of the body is made, and `node:http` joins a string body to its headers into one
@@ -265,6 +278,7 @@ interface Policies {
   readonly headers: Headers.Headers
   readonly rateLimitKey: string | undefined
   readonly sink: ResponseSink | undefined
+  readonly telemetry: Telemetry.Settings | undefined
 }
 
 /** A request ready to send: its body, and its rate-limit key and cost. */
@@ -299,6 +313,11 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     const builtRetry = Context.getOption(built, Retry.RetryPolicy)
     const builtTimeouts = Context.getOption(built, Timeout.TimeoutPolicy)
     const builtLimiter = Context.getOption(built, RateLimit.RateLimiter)
+    const builtTelemetry = Context.getOption(built, Telemetry.Telemetry)
+    let ledger: Usage.ByModel = {}
+    const record = (model: string, usage: Spans.Outcome["usage"]) => {
+      ledger = Usage.addByModel(ledger, model, usage)
+    }
 
     const baseUrl = (options.baseUrl ?? ClientConfig.defaultBaseUrl).replace(/\/+$/, "")
     const origin = (() => {
@@ -357,7 +376,10 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
           limiter,
           headers,
           rateLimitKey: call?.rateLimitKey,
-          sink: fiber.getFiberRef(currentResponseSink)
+          sink: fiber.getFiberRef(currentResponseSink),
+          telemetry:
+            Option.getOrUndefined(Context.getOption(context, Telemetry.Telemetry)) ??
+            Option.getOrUndefined(builtTelemetry)
         })
       })
 
@@ -392,9 +414,11 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     /** Reports a response to the limiter and to {@link withResponse}. */
     const observe = (policies: Policies, prepared: Prepared | undefined, context: FailureContext) => {
       if (policies.sink !== undefined) policies.sink.meta = context.meta
-      return policies.limiter === undefined || prepared === undefined
-        ? Effect.void
-        : policies.limiter.observe(prepared.key, context.meta, context.retryAfter)
+      const limited =
+        policies.limiter === undefined || prepared === undefined
+          ? Effect.void
+          : policies.limiter.observe(prepared.key, context.meta, context.retryAfter)
+      return policies.telemetry === undefined ? limited : Effect.zipRight(Spans.response(context.meta), limited)
     }
 
     /**
@@ -405,7 +429,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     const exchange = (
       path: string,
       body: string,
-      policies: Policies,
+      headers: Headers.Headers,
       limits: { readonly headers: Duration.Duration; readonly total: Duration.Duration | undefined }
     ) =>
       Effect.flatMap(RequestScope.open, (request) =>
@@ -419,7 +443,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
             if (total === undefined || headersAt < totalAt) timer.arm(headersAt, ["headers", limits.headers])
             else timer.arm(totalAt, ["total", total])
             let completed = false
-            return Effect.flatMap(Scope.extend(send(path, body, policies.headers), request), (response) => {
+            return Effect.flatMap(Scope.extend(send(path, body, headers), request), (response) => {
               // the body within the rest of the total (a call bounded by its headers timeout alone keeps that)
               if (total !== undefined) timer.arm(totalAt, ["total", total])
               return Effect.map(readText(response), (text) => {
@@ -489,25 +513,92 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     const admit = (policies: Policies, prepared: Prepared) =>
       policies.limiter === undefined ? Effect.succeed(undefined) : policies.limiter.admit(prepared.key, prepared.cost)
 
-    /** A client span for a call, with the request's model. */
-    const traced =
-      (name: string, request: { readonly model?: string | undefined }) =>
-      <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-        Effect.withSpan(effect, name, {
+    /**
+     * Runs a call's attempts under the retry policy; with telemetry on, inside the call's span (made here, or
+     * `parent` when the caller made it), each attempt in a child span whose `traceparent` is sent.
+     */
+    const attempts = <A>(
+      policies: Policies,
+      parent: Tracer.Span | undefined,
+      attempt: (headers: Headers.Headers) => Effect.Effect<A, MessagesError>
+    ): Effect.Effect<A, MessagesError> => {
+      const telemetry = policies.telemetry
+      if (telemetry === undefined) return Retry.retry(attempt(policies.headers), policies.retry)
+      const one = (info: Retry.Attempt) =>
+        Effect.withSpan(
+          Effect.flatMap(Effect.currentSpan.pipe(Effect.option), (span) =>
+            attempt(
+              telemetry.propagate && span._tag === "Some"
+                ? Headers.set(policies.headers, "traceparent", Spans.traceparent(span.value))
+                : policies.headers
+            )
+          ),
+          "POST",
+          {
+            kind: "client",
+            captureStackTrace: false,
+            attributes: Spans.attemptAttributes(origin, info.number, info.waitMillis)
+          }
+        )
+      const retried = Retry.retry(one, policies.retry)
+      return parent === undefined ? retried : Effect.withParentSpan(retried, parent)
+    }
+
+    /**
+     * A whole call: its attempts, then the usage recorded in the client's totals; with telemetry on, in a span
+     * `<operation> <model>` with the GenAI attributes, and the call's metrics.
+     */
+    const instrumented = <A>(
+      policies: Policies,
+      operation: string,
+      request: MessagesRequest | CountTokensRequest,
+      model: string,
+      streaming: boolean,
+      outcome: (value: A) => Spans.Outcome | undefined,
+      attempt: (headers: Headers.Headers) => Effect.Effect<A, MessagesError>
+    ): Effect.Effect<A, MessagesError> => {
+      const recorded = (value: A) => {
+        const result = outcome(value)
+        if (result !== undefined) record(model, result.usage)
+      }
+      if (policies.telemetry === undefined) return Effect.tap(attempts(policies, undefined, attempt), recorded)
+      return Effect.useSpan(
+        `${operation} ${model}`,
+        {
           kind: "client",
           captureStackTrace: false,
-          attributes: { model: request.model ?? options.defaultModel ?? "" }
-        })
+          attributes: Spans.callAttributes(operation, request, model, origin, streaming)
+        },
+        (span) => {
+          const startedAt = performance.now()
+          const seconds = () => (performance.now() - startedAt) / 1000
+          return attempts(policies, span, attempt).pipe(
+            Effect.tapBoth({
+              onFailure: (error) => Spans.fail(span, operation, model, error, seconds()),
+              onSuccess: (value) => {
+                recorded(value)
+                return Spans.finish(span, operation, model, outcome(value) ?? {}, seconds())
+              }
+            })
+          )
+        }
+      )
+    }
 
     // -------------------------------------------------------------------------
     // create
     // -------------------------------------------------------------------------
 
-    const createAttempt = (policies: Policies, prepared: Prepared, total: Duration.Duration) =>
+    const createAttempt = (
+      policies: Policies,
+      prepared: Prepared,
+      total: Duration.Duration,
+      headers: Headers.Headers
+    ) =>
       Released.scoped(
         Effect.flatMap(admit(policies, prepared), (ticket) =>
           Effect.flatMap(
-            exchange(messagesPath, prepared.body, policies, {
+            exchange(messagesPath, prepared.body, headers, {
               headers: Timeout.nonStreamingHeaders(policies.timeouts, total),
               total
             }),
@@ -544,10 +635,12 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       Effect.flatMap(policiesOf(call), (policies) =>
         Effect.flatMap(prepare(request, false, policies), (prepared) =>
           Effect.flatMap(Timeout.nonStreamingTotal(policies.timeouts, prepared.request.max_tokens), (total) =>
-            Retry.retry(createAttempt(policies, prepared, total), policies.retry)
+            instrumented(policies, "chat", request, prepared.request.model, false, Spans.outcomeOf, (headers) =>
+              createAttempt(policies, prepared, total, headers)
+            )
           )
         )
-      ).pipe(traced("MessagesClient.create", request))
+      )
 
     // -------------------------------------------------------------------------
     // stream
@@ -557,7 +650,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
      * One attempt of a stream, in `scope` (which holds the rate-limit ticket): sends the request, reads the headers
      * and the head of the body. A failure up to there fails the attempt (retried by the policy).
      */
-    const streamAttempt = (policies: Policies, prepared: Prepared) =>
+    const streamAttempt = (policies: Policies, prepared: Prepared, headers: Headers.Headers) =>
       Effect.gen(function* () {
         const ticket = yield* admit(policies, prepared)
         const request = yield* RequestScope.open
@@ -570,7 +663,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         const headersAt = Math.min(startedAt + Duration.toMillis(timeouts.headers), deadline)
         timer.arm(headersAt, headersAt < deadline ? ["headers", timeouts.headers] : ["total", timeouts.streamTotal])
         const opened = Effect.gen(function* () {
-          const response = yield* Scope.extend(send(messagesPath, prepared.body, policies.headers), request)
+          const response = yield* Scope.extend(send(messagesPath, prepared.body, headers), request)
           timer.disarm()
           const context = contextOf(response, timer.now())
           yield* observe(policies, prepared, context)
@@ -601,21 +694,50 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         return yield* opened
       })
 
-    /** Opens a stream (retried up to its first content event); the ticket and the connection belong to the scope. */
+    /**
+     * Opens a stream (retried up to its first content event); the ticket, the connection and, with telemetry on,
+     * the call's span belong to the scope, which the stream closes when it ends.
+     */
     const open = (request: MessagesRequest, call: CallOptions | undefined) =>
       Effect.gen(function* () {
         const policies = yield* policiesOf(call)
         const prepared = yield* prepare(request, true, policies)
         const parent = yield* Effect.scope
-        const attempt = Effect.flatMap(Scope.fork(parent, ExecutionStrategy.sequential), (scope) =>
-          streamAttempt(policies, prepared).pipe(
-            Scope.extend(scope),
-            Effect.tap((opened) => Scope.addFinalizer(scope, StreamCall.finish(opened))),
-            Effect.onExit((exit) => (exit._tag === "Failure" ? Scope.close(scope, exit) : Effect.void))
+        const model = prepared.request.model
+        let current: StreamCall.StreamCall | undefined
+        const span =
+          policies.telemetry === undefined
+            ? undefined
+            : yield* Effect.makeSpanScoped(`chat ${model}`, {
+                kind: "client",
+                captureStackTrace: false,
+                attributes: Spans.callAttributes("chat", request, model, origin, true)
+              })
+        const startedAt = performance.now()
+        // runs before the span's own finalizer ends it: the usage and the outcome of the stream as it ended
+        yield* Scope.addFinalizerExit(parent, (exit) => {
+          const reader = current?.reader
+          const summary = reader === undefined ? undefined : StreamReader.summary(reader)
+          const completed = reader !== undefined && (reader.status === "ended" || reader.status === "stopped")
+          if (completed) record(model, summary?.usage)
+          if (span === undefined) return Effect.void
+          const seconds = (performance.now() - startedAt) / 1000
+          if (exit._tag === "Failure" && !completed) span.attribute(Telemetry.Attributes.errorType, "StreamFailed")
+          return Spans.finish(span, "chat", model, summary ?? {}, seconds)
+        })
+        const attempt = (headers: Headers.Headers) =>
+          Effect.flatMap(Scope.fork(parent, ExecutionStrategy.sequential), (scope) =>
+            streamAttempt(policies, prepared, headers).pipe(
+              Scope.extend(scope),
+              Effect.tap((opened) => {
+                current = opened
+                return Scope.addFinalizer(scope, StreamCall.finish(opened))
+              }),
+              Effect.onExit((exit) => (exit._tag === "Failure" ? Scope.close(scope, exit) : Effect.void))
+            )
           )
-        )
-        return yield* Retry.retry(attempt, policies.retry)
-      }).pipe(traced("MessagesClient.stream", request))
+        return yield* attempts(policies, span, attempt)
+      })
 
     /** The chunks of an opened stream as a channel, until it gives `undefined`. */
     const emit = (
@@ -652,23 +774,24 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       Effect.gen(function* () {
         const policies = yield* policiesOf(call)
         const prepared = yield* prepare(request, true, policies)
-        const attempt = Released.scoped(
-          Effect.flatMap(Effect.scope, (scope) =>
-            Effect.flatMap(streamAttempt(policies, prepared), (opened) =>
-              Effect.zipRight(Scope.addFinalizer(scope, StreamCall.finish(opened)), StreamCall.collect(opened))
+        const attempt = (headers: Headers.Headers) =>
+          Released.scoped(
+            Effect.flatMap(Effect.scope, (scope) =>
+              Effect.flatMap(streamAttempt(policies, prepared, headers), (opened) =>
+                Effect.zipRight(Scope.addFinalizer(scope, StreamCall.finish(opened)), StreamCall.collect(opened))
+              )
             )
           )
-        )
-        return yield* Retry.retry(attempt, policies.retry)
-      }).pipe(traced("MessagesClient.createStreaming", request))
+        return yield* instrumented(policies, "chat", request, prepared.request.model, true, Spans.outcomeOf, attempt)
+      })
 
     // -------------------------------------------------------------------------
     // countTokens
     // -------------------------------------------------------------------------
 
-    const countAttempt = (policies: Policies, body: string) =>
+    const countAttempt = (policies: Policies, body: string, headers: Headers.Headers) =>
       Effect.flatMap(
-        exchange(countTokensPath, body, policies, { headers: policies.timeouts.headers, total: undefined }),
+        exchange(countTokensPath, body, headers, { headers: policies.timeouts.headers, total: undefined }),
         ([response, text, now]) => {
           const context = contextOf(response, now)
           return Effect.zipRight(
@@ -690,15 +813,21 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
 
     const countTokens = (request: CountTokensRequest, call?: CallOptions) =>
       Effect.flatMap(policiesOf(call), (policies) =>
-        Effect.flatMap(resolveModel(request), (model) =>
-          Retry.retry(
-            countAttempt(policies, JSON.stringify(request.model === model ? request : { ...request, model })),
-            policies.retry
+        Effect.flatMap(resolveModel(request), (model) => {
+          const body = JSON.stringify(request.model === model ? request : { ...request, model })
+          return instrumented(policies, "count_tokens", request, model, false, noOutcome, (headers) =>
+            countAttempt(policies, body, headers)
           )
-        )
-      ).pipe(traced("MessagesClient.countTokens", request))
+        })
+      )
 
-    return MessagesClient.of({ create, stream, createStreaming, countTokens })
+    return MessagesClient.of({
+      create,
+      stream,
+      createStreaming,
+      countTokens,
+      usage: Effect.sync(() => ledger)
+    })
   })
 
 /**

@@ -236,19 +236,33 @@ const describe = (error: MessagesError): string =>
   "apiMessage" in error ? `${error._tag} (${error.status})` : error._tag
 
 /**
+ * Which attempt of a call is starting: `number` 1 for the first, and the wait before it (0 for the first).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Attempt {
+  readonly number: number
+  readonly waitMillis: number
+}
+
+const firstAttempt: Attempt = { number: 1, waitMillis: 0 }
+
+/**
  * Runs an attempt under a policy: retried as the schedule says, within the deadline, each retry logged and
- * counted.
+ * counted. The attempt may be a function of which attempt it is (for spans and logs of each attempt).
  *
  * @since 0.1.0
  * @category combinators
  */
 export const retry = <A, R>(
-  attempt: Effect.Effect<A, MessagesError, R>,
+  attempt: Effect.Effect<A, MessagesError, R> | ((attempt: Attempt) => Effect.Effect<A, MessagesError, R>),
   policy: Policy
-): Effect.Effect<A, MessagesError, R> =>
-  Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
+): Effect.Effect<A, MessagesError, R> => {
+  const run = typeof attempt === "function" ? attempt : () => attempt
+  return Effect.flatMap(Clock.currentTimeMillis, (startedAt) =>
     // Effect.retry, set up only when the first attempt failed: a call that succeeds pays nothing for the policy.
-    Effect.catchAll(attempt, (first) => {
+    Effect.catchAll(run(firstAttempt), (first) => {
       let attempts = 1
       const deadlineAt = policy.deadline === undefined ? Infinity : startedAt + Duration.toMillis(policy.deadline)
       const checked = Schedule.delays(policy.schedule).pipe(
@@ -274,9 +288,10 @@ export const retry = <A, R>(
         const loop = (error: MessagesError): Effect.Effect<A, MessagesError, R> =>
           Effect.matchEffect(driver.next(error), {
             onFailure: () => Effect.fail(error),
-            onSuccess: () => Effect.catchAll(attempt, loop)
+            onSuccess: (delay) => Effect.catchAll(run({ number: attempts, waitMillis: Duration.toMillis(delay) }), loop)
           })
         return loop(first)
       })
     })
   )
+}

@@ -40,6 +40,10 @@ export interface Reader {
   readonly usage: Usage
   /** Set when `usage` changed in the last input. */
   usageChanged: boolean
+  /** The `message_start` event's message (id, model, input usage), once seen. */
+  start: StreamEvent.MessageStartEvent["message"] | undefined
+  /** The last `message_delta` event (stop reason, output usage), once seen. */
+  delta: StreamEvent.MessageDeltaEvent | undefined
 }
 
 /** A reader at the start of a body. */
@@ -48,7 +52,9 @@ export const make = (): Reader => ({
   status: "open",
   content: false,
   usage: { inputTokens: undefined, outputTokens: undefined },
-  usageChanged: false
+  usageChanged: false,
+  start: undefined,
+  delta: undefined
 })
 
 const noEvents: Array<StreamEvent.StreamEvent> = []
@@ -91,7 +97,8 @@ const accept = (reader: Reader, events: Array<StreamEvent.StreamEvent>): Output 
       return { events, failure: { _tag: "ErrorEvent", error: (event as StreamEvent.ErrorEvent).error } }
     }
     if (type === "message_start") {
-      const tokens = inputTokensOf((event as StreamEvent.MessageStartEvent).message.usage)
+      reader.start = (event as StreamEvent.MessageStartEvent).message
+      const tokens = inputTokensOf(reader.start.usage)
       if (tokens !== undefined) {
         reader.usage.inputTokens = tokens
         reader.usageChanged = true
@@ -100,7 +107,8 @@ const accept = (reader: Reader, events: Array<StreamEvent.StreamEvent>): Output 
     }
     reader.content = true
     if (type === "message_delta") {
-      reader.usage.outputTokens = (event as StreamEvent.MessageDeltaEvent).usage.output_tokens
+      reader.delta = event as StreamEvent.MessageDeltaEvent
+      reader.usage.outputTokens = reader.delta.usage.output_tokens
       reader.usageChanged = true
     }
   }
@@ -154,3 +162,17 @@ export const broken = (reader: Reader, code: string | undefined): Output => {
 /** Whether an event carries no content, so a failure after it can still be retried. */
 export const isPreamble = (event: StreamEvent.StreamEvent): boolean =>
   event.type === "message_start" || event.type === "ping"
+
+/**
+ * What the stream said about its message so far: id, model, stop reason and usage (`message_delta`'s usage fields
+ * over `message_start`'s, as the API merges them).
+ */
+export const summary = (reader: Reader) => ({
+  id: reader.start?.id,
+  model: reader.start?.model,
+  stopReason: reader.delta?.delta.stop_reason ?? undefined,
+  usage:
+    reader.start === undefined && reader.delta === undefined
+      ? undefined
+      : { ...reader.start?.usage, ...reader.delta?.usage }
+})
