@@ -1,9 +1,9 @@
 import * as Net from "node:net"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Services from "./fixtures/services.js"
+import * as Services from "./utils/services.js"
 
-describe("service fixture (test/fixtures/services.ts)", () => {
+describe("service fixture (test/utils/services.ts)", () => {
   it.live("a port nobody listens on is unavailable, with the reason", () =>
     Effect.gen(function* () {
       const service = yield* Effect.promise(() =>

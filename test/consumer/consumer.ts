@@ -2,8 +2,8 @@
 import { Content, Conversation, Message, Tool, Toolkit } from "@parley/core"
 import type * as Request from "@parley/core/Request"
 import { AgentLoop, type LoopResult, StopReason } from "@parley/loop"
-import { Reply, Responder, StandinServer } from "@parley/standin"
 import { RedisStore } from "@parley/ratelimit-redis"
+import { Reply, Responder, StandinServer } from "@parley/standin"
 import { MessagesClient, type MessagesError, RateLimit, Retry } from "@parley/transport"
 import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
 // effect's modules by path, as Parley's declarations import them: the barrel would add 66 declaration files to check

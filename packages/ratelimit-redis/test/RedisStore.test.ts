@@ -7,7 +7,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { Redis } from "ioredis"
-import * as Services from "../../../test/fixtures/services.js"
+import * as Services from "../../../test/utils/services.js"
 import * as RedisStore from "../src/RedisStore.js"
 import * as P from "./utils/processes.js"
 
@@ -124,6 +124,12 @@ describe("RedisStore", () => {
         const share = 195 / ((span / 1000) * 5)
         console.log(`4 processes x 50 calls: 0 x 429, ${(share * 100).toFixed(1)}% of 5/s over ${span.toFixed(0)} ms`)
         assert.isAtLeast(share, 0.9)
+        // the workers' API key is in no Redis key and in no state: one key, the limiter key "default"
+        const client = new Redis(redisUrl)
+        yield* Effect.addFinalizer(() => Effect.sync(() => client.disconnect()))
+        assert.deepStrictEqual(yield* Effect.promise(() => client.keys(`${prefix}*`)), [`${prefix}default`])
+        const state = yield* Effect.promise(() => client.hget(`${prefix}default`, "s"))
+        assert.notInclude(state ?? "", "sk-ant")
       }),
     120_000
   )
