@@ -511,7 +511,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
       })
 
     const admit = (policies: Policies, prepared: Prepared) =>
-      policies.limiter === undefined ? Effect.succeed(undefined) : policies.limiter.admit(prepared.key, prepared.cost)
+      policies.limiter === undefined ? Effect.succeed(undefined) : policies.limiter.acquire(prepared.key, prepared.cost)
 
     /**
      * Runs a call's attempts under the retry policy; with telemetry on, inside the call's span (made here, or

@@ -30,6 +30,7 @@ import * as Wire from "@parley/core/Wire"
 import * as Duration from "effect/Duration"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import { RateLimitStoreError } from "./RateLimitStore.js"
 import { RateLimitHeaders, type ResponseMeta } from "./ResponseMeta.js"
 
 // =============================================================================
@@ -460,6 +461,7 @@ export const MessagesError = Schema.Union(
   StreamTruncatedError,
   StreamingRequiredError,
   RateLimitWaitError,
+  RateLimitStoreError,
   ValidationError
 )
 /** @since 0.1.0 */
@@ -483,6 +485,7 @@ const tags: ReadonlySet<string> = new Set([
   "StreamTruncatedError",
   "StreamingRequiredError",
   "RateLimitWaitError",
+  "RateLimitStoreError",
   "ValidationError"
 ])
 
@@ -511,7 +514,9 @@ export const isApiFailure = (u: unknown): u is ApiFailure => isMessagesError(u) 
  * @category constructors
  */
 export const afterContent = <E extends MessagesError>(error: E, count: number): E => {
-  if (count === 0 || error.delivered > 0 || error._tag === "ValidationError") return error
+  if (count === 0 || error.delivered > 0 || error._tag === "ValidationError" || error._tag === "RateLimitStoreError") {
+    return error
+  }
   const Class = error.constructor as new (fields: Record<string, unknown>) => E
   const { _tag: _, ...fields } = error as unknown as Record<string, unknown>
   return new Class({

@@ -10,6 +10,7 @@ import * as TestClock from "effect/TestClock"
 import * as MessagesClient from "../src/MessagesClient.js"
 import * as MessagesError from "../src/MessagesError.js"
 import * as RateLimit from "../src/RateLimit.js"
+import * as RateLimitStore from "../src/RateLimitStore.js"
 import * as Retry from "../src/Retry.js"
 import * as Timeout from "../src/Timeout.js"
 import * as L from "./utils/Loopback.js"
@@ -102,6 +103,37 @@ describe("policies wired every way do what they say", () => {
       yield* TestClock.adjust(Duration.minutes(1))
       assert.deepStrictEqual(yield* Fiber.join(fiber), ["ok", "ok", "ok", "ok"])
       assert.strictEqual(server.received.length, 4)
+    })
+  )
+
+  it.scoped("a limiter whose store fails closed fails the call with RateLimitStoreError, retried, nothing sent", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => L.json(res, 200, L.message("ok")))
+      let acquires = 0
+      const down: RateLimitStore.Store = {
+        name: "down",
+        leaseTtl: 1000,
+        acquire: (key) => {
+          acquires++
+          return Effect.fail(
+            new RateLimitStore.RateLimitStoreError({ key, store: "down", operation: "acquire", message: "unreachable" })
+          )
+        },
+        release: () => Effect.void,
+        renew: () => Effect.void,
+        pause: () => Effect.void,
+        observe: () => Effect.void
+      }
+      const limiter = RateLimit.layerStore({}).pipe(Layer.provide(Layer.succeed(RateLimitStore.RateLimitStore, down)))
+      const app = Layer.mergeAll(clientLayer(server.url), limiter, fast)
+      const error = yield* Effect.flip(
+        Effect.flatMap(MessagesClient.MessagesClient, (client) => client.create(L.request)).pipe(Effect.provide(app))
+      )
+      assert.strictEqual(error._tag, "RateLimitStoreError")
+      assert.isTrue(MessagesError.isMessagesError(error))
+      assert.strictEqual(error.reason, "rate-limit-wait")
+      assert.strictEqual(acquires, 3)
+      assert.strictEqual(server.received.length, 0)
     })
   )
 
