@@ -25,6 +25,8 @@ export * as Request from "./Request.js"
 /** @since 0.1.0 */
 export * as StreamEvent from "./StreamEvent.js"
 /** @since 0.2.0 */
+export * as StructuredOutput from "./StructuredOutput.js"
+/** @since 0.2.0 */
 export * as Telemetry from "./Telemetry.js"
 /** @since 0.1.0 */
 export * as Tokens from "./Tokens.js"
