@@ -79,7 +79,7 @@ export type ApiVersion = typeof ApiVersion.Type
  * - `InvalidToolName`: a custom tool's name is not `^[a-zA-Z0-9_-]{1,128}$`.
  * - `DuplicateToolName`: two tools share a name.
  * - `UndefinedToolChoice`: `tool_choice` names a tool that `tools` does not define.
- * - `TooManyCacheBreakpoints`: more than 4 blocks with `cache_control`.
+ * - `TooManyCacheBreakpoints`: more than 4 blocks with `cache_control`, the request's top-level one included.
  * - `CacheTtlOrder`: a `ttl: "1h"` breakpoint after a `5m` one, in the order tools, system, messages.
  * - `ImageMediaTypeMismatch`: a base64 image's bytes are a JPEG, PNG, GIF or WebP other than its `media_type`.
  * - `ImageTooLarge`: a base64 image over 5 MB decoded.
@@ -924,7 +924,8 @@ const ttlOf = (holder: unknown): "5m" | "1h" | "other" | undefined => {
  * breakpoints (count and TTL order), blank system text, images (bytes, size, count), citations on documents.
  */
 const checkBlocks = (request: Request.MessagesRequest): ValidationError | undefined => {
-  let breakpoints = 0
+  // the top-level cache_control is a breakpoint too (on the last cacheable block)
+  let breakpoints = request.cache_control == null ? 0 : 1
   let fiveMinutes: At
   const breakpoint = (holder: unknown, at: At): ValidationError | undefined => {
     const ttl = ttlOf(holder)
@@ -934,7 +935,7 @@ const checkBlocks = (request: Request.MessagesRequest): ValidationError | undefi
         "TooManyCacheBreakpoints",
         at,
         `a request may have at most ${limits.cacheBreakpoints} blocks with cache_control; this is breakpoint ` +
-          `${breakpoints} (tools, system and messages count, in that order)`
+          `${breakpoints} (the top-level cache_control, then tools, system and messages count, in that order)`
       )
     }
     if (ttl === "5m") fiveMinutes ??= at

@@ -20,6 +20,8 @@ export * as Message from "./Message.js"
 export * as Model from "./Model.js"
 /** @since 0.2.0 */
 export * as ModelError from "./ModelError.js"
+/** @since 0.2.0 */
+export * as PromptCaching from "./PromptCaching.js"
 /** @since 0.1.0 */
 export * as Request from "./Request.js"
 /** @since 0.1.0 */

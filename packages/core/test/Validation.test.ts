@@ -686,15 +686,16 @@ describe("request-wide rules", () => {
         block: 1,
         message:
           "messages[0].content[1]: a request may have at most 4 blocks with cache_control; this is breakpoint 5 " +
-          "(tools, system and messages count, in that order)"
+          "(the top-level cache_control, then tools, system and messages count, in that order)"
       })
     )
-    passes(
-      request([user([cachedText("a"), Content.text("b")])], {
-        tools: [tool("one"), tool("two")],
-        system: [cachedText("Be brief.")]
-      })
-    )
+    const four = request([user([cachedText("a"), Content.text("b")])], {
+      tools: [tool("one"), tool("two")],
+      system: [cachedText("Be brief.")]
+    })
+    passes(four)
+    // the request's own cache_control is the fifth
+    assert.strictEqual(failure({ ...four, cache_control: cache() }).rule, "TooManyCacheBreakpoints")
   })
 
   it("CacheTtlOrder: no 1h breakpoint after a 5m one, in the order tools, system, messages", () => {
