@@ -528,11 +528,14 @@ interface Entry {
   plan: Plan
 }
 
+/** The longest the in-memory store goes between sweeps while it is used. */
+const sweepEvery = 60_000
+
 /**
  * An in-memory {@link Store}: the state of every key in this process, at Effect's `Clock` (so `TestClock` drives
- * it), leases without TTL (they end with the process). A key back to a fresh state is forgotten: the map is swept
- * whenever it has doubled since the last sweep (O(1) per call on average), so one key per tenant does not grow the
- * process. `size` says how many keys are held.
+ * it), leases without TTL (they end with the process). A key back to a fresh state is forgotten at the next sweep,
+ * which runs on the first call a minute after the last one, or as soon as the map has doubled since then (O(1) per
+ * call on average), so one key per tenant does not grow the process. `size` says how many keys are held.
  *
  * @since 0.2.0
  * @category constructors
@@ -540,11 +543,14 @@ interface Entry {
 export const makeMemory = (): Store & { readonly size: () => number } => {
   const entries = new Map<string, Entry>()
   let sweepAt = 64
+  let sweptAt = Number.NEGATIVE_INFINITY
   const sweep = (now: number) => {
     for (const [key, entry] of entries) if (restsIn(entry.state, entry.plan, now) <= 0) entries.delete(key)
     sweepAt = Math.max(64, entries.size * 2)
+    sweptAt = now
   }
   const entryOf = (key: string, plan: Plan | undefined, now: number): Entry => {
+    if (now - sweptAt >= sweepEvery) sweep(now)
     let entry = entries.get(key)
     if (entry === undefined) {
       if (entries.size >= sweepAt) sweep(now)

@@ -240,6 +240,22 @@ describe("RateLimit", () => {
     })
   )
 
+  it.effect("300 tenants idle for 65 s are forgotten at the next call", () =>
+    Effect.gen(function* () {
+      const store = RateLimit.makeStoreMemory()
+      const plan = RateLimit.planOf({ requestsPerMinute: 60, maxConcurrent: 2 })
+      const none = { requests: 0, inputTokens: 0, outputTokens: 0 }
+      yield* Effect.forEach(
+        Array.from({ length: 300 }, (_, i) => `tenant-${i}`),
+        (key) => Effect.zipRight(store.acquire(key, plan, one, key), store.release(key, plan, key, none))
+      )
+      assert.strictEqual(store.size(), 300)
+      yield* TestClock.adjust("65 seconds")
+      yield* store.acquire("tenant-0", plan, one, "again")
+      assert.strictEqual(store.size(), 1)
+    })
+  )
+
   it.scoped("a key whose lane was dropped still wakes its next waiter", () =>
     Effect.gen(function* () {
       const limiter = yield* limiterOf({ limits: { maxConcurrent: 1 } })
