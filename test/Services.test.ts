@@ -38,3 +38,15 @@ describe("service fixture (test/utils/services.ts)", () => {
     })
   )
 })
+
+const postgres = await Services.postgres()
+const redis = await Services.redis()
+
+describe("the project's services", () => {
+  Services.live(postgres, "PostgreSQL answers the probe (an SSLRequest) on its port", () =>
+    Effect.sync(() => assert.isTrue(postgres.available))
+  )
+  Services.live(redis, "Redis answers the probe (PING) on its port", () =>
+    Effect.sync(() => assert.isTrue(redis.available))
+  )
+})

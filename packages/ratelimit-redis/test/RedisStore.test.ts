@@ -51,6 +51,24 @@ describe("RedisStore", () => {
     })
   )
 
+  Services.live(redis, "a call that outlives the lease TTL keeps its slot: the limiter renews its lease", () =>
+    Effect.gen(function* () {
+      const prefix = freshPrefix()
+      const a = yield* limiterOf({ limits: { concurrency: 1 } }, { prefix, leaseTtl: 300 })
+      const b = yield* limiterOf({ limits: { concurrency: 1 } }, { prefix, leaseTtl: 300 })
+      const release = yield* Deferred.make<void>()
+      const long = yield* Effect.fork(Effect.scoped(Effect.zipRight(a.admit("k", one), Deferred.await(release))))
+      yield* sleep(100)
+      const other = yield* Effect.fork(Effect.scoped(b.admit("k", one)))
+      // three TTLs later the first call still holds the only slot
+      yield* sleep(1000)
+      assert.isNull(other.unsafePoll())
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(long)
+      yield* Fiber.join(other)
+    })
+  )
+
   Services.live(redis, "a hold learned from one process's reset header holds the others until the reset", () =>
     Effect.gen(function* () {
       const prefix = freshPrefix()

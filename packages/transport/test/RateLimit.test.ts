@@ -518,6 +518,20 @@ describe("RateLimit", () => {
     })
   )
 
+  it.scoped("failing open with a share: each process takes its share of the limits alone", () =>
+    Effect.gen(function* () {
+      const store = RateLimitStore.withFallback(failing, { onUnavailable: "fail-open", share: 0.25 })
+      const limiter = yield* RateLimit.make({ limits: { requestsPerMinute: 8 } }).pipe(
+        Effect.provideService(RateLimitStore.RateLimitStore, store)
+      )
+      const at = yield* admitted(limiter, 3)
+      assert.deepStrictEqual(at, [0, 0])
+      // 2 per minute: one every 30 s
+      yield* TestClock.adjust("30 seconds")
+      assert.deepStrictEqual(at, [0, 0, 30000])
+    })
+  )
+
   it("a lease with a TTL lapses unless renewed; its slot and window come back", () => {
     const plan = RateLimit.planOf({
       concurrency: 1,
