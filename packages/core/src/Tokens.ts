@@ -215,11 +215,31 @@ export const estimateBlock = (block: Content.ContentBlock): number => {
   }
 }
 
-const estimateMessage = (message: Message.MessageParam): number =>
+/**
+ * The estimated tokens of one message (its blocks and the per-message overhead).
+ *
+ * @since 0.2.0
+ * @category estimates
+ */
+export const estimateMessage = (message: Message.MessageParam): number =>
   messageOverhead +
   (typeof message.content === "string"
     ? estimateText(message.content)
-    : message.content.reduce((sum, block) => sum + estimateBlock(block), 0))
+    : message.content === undefined
+      ? 0
+      : message.content.reduce((sum, block) => sum + estimateBlock(block), 0))
+
+/**
+ * The estimated tokens of messages.
+ *
+ * @since 0.2.0
+ * @category estimates
+ */
+export const estimateMessages = (messages: ReadonlyArray<Message.MessageParam>): number => {
+  let total = 0
+  for (const message of messages) total += estimateMessage(message)
+  return total
+}
 
 /**
  * The estimated input tokens of a request: system prompt, messages, and tool definitions. An estimate (see the

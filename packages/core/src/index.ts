@@ -12,6 +12,8 @@ export * as ApiError from "./ApiError.js"
 export * as ApiVersion from "./ApiVersion.js"
 /** @since 0.1.0 */
 export * as Content from "./Content.js"
+/** @since 0.2.0 */
+export * as ContextWindow from "./ContextWindow.js"
 /** @since 0.1.0 */
 export * as Conversation from "./Conversation.js"
 /** @since 0.1.0 */
