@@ -590,6 +590,7 @@ export const layerMemory: Layer.Layer<RateLimitStore> = Layer.sync(RateLimitStor
  * new in-memory store) with `share` of each limit (default 1: the whole limit; `0.1` for one of ten workers) until
  * `primary` answers again, which every operation tries first; `"fail-closed"` fails the call with
  * {@link RateLimitStoreError}. A lease taken from the fallback is released there. Pauses and headers go to both.
+ * Failing open logs one warning when the store stops answering and one line when it answers again.
  *
  * @since 0.2.0
  * @category combinators
@@ -629,15 +630,32 @@ export const withFallback = (
     }
     return scaled
   }
+  // one warning when the shared store goes down, one line when it is back: not one per call
+  let degraded = false
+  const unavailable = (error: RateLimitStoreError) =>
+    Effect.suspend(() => {
+      degraded = true
+      return Effect.logWarning(
+        `The rate limit store "${primary.name}" is unavailable; admitting against this process's own limits until it answers again. ${error.message}`
+      )
+    })
+  const recovered = Effect.suspend(() => {
+    degraded = false
+    return Effect.logInfo(`The rate limit store "${primary.name}" answers again; admitting against it.`)
+  })
   return {
     name: primary.name,
     leaseTtl: primary.leaseTtl,
     acquire: (key, plan, cost, id) =>
       primary.acquire(key, plan, cost, id).pipe(
-        Effect.catchAll(() =>
-          Effect.tap(fallback.acquire(key, shared(plan), cost, id), (decision) => {
-            if (decision._tag === "Admitted") local.add(id)
-          })
+        Effect.tap(() => (degraded ? recovered : Effect.void)),
+        Effect.catchAll((error) =>
+          Effect.zipRight(
+            degraded ? Effect.void : unavailable(error),
+            Effect.tap(fallback.acquire(key, shared(plan), cost, id), (decision) => {
+              if (decision._tag === "Admitted") local.add(id)
+            })
+          )
         )
       ),
     release: (key, plan, id, refund) =>

@@ -4,6 +4,7 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
 import * as TestClock from "effect/TestClock"
 import * as RateLimit from "../src/RateLimit.js"
 import * as RateLimitStore from "../src/RateLimitStore.js"
@@ -505,16 +506,23 @@ describe("RateLimit", () => {
     })
   )
 
-  it.scoped("a store that fails open admits against the local limits", () =>
+  it.scoped("a store that fails open admits against the local limits, and warns once", () =>
     Effect.gen(function* () {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        lines.push(`${logLevel.label} ${String(message)}`)
+      })
       const store = RateLimitStore.withFallback(failing, { onUnavailable: "fail-open" })
       const limiter = yield* RateLimit.make({ limits: { requestsPerMinute: 2 } }).pipe(
         Effect.provideService(RateLimitStore.RateLimitStore, store)
       )
-      const at = yield* admitted(limiter, 3)
+      const at = yield* admitted(limiter, 3).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger)))
       assert.deepStrictEqual(at, [0, 0])
       yield* TestClock.adjust("30 seconds")
       assert.deepStrictEqual(at, [0, 0, 30000])
+      assert.deepStrictEqual(lines, [
+        `WARN The rate limit store "broken" is unavailable; admitting against this process's own limits until it answers again. down`
+      ])
     })
   )
 
