@@ -256,4 +256,21 @@ describe("RedisStore", () => {
       }),
     60_000
   )
+
+  Services.live(
+    redis,
+    "Redis not running when the app starts: fail-open admits at once, fail-closed fails at once",
+    () =>
+      Effect.gen(function* () {
+        const nowhere = "redis://127.0.0.1:1"
+        const started = now()
+        const open = yield* limiterOf({ limits: { concurrency: 1 } }, { url: nowhere, onUnavailable: "fail-open" })
+        yield* Effect.scoped(open.acquire("k", one))
+        const closed = yield* limiterOf({ limits: { concurrency: 1 } }, { url: nowhere, onUnavailable: "fail-closed" })
+        const error = yield* Effect.flip(Effect.scoped(closed.acquire("k", one)))
+        assert.strictEqual(error._tag, "RateLimitStoreError")
+        // each store waits at most commandTimeout (500 ms) for its connection at start
+        assert.isBelow(now() - started, 1500)
+      })
+  )
 })
