@@ -113,3 +113,100 @@ export const build = async (): Promise<ReadonlyArray<Entry>> => {
   })
   return present
 }
+
+/** A revision's drivers, compiled from that revision's own sources by {@link revision}. */
+export interface Revision {
+  /** The abbreviated commit (`git rev-parse --short`), the `@<short>` of the drivers' names. */
+  readonly short: string
+  /** Where the revision's tree is extracted: `bench/.out/rev-<short>`. */
+  readonly dir: string
+  /** The compiled `bench/src/drivers/Parley.ts` of the revision (`bench/.out/dist/parley@<short>.mjs`). */
+  readonly parley: string
+  /** The compiled `bench/src/drivers/ParleyAgent.ts`, when the revision has one. */
+  readonly agent: string | undefined
+  /** The revision's `Parley.ts` source, to tell which `--variant`s it knows. */
+  readonly source: string
+}
+
+/**
+ * Compiles the Parley drivers of another revision (`--before <rev>`), from that revision's own sources: its tree is
+ * extracted with `git archive` into `bench/.out/rev-<short>` (once; no checkout, the working tree is untouched), and
+ * its `bench/src/drivers/Parley.ts` and `ParleyAgent.ts` are bundled by esbuild with `@parley/<pkg>` and
+ * `@parley/<pkg>/<Module>` mapped to that tree's `packages/<pkg>/src/index.ts` / `<Module>.ts` (TypeScript compiled
+ * by esbuild: no tsc, no `node_modules` in the extracted tree). The npm dependencies stay imports, as in
+ * {@link build}, resolved at run time from the repository's `node_modules` (the output is written to {@link dist}).
+ * Call it after {@link build}, which empties {@link dist}.
+ */
+export const revision = async (rev: string): Promise<Revision> => {
+  const repo = Path.join(root, "..")
+  const git = (args: ReadonlyArray<string>): string => {
+    const result = ChildProcess.spawnSync("git", ["-C", repo, ...args], { encoding: "utf8" })
+    if (result.status !== 0) throw new Error(`git ${args.join(" ")} failed: ${(result.stderr ?? "").trim()}`)
+    return result.stdout.trim()
+  }
+  const short = git(["rev-parse", "--short", "--verify", `${rev}^{commit}`])
+  const dir = Path.join(root, ".out", `rev-${short}`)
+  if (!Fs.existsSync(dir)) {
+    // extracted beside and renamed, so that an interrupted extraction is never taken for a complete one
+    const partial = `${dir}.partial`
+    Fs.rmSync(partial, { recursive: true, force: true })
+    Fs.mkdirSync(partial, { recursive: true })
+    const extract = ChildProcess.spawnSync(
+      "sh",
+      ["-c", `git -C "$0" archive "$1" | tar -x -C "$2"`, repo, short, partial],
+      {
+        encoding: "utf8"
+      }
+    )
+    if (extract.status !== 0) throw new Error(`extracting ${short} failed: ${(extract.stderr ?? "").trim()}`)
+    Fs.renameSync(partial, dir)
+  }
+  const driver = (file: string) => Path.join(dir, "bench", "src", "drivers", file)
+  if (!Fs.existsSync(driver("Parley.ts"))) throw new Error(`${rev} (${short}) has no bench/src/drivers/Parley.ts`)
+  const sources: esbuild.Plugin = {
+    name: "parley-sources",
+    setup(build) {
+      build.onResolve({ filter: /^@parley\// }, (args) => {
+        const [pkg, ...module] = args.path.slice("@parley/".length).split("/")
+        const file = Path.join(
+          dir,
+          "packages",
+          pkg ?? "",
+          "src",
+          `${module.length === 0 ? "index" : module.join("/")}.ts`
+        )
+        return Fs.existsSync(file)
+          ? { path: file }
+          : { errors: [{ text: `${args.path}: no ${Path.relative(dir, file)} in ${short}` }] }
+      })
+    }
+  }
+  const names = { parley: `parley@${short}`, agent: `parley-agent@${short}` }
+  const entryPoints: Record<string, string> = { [names.parley]: driver("Parley.ts") }
+  if (Fs.existsSync(driver("ParleyAgent.ts"))) entryPoints[names.agent] = driver("ParleyAgent.ts")
+  await esbuild.build({
+    absWorkingDir: dir,
+    entryPoints,
+    outdir: dist,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    sourcemap: "linked",
+    logLevel: "warning",
+    plugins: [sources],
+    external: ["effect", "effect/*", "@effect/*", "@anthropic-ai/sdk", "@anthropic-ai/sdk/*", "undici"],
+    // another npm dependency of that revision is bundled from the repository's node_modules
+    nodePaths: [Path.join(repo, "node_modules")],
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]"
+  })
+  return {
+    short,
+    dir,
+    parley: Path.join(dist, `${names.parley}.mjs`),
+    agent: names.agent in entryPoints ? Path.join(dist, `${names.agent}.mjs`) : undefined,
+    source: Fs.readFileSync(driver("Parley.ts"), "utf8")
+  }
+}

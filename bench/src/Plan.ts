@@ -12,6 +12,8 @@ export interface Driver {
   /** What it is, for the table legend. */
   readonly description: string
   readonly entry: Entry
+  /** The compiled file to run instead of `entry`'s output (another revision's driver: `--before <rev>`). */
+  readonly file?: string | undefined
   readonly args: ReadonlyArray<string>
   /** Run only when named in `--drivers` (keeps the default run under 10 minutes on 2 cores). */
   readonly optional?: boolean | undefined
