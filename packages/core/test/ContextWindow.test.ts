@@ -126,10 +126,8 @@ describe("ContextWindow", () => {
   )
 
   it("serverSide asks the API to clear old tool uses, a request the schema accepts", () => {
-    const request = ContextWindow.serverSide(
-      { model: "claude-sonnet-4-5", max_tokens: 100, messages: conversation(1) },
-      { trigger: 100_000, keep: 2 }
-    )
+    const base: Request.MessagesRequest = { model: "claude-sonnet-4-5", max_tokens: 100, messages: conversation(1) }
+    const request = ContextWindow.serverSide(base, { trigger: 100_000, keep: 2 })
     assert.deepStrictEqual(request.context_management, {
       edits: [
         {
