@@ -498,7 +498,7 @@ export const markdown = (input: Input): string => {
   metricsTable(
     "loop",
     `(e) The agent loop: ${plan.loopTurns} turns of scripted tool use`,
-    "`AgentLoop.run` against an in-process responder (`ScriptedClient`: no HTTP), each turn a `tool_use` answered by a toolkit handler, the last an `end_turn`. `overheadPerTurnMs` = the run's wall time / turns: everything Parley does per turn (conversation append and checks, request building, tool input decode, handler, result encode). `firstTurnsPerTurnMs` / `lastTurnsPerTurnMs` are the first and last 10% of turns, to show whether the cost grows with the history."
+    "`AgentLoop.run` against an in-process responder (`ScriptedModel`, a double of the Model port: no HTTP), each turn a `tool_use` answered by a toolkit handler, the last an `end_turn`. `overheadPerTurnMs` = the run's wall time / turns: everything Parley does per turn (conversation append and checks, request building, tool input decode, handler, result encode). `firstTurnsPerTurnMs` / `lastTurnsPerTurnMs` are the first and last 10% of turns, to show whether the cost grows with the history."
   )
   metricsTable(
     "conversation",

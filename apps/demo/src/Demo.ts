@@ -12,6 +12,7 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import type * as Conversation from "@parley/core/Conversation"
+import * as Model from "@parley/core/Model"
 import * as AgentLoop from "@parley/loop/AgentLoop"
 import type { LoopError } from "@parley/loop/LoopError"
 import type * as LoopEvent from "@parley/loop/LoopEvent"
@@ -65,6 +66,23 @@ const oneLine = (cause: Cause.Cause<unknown>): string => {
   return message.split("\n")[0]!
 }
 
+/**
+ * Core's model port over the MessagesClient, for the loop.
+ *
+ * TODO(transport v2): delete once `MessagesClient.layer` also provides core's `Model` tag.
+ */
+const modelFromClient = Layer.effect(
+  Model.Model,
+  Effect.map(
+    MessagesClient.MessagesClient,
+    (c) =>
+      ({
+        create: (r: Model.ModelRequest) => c.create(r as never),
+        stream: (r: Model.ModelRequest) => c.stream(r as never)
+      }) as unknown as Model.Service
+  )
+)
+
 /** The MessagesClient: the real API when a key is configured, else the stand-in server started in this process. */
 const clientLayer = (cli: Cli.CliOptions) =>
   Effect.gen(function* () {
@@ -99,7 +117,10 @@ const program = (args: ReadonlyArray<string>) =>
     const client = yield* clientLayer(cli)
     const root = yield* sandboxRoot(cli)
     const services = yield* Layer.build(
-      Layer.merge(client.pipe(Layer.provide(NodeHttpClient.layer)), Sandbox.layer(root))
+      Layer.merge(
+        modelFromClient.pipe(Layer.provideMerge(client), Layer.provide(NodeHttpClient.layer)),
+        Sandbox.layer(root)
+      )
     )
 
     const answer = (prompt: string, conversation: Conversation.Conversation | undefined) => {
@@ -112,7 +133,7 @@ const program = (args: ReadonlyArray<string>) =>
         system,
         prompt,
         toolkit: Tools.handled,
-        stream: cli.stream,
+        streaming: cli.stream,
         ...(conversation !== undefined ? { conversation } : {}),
         ...(cli.maxTurns !== undefined ? { limits: { maxTurns: cli.maxTurns } } : {})
       }).pipe(

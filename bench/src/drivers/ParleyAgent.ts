@@ -1,6 +1,6 @@
 /**
  * Driver: the Parley-only scenarios that need no server. (e) the agent loop: `AgentLoop.run` for `--turns` turns of
- * scripted tool use against an in-process responder (`ScriptedClient`, no HTTP). (f) a `--turns`-turn conversation
+ * scripted tool use against an in-process responder (`ScriptedModel`, no HTTP). (f) a `--turns`-turn conversation
  * built with `Conversation`, checked with `Validation.validateRequest` and encoded as `MessagesClient` sends it.
  */
 import * as Conversation from "@parley/core/Conversation"
@@ -10,7 +10,7 @@ import * as Tool from "@parley/core/Tool"
 import * as Toolkit from "@parley/core/Toolkit"
 import * as Validation from "@parley/core/Validation"
 import * as AgentLoop from "@parley/loop/AgentLoop"
-import * as ScriptedClient from "@parley/loop/ScriptedClient"
+import * as ScriptedModel from "@parley/loop/testing/ScriptedModel"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
@@ -54,7 +54,7 @@ const runLoop = (turns: number, stamps: Array<number>) =>
     limits: { maxTurns: turns }
   }).pipe(
     Effect.provide(
-      ScriptedClient.layer((req) =>
+      ScriptedModel.layer((req) =>
         Effect.sync(() => {
           const i = (req.messages.length - 1) / 2
           stamps.push(performance.now())

@@ -14,7 +14,8 @@
  *   the run then returns normally. If the run's own fiber is interrupted, the handlers are interrupted with it and
  *   the consistent conversation is written to `transcript` before the interruption completes.
  *
- * It needs only the transport's `MessagesClient` tag: provide any implementation (HTTP, {@link ScriptedClient}).
+ * It needs only core's model port, the `Model` tag: provide any implementation (the transport's HTTP client, another
+ * provider's adapter, or `ScriptedModel` from `@parley/loop/testing/ScriptedModel` in tests).
  * Per-turn work stays small as the history grows: the run keeps the turns in one array that grows with the
  * conversation and hands each request its own shallow copy (a pointer copy, so requests stay immutable); tool calls
  * run synchronously first and get a fiber and a timer only if they suspend.
@@ -25,7 +26,7 @@
  * import { Effect } from "effect"
  *
  * const program = AgentLoop.run({ model: "claude-sonnet-4-5", prompt: "What is 17 * 23?", toolkit })
- * // Effect<LoopResult, LoopError, MessagesClient | handler requirements>
+ * // Effect<LoopResult, LoopError, Model | handler requirements>
  * ```
  *
  * @since 0.1.0
@@ -34,10 +35,10 @@ import * as Accumulator from "@parley/core/Accumulator"
 import * as Content from "@parley/core/Content"
 import * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
+import * as Model from "@parley/core/Model"
 import type * as Request from "@parley/core/Request"
 import * as StreamEvent from "@parley/core/StreamEvent"
 import type * as Validation from "@parley/core/Validation"
-import { MessagesClient } from "@parley/transport/MessagesClient"
 import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -182,9 +183,9 @@ const collect = <E>(
     }).pipe(Effect.flatMap(() => accumulator.finish()))
   })
 
-const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResult, LoopError, MessagesClient | R> =>
+const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResult, LoopError, Model.Model | R> =>
   Effect.gen(function* () {
-    const client = yield* MessagesClient
+    const model = yield* Model.Model
     const limits = options.limits
     const maxTurns = limits?.maxTurns ?? defaults.maxTurns
     const tokenBudget = limits?.tokenBudget ?? defaults.tokenBudget
@@ -194,7 +195,7 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
     const toolTimeout = Duration.decode(options.toolTimeout ?? defaults.toolTimeout)
     const toolkit = options.toolkit
     const approve = options.approve
-    const streaming = options.stream === true
+    const streaming = (options.streaming ?? options.stream) === true
     const continueOnMaxTokens = options.onMaxTokens === "continue"
 
     const conversation =
@@ -207,7 +208,7 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
     // What `Conversation.toRequest` would build, except `messages` (see `State.messages`).
     const { tools: extraTools, ...settings } = options.request ?? {}
     const tools: ReadonlyArray<Request.ToolDefinition> = [...(toolkit?.definitions ?? []), ...(extraTools ?? [])]
-    const params: Omit<Request.MessagesRequest, "messages"> = {
+    const params: Omit<Model.ModelRequest, "messages"> = {
       ...settings,
       model: options.model,
       max_tokens: options.maxTokens ?? defaults.maxTokens,
@@ -319,9 +320,9 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
       })
 
     const callModel = (turn: number): Effect.Effect<Message.Message, LoopError> => {
-      const request: Request.MessagesRequest = { ...params, messages: state.messages.slice() }
-      if (!streaming) return Effect.mapError(client.create(request), (cause) => failure("ModelCall", cause))
-      return Effect.mapError(collect(client.stream(request), turn, emit), (cause) =>
+      const request: Model.ModelRequest = { ...params, messages: state.messages.slice() }
+      if (!streaming) return Effect.mapError(model.create(request), (cause) => failure("ModelCall", cause))
+      return Effect.mapError(collect(model.stream(request), turn, emit), (cause) =>
         failure(cause._tag === "AccumulatorError" ? "InvalidResponse" : "ModelCall", cause)
       )
     }
@@ -425,7 +426,7 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
  * @since 0.1.0
  * @category running
  */
-export const run = <R = never>(options: LoopOptions<R>): Effect.Effect<LoopResult, LoopError, MessagesClient | R> =>
+export const run = <R = never>(options: LoopOptions<R>): Effect.Effect<LoopResult, LoopError, Model.Model | R> =>
   runLoop(options, undefined)
 
 /**
@@ -437,7 +438,7 @@ export const run = <R = never>(options: LoopOptions<R>): Effect.Effect<LoopResul
  */
 export const stream = <R = never>(
   options: LoopOptions<R>
-): Stream.Stream<LoopEvent.LoopEvent, LoopError, MessagesClient | R> =>
+): Stream.Stream<LoopEvent.LoopEvent, LoopError, Model.Model | R> =>
   Stream.unwrapScoped(
     Effect.gen(function* () {
       const mailbox = yield* Mailbox.make<LoopEvent.LoopEvent, LoopError>()

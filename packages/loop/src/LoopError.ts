@@ -7,14 +7,15 @@
  */
 import * as Accumulator from "@parley/core/Accumulator"
 import * as Conversation from "@parley/core/Conversation"
+import * as ModelError from "@parley/core/ModelError"
 import * as Validation from "@parley/core/Validation"
-import * as MessagesError from "@parley/transport/MessagesError"
 import * as Schema from "effect/Schema"
 
 /**
  * Why the loop failed:
  *
- * - `ModelCall`: the transport or the API failed (`cause` is a `MessagesError`, which tells `isRetryable`).
+ * - `ModelCall`: the model call failed (`cause` is the port's `ModelError`, as the model's implementation made it —
+ *   the transport's `MessagesError`, another adapter's `ModelFailure`; `modelError` returns it).
  * - `InvalidResponse`: a streamed response could not be assembled (`AccumulatorError`), or the reply cannot be part
  *   of a conversation (`ValidationError`, e.g. a thinking block without its signature).
  * - `InvalidConversation`: the conversation given cannot take the next turn (`ValidationError`, e.g. a prompt after
@@ -37,7 +38,7 @@ export type Reason = typeof Reason.Type
 export class LoopError extends Schema.TaggedError<LoopError>("@parley/loop/LoopError")("LoopError", {
   reason: Reason,
   turn: Schema.Number,
-  cause: Schema.Union(MessagesError.MessagesError, Accumulator.AccumulatorError, Validation.ValidationError),
+  cause: Schema.Union(ModelError.ModelErrorSchema, Accumulator.AccumulatorError, Validation.ValidationError),
   conversation: Schema.declare(Conversation.isConversation, { identifier: "Conversation" }),
   usage: Schema.Struct({
     inputTokens: Schema.Number,
@@ -48,6 +49,14 @@ export class LoopError extends Schema.TaggedError<LoopError>("@parley/loop/LoopE
   }),
   toolCalls: Schema.Number
 }) {
+  /**
+   * The model call's error when the run failed on one (`reason: "ModelCall"`), else `undefined`: a 429 is
+   * `loopError.modelError?.reason === "rate-limit"`, with its `retryAfter`.
+   */
+  get modelError(): ModelError.ModelError | undefined {
+    return ModelError.isModelError(this.cause) ? this.cause : undefined
+  }
+
   /** What failed, after how many model calls, and the cause's own message. */
   override get message(): string {
     const what =

@@ -106,8 +106,14 @@ export interface LoopOptions<R = never> {
   /** Other request fields, sent with every call. */
   readonly request?: RequestSettings | undefined
   /**
-   * Use streaming calls (`MessagesClient.stream`), which also emit `TextDelta` events. Default `false`
-   * (`MessagesClient.create`).
+   * Make streaming model calls (the port's `stream`), which also emit delta events as the reply arrives. Default
+   * `false` (the port's `create`). Not to be confused with `AgentLoop.stream`, which streams the loop's events
+   * whichever kind of call it makes.
+   */
+  readonly streaming?: boolean | undefined
+  /**
+   * @deprecated Renamed to `streaming` (the name was easy to confuse with `AgentLoop.stream`); still honoured when
+   * `streaming` is not given. Will be removed in 0.3.0.
    */
   readonly stream?: boolean | undefined
   /** How many tool calls of one turn run at the same time. Default 8. */

@@ -20,6 +20,4 @@ export * as LoopResult from "./LoopResult.js"
 /** @since 0.1.0 */
 export * as RepeatedCallGuard from "./RepeatedCallGuard.js"
 /** @since 0.1.0 */
-export * as ScriptedClient from "./ScriptedClient.js"
-/** @since 0.1.0 */
 export * as StopReason from "./StopReason.js"

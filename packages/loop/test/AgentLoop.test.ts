@@ -1,27 +1,22 @@
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
-import type * as Request from "@parley/core/Request"
+import type * as Model from "@parley/core/Model"
+import * as ModelError from "@parley/core/ModelError"
 import * as Tool from "@parley/core/Tool"
 import * as Toolkit from "@parley/core/Toolkit"
 import * as AgentLoop from "@parley/loop/AgentLoop"
 import * as Approval from "@parley/loop/Approval"
 import type * as LoopEvent from "@parley/loop/LoopEvent"
-import * as ScriptedClient from "@parley/loop/ScriptedClient"
 import * as StopReason from "@parley/loop/StopReason"
-import * as Fault from "@parley/standin/Fault"
+import * as ScriptedModel from "@parley/loop/testing/ScriptedModel"
 import * as Reply from "@parley/standin/Reply"
-import * as Responder from "@parley/standin/Responder"
-import * as StandinServer from "@parley/standin/StandinServer"
-import * as MessagesClient from "@parley/transport/MessagesClient"
+import type * as Responder from "@parley/standin/Responder"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -74,22 +69,40 @@ const makeTools = () => {
 
 const call = (name: string, input: unknown, id: string) => ({ name, input, id })
 
-/** Runs `f` against a stand-in server answering with `replies`, through the real HTTP client. */
-const withStandin = <A, E, R>(
-  replies: ReadonlyArray<Responder.Reply | ((request: Request.MessagesRequest) => Responder.Reply)>,
-  f: (standin: StandinServer.Standin) => Effect.Effect<A, E, R>
-) =>
-  Effect.gen(function* () {
-    const standin = yield* StandinServer.start({ responder: Responder.script(replies) })
-    const client = MessagesClient.layer({ apiKey: Redacted.make("test-key"), baseUrl: standin.url }).pipe(
-      Layer.provide(NodeHttpClient.layerUndici)
-    )
-    return yield* Effect.provide(f(standin), client)
-  })
+/** The usage a scripted reply reports when its script gives none. */
+const scriptedUsage = { input_tokens: 10, output_tokens: 5 }
 
-/** The request bodies the stand-in received. */
-const bodies = (standin: StandinServer.Standin) =>
-  standin.requests().map((request) => request.body as Request.MessagesRequest)
+/** A failed call of the script: what the API's 400 would be, as the port reports it. */
+const badRequest = new ModelError.ModelFailure({
+  reason: "invalid-request",
+  errorType: "invalid_request_error",
+  message: "messages: something is off",
+  status: 400
+})
+
+type Entry = Responder.Reply | ModelError.ModelFailure | ((request: Model.ModelRequest) => Responder.Reply)
+
+/**
+ * Runs `f` with a scripted model answering call `i` with `replies[i]` (the stand-in's reply builders; a
+ * `ModelFailure` fails the call); a call beyond the script fails loudly.
+ */
+const withScript = <A, E, R>(
+  replies: ReadonlyArray<Entry>,
+  f: (model: ScriptedModel.ScriptedModel) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, Exclude<R, Model.Model>> => {
+  const model = ScriptedModel.make((request, index) => {
+    const entry = replies[index]
+    if (entry === undefined) return Effect.die(new Error(`The script has no reply for call ${index + 1}.`))
+    if (entry instanceof ModelError.ModelFailure) return Effect.fail(entry)
+    const reply = typeof entry === "function" ? entry(request) : entry
+    if (reply._tag === "Fault") return Effect.die(new Error("faults are the transport's concern"))
+    return Effect.succeed({ usage: scriptedUsage, ...reply.message })
+  })
+  return Effect.provide(f(model), ScriptedModel.layer(model))
+}
+
+/** The requests the scripted model received. */
+const bodies = (model: ScriptedModel.ScriptedModel) => model.requests()
 
 /** The conversation as `role: block types` lines, for compact transcript assertions. */
 const outline = (conversation: Conversation.Conversation) =>
@@ -128,16 +141,16 @@ const message = (
 /** A scripted client answering call i with `script[i]`. */
 const scripted = (script: ReadonlyArray<Message.Message>) => {
   let index = 0
-  return ScriptedClient.layer(() => Effect.sync(() => script[Math.min(index++, script.length - 1)]!))
+  return ScriptedModel.layer(() => Effect.sync(() => script[Math.min(index++, script.length - 1)]!))
 }
 
 // =============================================================================
 // Tests
 // =============================================================================
 
-describe("AgentLoop over HTTP (stand-in server)", () => {
+describe("AgentLoop (scripted model)", () => {
   it.scopedLive("runs a tool, sends one user turn of results, and ends on end_turn", () =>
-    withStandin([Reply.toolUse([call("add", { a: 17, b: 23 }, "toolu_1")]), Reply.text("17 + 23 = 40")], (standin) =>
+    withScript([Reply.toolUse([call("add", { a: 17, b: 23 }, "toolu_1")]), Reply.text("17 + 23 = 40")], (model) =>
       Effect.gen(function* () {
         const tools = makeTools()
         const result = yield* AgentLoop.run({ model: "m", prompt: "What is 17 + 23?", toolkit: tools.handled })
@@ -151,7 +164,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
           "user: tool_result",
           "assistant: text"
         ])
-        const sent = bodies(standin)
+        const sent = bodies(model)
         assert.strictEqual(sent.length, 2)
         assert.deepStrictEqual(
           sent[0]!.tools?.map((tool) => ("name" in tool ? tool.name : undefined)),
@@ -168,7 +181,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
   )
 
   it.scopedLive("streams: text deltas, then the same transcript as without streaming", () =>
-    withStandin(
+    withScript(
       [Reply.toolUse([call("add", { a: 1, b: 2 }, "toolu_1")], { text: "Adding." }), Reply.text("It is 3")],
       () =>
         Effect.gen(function* () {
@@ -177,7 +190,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
             model: "m",
             prompt: "1 + 2?",
             toolkit: tools.handled,
-            stream: true
+            streaming: true
           }).pipe(Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
           const text = events
             .filter((event): event is Extract<LoopEvent.LoopEvent, { _tag: "TextDelta" }> => event._tag === "TextDelta")
@@ -212,7 +225,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
   )
 
   it.scopedLive("answers parallel calls in one user turn, in the order of the calls, running them concurrently", () =>
-    withStandin(
+    withScript(
       [
         Reply.toolUse([
           call("wait", { label: "slow", millis: 120 }, "toolu_slow"),
@@ -249,7 +262,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
   )
 
   it.scopedLive("turns a failing tool, a dying tool, a hanging tool, bad input and an unknown tool into is_error", () =>
-    withStandin(
+    withScript(
       [
         Reply.toolUse([
           call("failing", {}, "toolu_fail"),
@@ -260,7 +273,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
         ]),
         Reply.text("sorry")
       ],
-      (standin) =>
+      (model) =>
         Effect.gen(function* () {
           const tools = makeTools()
           const result = yield* AgentLoop.run({
@@ -270,7 +283,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
             toolTimeouts: { hanging: "50 millis" }
           })
           assert.deepStrictEqual(result.stopReason, StopReason.EndTurn())
-          const results = bodies(standin)[1]!.messages[2]!.content as ReadonlyArray<{
+          const results = bodies(model)[1]!.messages[2]!.content as ReadonlyArray<{
             tool_use_id: string
             is_error?: boolean
             content: string
@@ -297,12 +310,12 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
   )
 
   it.scopedLive("a denied call is answered with the reason and never runs", () =>
-    withStandin(
+    withScript(
       [
         Reply.toolUse([call("add", { a: 1, b: 1 }, "toolu_ok"), call("add", { a: 666, b: 1 }, "toolu_no")]),
         Reply.text("ok")
       ],
-      (standin) =>
+      (model) =>
         Effect.gen(function* () {
           const tools = makeTools()
           yield* AgentLoop.run({
@@ -314,7 +327,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
                 (toolUse.input as { a: number }).a === 666 ? Approval.deny("666 is not allowed") : Approval.allow
               )
           })
-          assert.deepStrictEqual(bodies(standin)[1]!.messages[2]!.content, [
+          assert.deepStrictEqual(bodies(model)[1]!.messages[2]!.content, [
             { type: "tool_result", tool_use_id: "toolu_ok", content: "2" },
             { type: "tool_result", tool_use_id: "toolu_no", content: "Denied: 666 is not allowed", is_error: true }
           ])
@@ -324,13 +337,13 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
   )
 
   it.scopedLive("stops at max turns without running the last turn's calls", () =>
-    withStandin(
+    withScript(
       [
         Reply.toolUse([call("add", { a: 1, b: 1 }, "toolu_1")]),
         Reply.toolUse([call("add", { a: 2, b: 2 }, "toolu_2")]),
         Reply.toolUse([call("add", { a: 3, b: 3 }, "toolu_3")])
       ],
-      (standin) =>
+      (model) =>
         Effect.gen(function* () {
           const tools = makeTools()
           const result = yield* AgentLoop.run({
@@ -342,7 +355,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
           assert.deepStrictEqual(result.stopReason, StopReason.MaxTurns({ limit: 2 }))
           assert.strictEqual(result.turns, 2)
           assert.strictEqual(result.toolCalls, 2)
-          assert.strictEqual(bodies(standin).length, 2)
+          assert.strictEqual(bodies(model).length, 2)
           assert.deepStrictEqual(tools.calls, { add: 1 })
           assert.deepStrictEqual(lastResults(result.conversation), [
             ["toolu_2", true, "Not run: the loop reached its limit of 2 turns."]
@@ -352,19 +365,19 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
   )
 
   it.scopedLive("the repeated-call guard ends the loop on the third identical call", () =>
-    withStandin(
+    withScript(
       [
         Reply.toolUse([call("add", { a: 1, b: 2 }, "toolu_1")]),
         Reply.toolUse([call("add", { b: 2, a: 1 }, "toolu_2")]),
         Reply.toolUse([call("add", { a: 1, b: 2 }, "toolu_3")]),
         Reply.text("unreachable")
       ],
-      (standin) =>
+      (model) =>
         Effect.gen(function* () {
           const tools = makeTools()
           const result = yield* AgentLoop.run({ model: "m", prompt: "again", toolkit: tools.handled })
           assert.deepStrictEqual(result.stopReason, StopReason.RepeatedCall({ tool: "add", count: 3 }))
-          assert.strictEqual(bodies(standin).length, 3)
+          assert.strictEqual(bodies(model).length, 3)
           assert.deepStrictEqual(tools.calls, { add: 2 })
           assert.deepStrictEqual(lastResults(result.conversation), [
             ["toolu_3", true, "Not run: the model called add with the same input 3 times in a row."]
@@ -375,18 +388,18 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
 
   it.scopedLive("max_tokens stops by default, and continues the assistant turn with onMaxTokens: continue", () =>
     Effect.gen(function* () {
-      const stopped = yield* withStandin([Reply.text("The answer is", { stopReason: "max_tokens" })], () =>
+      const stopped = yield* withScript([Reply.text("The answer is", { stopReason: "max_tokens" })], () =>
         AgentLoop.run({ model: "m", prompt: "answer" })
       )
       assert.deepStrictEqual(stopped.stopReason, StopReason.MaxTokens())
       assert.strictEqual(stopped.turns, 1)
 
-      yield* withStandin([Reply.text("The answer is", { stopReason: "max_tokens" }), Reply.text(" 42.")], (standin) =>
+      yield* withScript([Reply.text("The answer is", { stopReason: "max_tokens" }), Reply.text(" 42.")], (model) =>
         Effect.gen(function* () {
           const result = yield* AgentLoop.run({ model: "m", prompt: "answer", onMaxTokens: "continue" })
           assert.deepStrictEqual(result.stopReason, StopReason.EndTurn())
           assert.strictEqual(result.turns, 2)
-          assert.deepStrictEqual(bodies(standin)[1]!.messages, [
+          assert.deepStrictEqual(bodies(model)[1]!.messages, [
             { role: "user", content: "answer" },
             { role: "assistant", content: [{ type: "text", text: "The answer is" }] }
           ])
@@ -406,13 +419,13 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
   )
 
   it.scopedLive("pause_turn sends the paused turn back and continues it", () =>
-    withStandin([Reply.text("Searching...", { stopReason: "pause_turn" }), Reply.text("Found it.")], (standin) =>
+    withScript([Reply.text("Searching...", { stopReason: "pause_turn" }), Reply.text("Found it.")], (model) =>
       Effect.gen(function* () {
         const result = yield* AgentLoop.run({ model: "m", prompt: "search" })
         assert.deepStrictEqual(result.stopReason, StopReason.EndTurn())
         assert.strictEqual(result.turns, 2)
         assert.strictEqual(result.text, "Found it.")
-        assert.deepStrictEqual(bodies(standin)[1]!.messages.at(-1), {
+        assert.deepStrictEqual(bodies(model)[1]!.messages.at(-1), {
           role: "assistant",
           content: [{ type: "text", text: "Searching..." }]
         })
@@ -424,7 +437,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
   it.scopedLive("ends with typed reasons for refusal, stop_sequence and an unknown stop reason", () =>
     Effect.gen(function* () {
       const run = (reply: Responder.Reply) =>
-        withStandin([reply], () => AgentLoop.run({ model: "m", prompt: "hi" })).pipe(Effect.map((r) => r.stopReason))
+        withScript([reply], () => AgentLoop.run({ model: "m", prompt: "hi" })).pipe(Effect.map((r) => r.stopReason))
       assert.deepStrictEqual(yield* run(Reply.text("No.", { stopReason: "refusal" })), StopReason.Refusal())
       assert.deepStrictEqual(
         yield* run(Reply.text("1, 2", { stopReason: "stop_sequence", stopSequence: ", 3" })),
@@ -438,32 +451,29 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
   )
 
   it.scopedLive("a failed model call fails with LoopError carrying the consistent conversation", () =>
-    withStandin(
-      [
-        Reply.toolUse([call("add", { a: 1, b: 1 }, "toolu_1")]),
-        Reply.fault(Fault.error("invalid_request_error", "messages: something is off"))
-      ],
-      () =>
-        Effect.gen(function* () {
-          const tools = makeTools()
-          const error = yield* Effect.flip(AgentLoop.run({ model: "m", prompt: "add", toolkit: tools.handled }))
-          assert.strictEqual(error._tag, "LoopError")
-          assert.strictEqual(error.reason, "ModelCall")
-          assert.strictEqual(error.turn, 2)
-          assert.strictEqual(error.cause._tag, "InvalidRequestError")
-          assert.strictEqual(error.toolCalls, 1)
-          assert.deepStrictEqual(outline(error.conversation), [
-            "user: string",
-            "assistant: tool_use",
-            "user: tool_result"
-          ])
-          assert.match(error.message, /^The model call of turn 2 failed: /)
-        })
+    withScript([Reply.toolUse([call("add", { a: 1, b: 1 }, "toolu_1")]), badRequest], () =>
+      Effect.gen(function* () {
+        const tools = makeTools()
+        const error = yield* Effect.flip(AgentLoop.run({ model: "m", prompt: "add", toolkit: tools.handled }))
+        assert.strictEqual(error._tag, "LoopError")
+        assert.strictEqual(error.reason, "ModelCall")
+        assert.strictEqual(error.turn, 2)
+        assert.strictEqual(error.cause, badRequest)
+        assert.strictEqual(error.modelError?.reason, "invalid-request")
+        assert.strictEqual(error.modelError?.status, 400)
+        assert.strictEqual(error.toolCalls, 1)
+        assert.deepStrictEqual(outline(error.conversation), [
+          "user: string",
+          "assistant: tool_use",
+          "user: tool_result"
+        ])
+        assert.match(error.message, /^The model call of turn 2 failed: /)
+      })
     )
   )
 
   it.scopedLive("the stop signal interrupts a running tool and returns a consistent conversation", () =>
-    withStandin([Reply.toolUse([call("hanging", {}, "toolu_h"), call("add", { a: 1, b: 1 }, "toolu_a")])], () =>
+    withScript([Reply.toolUse([call("hanging", {}, "toolu_h"), call("add", { a: 1, b: 1 }, "toolu_a")])], () =>
       Effect.gen(function* () {
         const tools = makeTools()
         const stop = yield* Deferred.make<void>()
@@ -485,7 +495,7 @@ describe("AgentLoop over HTTP (stand-in server)", () => {
   )
 
   it.scopedLive("interrupting the run interrupts the handler and leaves the conversation in the transcript", () =>
-    withStandin([Reply.toolUse([call("hanging", {}, "toolu_h")])], () =>
+    withScript([Reply.toolUse([call("hanging", {}, "toolu_h")])], () =>
       Effect.gen(function* () {
         const tools = makeTools()
         const transcript = yield* Ref.make(Conversation.make())
@@ -584,7 +594,7 @@ describe("AgentLoop with a scripted client", () => {
     })
   )
 
-  it.effect("streams scripted messages through the accumulator", () =>
+  it.effect("the deprecated option stream: true still makes streaming calls", () =>
     Effect.gen(function* () {
       const events = yield* AgentLoop.stream({ model: "m", prompt: "hi", stream: true }).pipe(
         Stream.runCollect,
@@ -629,7 +639,7 @@ describe("AgentLoop with a scripted client", () => {
     Effect.gen(function* () {
       const tools = makeTools()
       let index = 0
-      const client = ScriptedClient.layer(() =>
+      const client = ScriptedModel.layer(() =>
         Effect.sync(() => {
           index++
           return index <= 1000
