@@ -26,6 +26,8 @@ export * as ModelError from "./ModelError.js"
 export * as PromptCaching from "./PromptCaching.js"
 /** @since 0.1.0 */
 export * as Request from "./Request.js"
+/** @since 0.2.0 */
+export * as RunState from "./RunState.js"
 /** @since 0.1.0 */
 export * as StreamEvent from "./StreamEvent.js"
 /** @since 0.2.0 */

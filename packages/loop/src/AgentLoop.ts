@@ -14,6 +14,10 @@
  *   the run then returns normally. If the run's own fiber is interrupted, the handlers are interrupted with it and
  *   the consistent conversation is written to `transcript` before the interruption completes.
  *
+ * A run is a sequence of steps ({@link step}: one model call and the tools of its turn) over core's `RunState`;
+ * {@link run} and {@link stream} drive them to the end, and take a stored `state` to continue a run with its limits
+ * intact.
+ *
  * It needs only core's model port, the `Model` tag: provide any implementation (the transport's HTTP client, another
  * provider's adapter, or `ScriptedModel` from `@parley/loop/testing/ScriptedModel` in tests).
  * Per-turn work stays small as the history grows: the run keeps the turns in one array that grows with the
@@ -37,9 +41,11 @@ import * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
 import * as Model from "@parley/core/Model"
 import type * as Request from "@parley/core/Request"
+import type * as RunState from "@parley/core/RunState"
 import * as StreamEvent from "@parley/core/StreamEvent"
 import type * as Validation from "@parley/core/Validation"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -56,6 +62,7 @@ import * as LoopEvent from "./LoopEvent.js"
 import { defaults, type LoopOptions } from "./LoopOptions.js"
 import { addUsage, emptyUsage, type LoopResult, type UsageTotals } from "./LoopResult.js"
 import * as RepeatedCallGuard from "./RepeatedCallGuard.js"
+import * as Step from "./Step.js"
 import * as StopReason from "./StopReason.js"
 
 type Emit = ((event: LoopEvent.LoopEvent) => void) | undefined
@@ -66,9 +73,15 @@ interface Pending {
   readonly calls: ReadonlyArray<Content.ToolUseBlock>
   readonly started: Set<string>
   readonly results: Map<string, Content.ToolResultBlock>
+  /** Calls the approval hook deferred, still without a decision. */
+  readonly awaiting: Array<string>
+  /** Decisions supplied (through `RunState.decide`) for deferred calls. */
+  readonly decisions: Readonly<Record<string, RunState.Decision>>
 }
 
+/** The run's state while a driver runs it: {@link RunState.RunState}, plus the request mirror and a done flag. */
 interface State {
+  readonly runId: string
   conversation: Conversation.Conversation
   /**
    * The conversation's turns as one array that grows with it (`Conversation.messages` walks the history for every
@@ -80,7 +93,65 @@ interface State {
   usage: UsageTotals
   guard: RepeatedCallGuard.RepeatedCallGuard
   message: Message.Message | undefined
+  text: string
+  elapsedMillis: number
   pending: Pending | undefined
+  /** Set once the driver has finished (or paused) the run, so the interruption handler leaves it alone. */
+  done: boolean
+}
+
+const fromRunState = (state: RunState.RunState, conversation: Conversation.Conversation): State => ({
+  runId: state.runId,
+  conversation,
+  messages: [...Conversation.messages(conversation)],
+  turns: state.turns,
+  toolCalls: state.toolCalls,
+  usage: state.usage,
+  guard: { last: state.guard.last, count: state.guard.count },
+  message: state.message,
+  text: state.text,
+  elapsedMillis: state.elapsedMillis,
+  pending:
+    state.pending === undefined
+      ? undefined
+      : {
+          turn: state.pending.turn,
+          calls: state.pending.calls,
+          started: new Set(),
+          results: new Map(state.pending.results.map((result) => [result.tool_use_id, result])),
+          awaiting: [...state.pending.awaiting],
+          decisions: state.pending.decisions
+        },
+  done: false
+})
+
+const toRunState = (state: State): RunState.RunState => {
+  const pending = state.pending
+  return {
+    runId: state.runId,
+    conversation: state.conversation,
+    turns: state.turns,
+    toolCalls: state.toolCalls,
+    usage: state.usage,
+    elapsedMillis: state.elapsedMillis,
+    guard: state.guard.last === undefined ? { count: state.guard.count } : state.guard,
+    text: state.text,
+    ...(state.message === undefined ? {} : { message: state.message }),
+    ...(pending === undefined
+      ? {}
+      : {
+          pending: {
+            turn: pending.turn,
+            calls: pending.calls,
+            results: pending.calls.flatMap((call) => {
+              const result = pending.results.get(call.id)
+              return result === undefined ? [] : [result]
+            }),
+            awaiting: [...pending.awaiting],
+            decisions: pending.decisions
+          }
+        })
+  }
 }
 
 const isToolUse = Content.is("tool_use")
@@ -183,9 +254,53 @@ const collect = <E>(
     }).pipe(Effect.flatMap(() => accumulator.finish()))
   })
 
-const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResult, LoopError, Model.Model | R> =>
+/** Where a driver starts: a stored state (continued as it is) or the options' conversation and prompt. */
+interface Start {
+  readonly state: RunState.RunState | undefined
+  /** Whether `options.prompt` is appended (the drivers `run` / `stream`), or not (`step`). */
+  readonly prompt: boolean
+}
+
+/** What a driver ends with: the state, and the result when the run ended (or waits for approval). */
+interface Outcome {
+  readonly state: RunState.RunState
+  readonly result: LoopResult | undefined
+}
+
+const newRunId = (): string => `run_${globalThis.crypto.randomUUID()}`
+
+/** The conversation a new run starts from: the options' (or a new one), with the options' system prompt. */
+const startConversation = <R>(options: LoopOptions<R>): Conversation.Conversation =>
+  options.conversation === undefined
+    ? Conversation.make({ system: options.system, consecutiveUsers: "merge" })
+    : options.system === undefined
+      ? options.conversation
+      : Conversation.withSystem(options.conversation, options.system)
+
+const freshState = (runId: string, conversation: Conversation.Conversation): RunState.RunState => ({
+  runId,
+  conversation,
+  turns: 0,
+  toolCalls: 0,
+  usage: emptyUsage,
+  elapsedMillis: 0,
+  guard: { count: 0 },
+  text: ""
+})
+
+/**
+ * Runs the loop for at most `maxSteps` steps. A step takes the decided calls of a run waiting for approval, one
+ * model call, and the tool calls of its turn (with their results appended); the run ends earlier on a stop reason.
+ */
+const drive = <R>(
+  options: LoopOptions<R>,
+  from: Start,
+  emit: Emit,
+  maxSteps: number
+): Effect.Effect<Outcome, LoopError, Model.Model | R> =>
   Effect.gen(function* () {
     const model = yield* Model.Model
+    const startedAt = yield* Clock.currentTimeMillis
     const limits = options.limits
     const maxTurns = limits?.maxTurns ?? defaults.maxTurns
     const tokenBudget = limits?.tokenBudget ?? defaults.tokenBudget
@@ -198,12 +313,14 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
     const streaming = (options.streaming ?? options.stream) === true
     const continueOnMaxTokens = options.onMaxTokens === "continue"
 
+    const stored = from.state
     const conversation =
-      options.conversation === undefined
-        ? Conversation.make({ system: options.system, consecutiveUsers: "merge" })
+      stored === undefined
+        ? startConversation(options)
         : options.system === undefined
-          ? options.conversation
-          : Conversation.withSystem(options.conversation, options.system)
+          ? stored.conversation
+          : Conversation.withSystem(stored.conversation, options.system)
+    const state = fromRunState(stored ?? freshState(options.runId ?? newRunId(), conversation), conversation)
 
     // What `Conversation.toRequest` would build, except `messages` (see `State.messages`).
     const { tools: extraTools, ...settings } = options.request ?? {}
@@ -216,17 +333,6 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
       ...(conversation.system !== undefined ? { system: conversation.system } : {})
     }
 
-    const state: State = {
-      conversation,
-      messages: [...Conversation.messages(conversation)],
-      turns: 0,
-      toolCalls: 0,
-      usage: emptyUsage,
-      guard: RepeatedCallGuard.empty,
-      message: undefined,
-      pending: undefined
-    }
-
     const failure = (reason: LoopError["reason"], cause: LoopError["cause"]): LoopError =>
       new LoopError({
         reason,
@@ -234,7 +340,8 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
         cause,
         conversation: state.conversation,
         usage: state.usage,
-        toolCalls: state.toolCalls
+        toolCalls: state.toolCalls,
+        state: toRunState(state)
       })
 
     /** Applies an append to the conversation, or fails with the reason given. */
@@ -292,31 +399,96 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
         )
       })
 
+    const denied = (call: Content.ToolUseBlock, reason: string) =>
+      Effect.succeed(errorResult(call, `Denied: ${reason}`))
+
+    /** Runs the call as the approval says; `undefined` when the decision is deferred. */
+    const approved = (
+      call: Content.ToolUseBlock,
+      approval: Approval.Approval
+    ): Effect.Effect<Content.ToolResultBlock | undefined, never, R> => {
+      switch (approval._tag) {
+        case "Allow":
+          return execute(call)
+        case "AllowEdited":
+          return execute({ ...call, input: approval.input })
+        case "Deny":
+          return denied(call, approval.reason)
+        case "Defer":
+          return Effect.succeed(undefined)
+      }
+    }
+
     const decide =
       approve === undefined
-        ? undefined
-        : (call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock, never, R> =>
+        ? execute
+        : (call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock | undefined, never, R> =>
             approve(call).pipe(
               Effect.catchAllCause(() => Effect.succeed(Approval.deny("the approval hook failed"))),
-              Effect.flatMap((approval) =>
-                approval._tag === "Deny"
-                  ? Effect.succeed(errorResult(call, `Denied: ${approval.reason}`))
-                  : execute(call)
-              )
+              Effect.flatMap((approval) => approved(call, approval))
             )
 
-    const handle = (pending: Pending, call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock, never, R> =>
+    /** Runs one call: emits `ToolCalled`, then its result (or records the call as awaiting a decision). */
+    const handle = (
+      pending: Pending,
+      call: Content.ToolUseBlock,
+      run: (call: Content.ToolUseBlock) => Effect.Effect<Content.ToolResultBlock | undefined, never, R>
+    ): Effect.Effect<void, never, R> =>
       Effect.suspend(() => {
         pending.started.add(call.id)
         const startedAt = emit === undefined ? 0 : performance.now()
         emit?.(LoopEvent.ToolCalled({ turn: pending.turn, call }))
-        return Effect.map(decide === undefined ? execute(call) : decide(call), (result) => {
+        return Effect.map(run(call), (result) => {
+          if (result === undefined) {
+            pending.started.delete(call.id)
+            pending.awaiting.push(call.id)
+            return
+          }
           pending.results.set(call.id, result)
           emit?.(
             LoopEvent.ToolResult({ turn: pending.turn, call, result, durationMillis: performance.now() - startedAt })
           )
-          return result
         })
+      })
+
+    const handleAll = (
+      pending: Pending,
+      calls: ReadonlyArray<Content.ToolUseBlock>,
+      run: (call: Content.ToolUseBlock) => Effect.Effect<Content.ToolResultBlock | undefined, never, R>
+    ): Effect.Effect<void, never, R> =>
+      calls.length === 1
+        ? handle(pending, calls[0]!, run)
+        : Effect.forEach(calls, (call) => handle(pending, call, run), { concurrency, discard: true })
+
+    /** Appends one user turn answering every call of `pending`, or returns the calls still awaiting a decision. */
+    const answer = (pending: Pending): Effect.Effect<ReadonlyArray<string> | undefined, LoopError> =>
+      Effect.suspend(() => answerNow(pending))
+
+    const answerNow = (pending: Pending): Effect.Effect<ReadonlyArray<string> | undefined, LoopError> => {
+      if (pending.awaiting.length > 0) return Effect.succeed([...pending.awaiting])
+      state.pending = undefined
+      state.toolCalls += pending.calls.length
+      const results = pending.calls.map((call) => pending.results.get(call.id)!)
+      return Effect.as(
+        append(Conversation.appendToolResults(state.conversation, results), "InvalidConversation"),
+        undefined
+      )
+    }
+
+    /** Runs the deferred calls that have a decision now; the others keep waiting. */
+    const resume = (pending: Pending): Effect.Effect<ReadonlyArray<string> | undefined, LoopError, R> =>
+      Effect.suspend(() => {
+        const decided = pending.calls.filter(
+          (call) => pending.awaiting.includes(call.id) && pending.decisions[call.id] !== undefined
+        )
+        for (const call of decided) pending.awaiting.splice(pending.awaiting.indexOf(call.id), 1)
+        const run = (call: Content.ToolUseBlock) => {
+          const decision = pending.decisions[call.id]!
+          return decision._tag === "Deny"
+            ? denied(call, decision.reason)
+            : execute(decision.input === undefined ? call : { ...call, input: decision.input })
+        }
+        return Effect.zipRight(handleAll(pending, decided, run), answer(pending))
       })
 
     const callModel = (turn: number): Effect.Effect<Message.Message, LoopError> => {
@@ -327,13 +499,22 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
       )
     }
 
-    const body: Effect.Effect<StopReason.StopReason, LoopError, R> = Effect.gen(function* () {
+    /** Ends with a stop reason, or `undefined` when `maxSteps` steps were taken and the run can go on. */
+    const body: Effect.Effect<StopReason.StopReason | undefined, LoopError, R> = Effect.gen(function* () {
+      let steps = 0
       while (true) {
+        if (steps++ >= maxSteps) return undefined
+        if (state.pending !== undefined) {
+          const waiting = yield* resume(state.pending)
+          if (waiting !== undefined) return StopReason.AwaitingApproval({ ids: waiting })
+        }
         if (state.turns >= maxTurns) return StopReason.MaxTurns({ limit: maxTurns })
         const turn = ++state.turns
         emit?.(LoopEvent.TurnStarted({ turn }))
+        const continuing = Conversation.lastTurn(state.conversation)?.role === "assistant"
         const message = yield* callModel(turn)
         state.message = message
+        state.text = continuing ? state.text + messageText(message) : messageText(message)
         state.usage = addUsage(state.usage, message.usage)
         const content = keptContent(message)
         // An empty reply is not appended: the API rejects an empty assistant turn followed by a user turn.
@@ -341,7 +522,9 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
           yield* append(Conversation.appendAssistant(state.conversation, { content }), "InvalidResponse")
         const calls = content.filter(isToolUse)
         const pending: Pending | undefined =
-          calls.length === 0 ? undefined : { turn, calls, started: new Set(), results: new Map() }
+          calls.length === 0
+            ? undefined
+            : { turn, calls, started: new Set(), results: new Map(), awaiting: [], decisions: {} }
         state.pending = pending
         if (emit !== undefined) {
           emit(LoopEvent.TurnFinished({ turn, message }))
@@ -365,44 +548,50 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
         // Results nobody will send are not worth running the tools for.
         if (state.turns >= maxTurns) return StopReason.MaxTurns({ limit: maxTurns })
 
-        const results =
-          calls.length === 1
-            ? [yield* handle(pending, calls[0]!)]
-            : yield* Effect.forEach(calls, (call) => handle(pending, call), { concurrency })
-        state.pending = undefined
-        state.toolCalls += calls.length
-        yield* append(Conversation.appendToolResults(state.conversation, results), "InvalidConversation")
+        yield* handleAll(pending, calls, decide)
+        const waiting = yield* answer(pending)
+        if (waiting !== undefined) return StopReason.AwaitingApproval({ ids: waiting })
       }
     })
 
     // The deadline and the stop signal race the body; the loser is interrupted and awaited, so no tool handler
-    // outlives the run. (`raceFirst`, not `race`: a failing body must not wait for the deadline.)
+    // outlives the run. (`raceFirst`, not `race`: a failing body must not wait for the deadline.) The deadline
+    // counts the active time of earlier steps (`elapsedMillis`), not the time a stored run waited.
     const signals: Array<Effect.Effect<StopReason.StopReason, never, R>> = []
     if (Duration.isFinite(deadline)) {
-      signals.push(Effect.as(Effect.sleep(deadline), StopReason.Deadline({ limit: deadline })))
+      const left = Math.max(0, Duration.toMillis(deadline) - state.elapsedMillis)
+      signals.push(Effect.as(Effect.sleep(Duration.millis(left)), StopReason.Deadline({ limit: deadline })))
     }
     if (options.stop !== undefined) signals.push(Effect.as(options.stop, StopReason.Stopped()))
     const bounded =
       signals.length === 0 ? body : Effect.raceFirst(body, signals.length === 1 ? signals[0]! : Effect.raceAll(signals))
 
-    const finish = (stopReason: StopReason.StopReason): Effect.Effect<LoopResult, LoopError> => {
-      const settled = settle(state, stopReason, emit)
-      if (Either.isLeft(settled)) return Effect.fail(failure("InvalidConversation", settled.left))
-      const result: LoopResult = {
-        conversation: state.conversation,
-        text: state.message === undefined ? "" : messageText(state.message),
-        stopReason,
-        message: state.message,
-        usage: state.usage,
-        turns: state.turns,
-        toolCalls: state.toolCalls
-      }
-      emit?.(LoopEvent.Finished({ result }))
-      return Effect.succeed(result)
-    }
+    const finish = (stopReason: StopReason.StopReason | undefined): Effect.Effect<Outcome, LoopError> =>
+      Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Outcome, LoopError> => {
+        state.elapsedMillis += now - startedAt
+        state.done = true
+        if (stopReason === undefined) return Effect.succeed({ state: toRunState(state), result: undefined })
+        if (stopReason._tag !== "AwaitingApproval") {
+          const settled = settle(state, stopReason, emit)
+          if (Either.isLeft(settled)) return Effect.fail(failure("InvalidConversation", settled.left))
+        }
+        const runState = toRunState(state)
+        const result: LoopResult = {
+          conversation: state.conversation,
+          text: state.text,
+          stopReason,
+          message: state.message,
+          usage: state.usage,
+          turns: state.turns,
+          toolCalls: state.toolCalls,
+          state: runState
+        }
+        emit?.(LoopEvent.Finished({ result }))
+        return Effect.succeed({ state: runState, result })
+      })
 
     const start =
-      options.prompt === undefined
+      !from.prompt || options.prompt === undefined
         ? Effect.void
         : append(Conversation.appendUser(state.conversation, options.prompt), "InvalidConversation")
     const transcript = options.transcript
@@ -412,16 +601,25 @@ const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResu
       Effect.ensuring(
         Effect.suspend(() => {
           // Only an interruption of the run's own fiber can leave calls unanswered here.
-          settle(state, StopReason.Stopped(), emit)
+          if (!state.done) settle(state, StopReason.Stopped(), emit)
           return transcript === undefined ? Effect.void : Ref.set(transcript, state.conversation)
         })
       )
     )
   })
 
+const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResult, LoopError, Model.Model | R> =>
+  Effect.map(
+    drive(options, { state: options.state, prompt: true }, emit, Number.POSITIVE_INFINITY),
+    (outcome) => outcome.result!
+  )
+
 /**
  * Runs the loop to its end and returns the {@link LoopResult}; builds no events. Fails with {@link LoopError} when
- * a model call fails (the error carries the conversation so far).
+ * a model call fails (the error carries the conversation so far, and the run's state to continue from).
+ *
+ * With `state` (a {@link RunState.RunState} from a result, an error, a {@link step} or storage), the run continues
+ * that state with its limits intact: turns, tokens, active time and the repeated-call guard count on.
  *
  * @since 0.1.0
  * @category running
@@ -447,4 +645,52 @@ export const stream = <R = never>(
       }).pipe(Mailbox.into(mailbox), Effect.forkScoped)
       return Mailbox.toStream(mailbox)
     })
+  )
+
+/**
+ * The state a new run starts from: the options' conversation (or a new one) with the options' system prompt and
+ * `prompt` appended, no turns taken. Give it to {@link step}, store it, or pass it as `state` to {@link run}.
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const init = <R = never>(options: LoopOptions<R>): Effect.Effect<RunState.RunState, LoopError> =>
+  Effect.suspend(() => {
+    const conversation = startConversation(options)
+    const state = freshState(options.runId ?? newRunId(), conversation)
+    if (options.prompt === undefined) return Effect.succeed(state)
+    const next = Conversation.appendUser(conversation, options.prompt)
+    if (Either.isRight(next)) return Effect.succeed({ ...state, conversation: next.right })
+    return Effect.fail(
+      new LoopError({
+        reason: "InvalidConversation",
+        turn: 0,
+        cause: next.left,
+        conversation,
+        usage: emptyUsage,
+        toolCalls: 0,
+        state
+      })
+    )
+  })
+
+/**
+ * Takes one step of a run: the decided calls of a run waiting for approval, one model call, and the tools of
+ * its turn, with their results appended. `Continue` carries the state to take the next step from (store it,
+ * encode it with `RunState.Json`, continue it in another process); `Finished` carries the result (which may be
+ * `AwaitingApproval`: supply decisions with `RunState.decide` and step again). The options' `conversation`,
+ * `prompt` and `runId` are not used: the state has them. Limits hold across steps: `maxTurns`, `tokenBudget`,
+ * the deadline (active time) and the repeated-call guard read the state.
+ *
+ * @since 0.2.0
+ * @category running
+ */
+export const step = <R = never>(
+  options: LoopOptions<R>,
+  state: RunState.RunState
+): Effect.Effect<Step.Step, LoopError, Model.Model | R> =>
+  Effect.map(drive(options, { state, prompt: false }, undefined, 1), (outcome) =>
+    outcome.result === undefined
+      ? Step.Continue({ state: outcome.state })
+      : Step.Finished({ state: outcome.state, result: outcome.result })
   )

@@ -1,6 +1,7 @@
 /**
- * The decision of an approval hook, asked before each tool call: run it, or deny it with a reason that goes back to
- * the model as an `is_error` tool result.
+ * The decision of an approval hook, asked before each tool call: run it (as asked, or with an edited input), deny it
+ * with a reason that goes back to the model as an `is_error` tool result, or defer it to a person: the run then
+ * ends waiting (`StopReason.AwaitingApproval`) and continues when a decision arrives through `RunState.decide`.
  *
  * @since 0.1.0
  */
@@ -14,7 +15,14 @@ import * as Data from "effect/Data"
  */
 export type Approval = Data.TaggedEnum<{
   Allow: {}
+  /**
+   * Run the call with `input` instead of the model's (checked by the tool's schema like any input). The
+   * conversation keeps the model's `tool_use` as it was; the result answers it.
+   */
+  AllowEdited: { readonly input: unknown }
   Deny: { readonly reason: string }
+  /** Decide later: the step ends with the run waiting; the other calls of the turn still run. */
+  Defer: {}
 }>
 
 const constructors = Data.taggedEnum<Approval>()
@@ -42,3 +50,19 @@ export const allow: Approval = constructors.Allow()
  * @category constructors
  */
 export const deny = (reason: string): Approval => constructors.Deny({ reason })
+
+/**
+ * Runs the call with an edited input.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const allowEdited = (input: unknown): Approval => constructors.AllowEdited({ input })
+
+/**
+ * Defers the decision to a person: the run ends waiting for it (`StopReason.AwaitingApproval`).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const defer: Approval = constructors.Defer()

@@ -8,6 +8,7 @@
 import * as Accumulator from "@parley/core/Accumulator"
 import * as Conversation from "@parley/core/Conversation"
 import * as ModelError from "@parley/core/ModelError"
+import type * as RunState from "@parley/core/RunState"
 import * as Validation from "@parley/core/Validation"
 import * as Schema from "effect/Schema"
 
@@ -47,7 +48,11 @@ export class LoopError extends Schema.TaggedError<LoopError>("@parley/loop/LoopE
     cacheReadInputTokens: Schema.Number,
     total: Schema.Number
   }),
-  toolCalls: Schema.Number
+  toolCalls: Schema.Number,
+  /** The run's state when it failed: continue it later (after a 429's `retryAfter`) with its limits intact. */
+  state: Schema.declare((u: unknown): u is RunState.RunState => typeof u === "object" && u !== null, {
+    identifier: "RunState"
+  })
 }) {
   /**
    * The model call's error when the run failed on one (`reason: "ModelCall"`), else `undefined`: a 429 is

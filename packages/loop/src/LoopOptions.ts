@@ -7,6 +7,7 @@
 import type * as Content from "@parley/core/Content"
 import type * as Conversation from "@parley/core/Conversation"
 import type * as Request from "@parley/core/Request"
+import type * as RunState from "@parley/core/RunState"
 import type * as Toolkit from "@parley/core/Toolkit"
 import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
@@ -99,6 +100,14 @@ export interface LoopOptions<R = never> {
    * of tool results, or after a failed call, joins that turn).
    */
   readonly conversation?: Conversation.Conversation | undefined
+  /**
+   * The state of a run to continue (from a result, a `LoopError`, `AgentLoop.step` or storage): its conversation
+   * replaces `conversation`, and its turns, tokens, active time and repeated-call guard count toward the limits.
+   * `prompt`, when given, is appended to its conversation.
+   */
+  readonly state?: RunState.RunState | undefined
+  /** The id of a new run (kept in its state across steps and processes). Default: a fresh `run_<uuid>`. */
+  readonly runId?: string | undefined
   /** A user turn appended before the first call (the first message of a new conversation, or the next one). */
   readonly prompt?: string | ReadonlyArray<Content.ContentBlock> | undefined
   /** The tools the model may call, with their handlers. Default: none. */

@@ -6,6 +6,7 @@
  */
 import type * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
+import type * as RunState from "@parley/core/RunState"
 import type { StopReason } from "./StopReason.js"
 
 /**
@@ -67,7 +68,10 @@ export const addUsage = (totals: UsageTotals, usage: Message.Usage | undefined):
 export interface LoopResult {
   /** The whole conversation, including the turns this run added; never has a `tool_use` without its result. */
   readonly conversation: Conversation.Conversation
-  /** The text of the last assistant message of this run ("" if it had none, or if no call was made). */
+  /**
+   * The text of the run's last answer: the last assistant message's text, with the pieces of a `max_tokens` or
+   * `pause_turn` continuation joined ("" if it had none, or if no call was made).
+   */
   readonly text: string
   /** Why the run ended. */
   readonly stopReason: StopReason
@@ -79,4 +83,6 @@ export interface LoopResult {
   readonly turns: number
   /** `tool_use` blocks this run answered (run, denied, failed or not run). */
   readonly toolCalls: number
+  /** The run's state at its end: continue it (`AgentLoop.run({ ..., state })`) or store it (`RunState.Json`). */
+  readonly state: RunState.RunState
 }

@@ -37,6 +37,11 @@ export type StopReason = Data.TaggedEnum<{
   RepeatedCall: { readonly tool: string; readonly count: number }
   /** The caller's `stop` signal completed. */
   Stopped: {}
+  /**
+   * The approval hook deferred the tool calls `ids` (`Approval.defer`): the run waits for decisions, supplied
+   * later through `RunState.decide` on `result.state`, then continued with `AgentLoop.run({ ..., state })`.
+   */
+  AwaitingApproval: { readonly ids: ReadonlyArray<string> }
 }>
 
 /**
@@ -49,6 +54,7 @@ export type StopReason = Data.TaggedEnum<{
 export const {
   $is,
   $match,
+  AwaitingApproval,
   ContextWindowExceeded,
   Deadline,
   EndTurn,
@@ -95,5 +101,6 @@ export const describe: (reason: StopReason) => string = $match({
   TokenBudget: ({ limit, used }) => `the loop used ${used} tokens, reaching its budget of ${limit}`,
   Deadline: ({ limit }) => `the loop reached its deadline of ${Duration.format(limit)}`,
   RepeatedCall: ({ count, tool }) => `the model called ${tool} with the same input ${count} times in a row`,
-  Stopped: () => "the loop was stopped"
+  Stopped: () => "the loop was stopped",
+  AwaitingApproval: ({ ids }) => `the run is waiting for approval of ${ids.length} tool call(s)`
 })

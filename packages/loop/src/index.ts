@@ -19,5 +19,7 @@ export * as LoopOptions from "./LoopOptions.js"
 export * as LoopResult from "./LoopResult.js"
 /** @since 0.1.0 */
 export * as RepeatedCallGuard from "./RepeatedCallGuard.js"
+/** @since 0.2.0 */
+export * as Step from "./Step.js"
 /** @since 0.1.0 */
 export * as StopReason from "./StopReason.js"

@@ -399,6 +399,7 @@ describe("AgentLoop (scripted model)", () => {
           const result = yield* AgentLoop.run({ model: "m", prompt: "answer", onMaxTokens: "continue" })
           assert.deepStrictEqual(result.stopReason, StopReason.EndTurn())
           assert.strictEqual(result.turns, 2)
+          assert.strictEqual(result.text, "The answer is 42.")
           assert.deepStrictEqual(bodies(model)[1]!.messages, [
             { role: "user", content: "answer" },
             { role: "assistant", content: [{ type: "text", text: "The answer is" }] }
@@ -424,7 +425,7 @@ describe("AgentLoop (scripted model)", () => {
         const result = yield* AgentLoop.run({ model: "m", prompt: "search" })
         assert.deepStrictEqual(result.stopReason, StopReason.EndTurn())
         assert.strictEqual(result.turns, 2)
-        assert.strictEqual(result.text, "Found it.")
+        assert.strictEqual(result.text, "Searching...Found it.")
         assert.deepStrictEqual(bodies(model)[1]!.messages.at(-1), {
           role: "assistant",
           content: [{ type: "text", text: "Searching..." }]
