@@ -10,9 +10,8 @@ import * as FiberId from "effect/FiberId"
  * aborts the call's HTTP request, so the pending wait fails and the call reads {@link CallTimer.expired}).
  *
  * Why one timer and not `Effect.timeout` per wait: a fiber per wait was the largest cost of a stream after the HTTP
- * client's own (bench/RESULTS.md). Here a wait costs a clock read and two assignments; moving the deadline later
- * leaves the sleep alone (it wakes early, sees the new deadline and sleeps again), and only moving it earlier
- * starts another.
+ * client's own (bench/RESULTS.md). Here a wait costs a clock read and two assignments: moving the deadline later
+ * leaves the scheduled entry alone (it fires early, sees the new deadline and schedules again).
  */
 export interface CallTimer<P> {
   /** Arms the deadline `at` (the clock's milliseconds); `payload` says what expired if it passes. */
@@ -27,52 +26,166 @@ export interface CallTimer<P> {
   readonly stop: () => void
 }
 
-/** The longest delay a JS timer takes; a deadline further away never fires. */
+// =============================================================================
+// One scheduler per clock
+// =============================================================================
+
+/** A scheduled wake-up of a timer; `active` is cleared when the timer no longer needs it. */
+interface Entry {
+  readonly at: number
+  readonly fire: () => void
+  active: boolean
+}
+
+/**
+ * The wake-ups of every timer on one clock, in a min-heap, with one sleeping fiber (the clock's own `sleep`) until
+ * the earliest. Why shared: a sleeping fiber per call, forked and interrupted, cost ~38 µs a call against ~1 µs
+ * here (bench/RESULTS.md); a call usually arms a deadline later than the earliest, which only pushes an entry.
+ */
+interface Scheduler {
+  readonly clock: Clock.Clock
+  readonly heap: Array<Entry>
+  inactive: number
+  sleeper: Fiber.RuntimeFiber<void> | undefined
+  sleeperAt: number
+  /** Set while due entries fire: what they schedule waits for the one sleep started after them. */
+  waking: boolean
+}
+
+const schedulers = new WeakMap<Clock.Clock, Scheduler>()
+
+const schedulerOf = (clock: Clock.Clock): Scheduler => {
+  let scheduler = schedulers.get(clock)
+  if (scheduler === undefined) {
+    scheduler = {
+      clock,
+      heap: [],
+      inactive: 0,
+      sleeper: undefined,
+      sleeperAt: Number.POSITIVE_INFINITY,
+      waking: false
+    }
+    schedulers.set(clock, scheduler)
+  }
+  return scheduler
+}
+
+const push = (heap: Array<Entry>, entry: Entry) => {
+  heap.push(entry)
+  let i = heap.length - 1
+  while (i > 0) {
+    const parent = (i - 1) >> 1
+    if (heap[parent]!.at <= entry.at) break
+    heap[i] = heap[parent]!
+    i = parent
+  }
+  heap[i] = entry
+}
+
+const pop = (heap: Array<Entry>): Entry | undefined => {
+  const top = heap[0]
+  const last = heap.pop()
+  if (top === undefined || last === undefined || heap.length === 0) return top
+  let i = 0
+  const n = heap.length
+  while (true) {
+    const left = 2 * i + 1
+    if (left >= n) break
+    const right = left + 1
+    const child = right < n && heap[right]!.at < heap[left]!.at ? right : left
+    if (heap[child]!.at >= last.at) break
+    heap[i] = heap[child]!
+    i = child
+  }
+  heap[i] = last
+  return top
+}
+
+/** Drops inactive entries once they are most of the heap, so stopped timers do not hold memory until their time. */
+const compact = (scheduler: Scheduler) => {
+  if (scheduler.heap.length < 1024 || scheduler.inactive * 2 < scheduler.heap.length) return
+  const live = scheduler.heap.filter((entry) => entry.active)
+  scheduler.heap.length = 0
+  for (const entry of live) push(scheduler.heap, entry)
+  scheduler.inactive = 0
+}
+
+/** The longest delay a JS timer takes; a deadline further away is slept towards in steps. */
 const maxDelayMillis = 2 ** 31 - 1
+
+const sleepUntil = (scheduler: Scheduler, at: number) => {
+  const previous = scheduler.sleeper
+  const delay = Math.min(maxDelayMillis, Math.max(0, at - scheduler.clock.unsafeCurrentTimeMillis()))
+  scheduler.sleeperAt = at
+  const sleeper = Effect.runFork(scheduler.clock.sleep(Duration.millis(delay)))
+  scheduler.sleeper = sleeper
+  sleeper.addObserver((exit) => {
+    if (exit._tag === "Success" && scheduler.sleeper === sleeper) wake(scheduler)
+  })
+  if (previous !== undefined) previous.unsafeInterruptAsFork(FiberId.none)
+}
+
+const wake = (scheduler: Scheduler) => {
+  scheduler.sleeper = undefined
+  scheduler.sleeperAt = Number.POSITIVE_INFINITY
+  const now = scheduler.clock.unsafeCurrentTimeMillis()
+  const heap = scheduler.heap
+  scheduler.waking = true
+  while (heap.length > 0 && (heap[0]!.at <= now || !heap[0]!.active)) {
+    const entry = pop(heap)!
+    if (entry.active) {
+      entry.active = false
+      entry.fire()
+    } else scheduler.inactive = Math.max(0, scheduler.inactive - 1)
+  }
+  scheduler.waking = false
+  if (heap.length > 0) sleepUntil(scheduler, heap[0]!.at)
+}
+
+const schedule = (scheduler: Scheduler, at: number, fire: () => void): Entry => {
+  const entry: Entry = { at, fire, active: true }
+  push(scheduler.heap, entry)
+  if (!scheduler.waking && at < scheduler.sleeperAt) sleepUntil(scheduler, at)
+  return entry
+}
+
+const cancel = (scheduler: Scheduler, entry: Entry | undefined) => {
+  if (entry === undefined || !entry.active) return
+  entry.active = false
+  scheduler.inactive++
+  compact(scheduler)
+}
+
+// =============================================================================
+// Timers
+// =============================================================================
 
 interface State<P> {
   deadline: number
   payload: P | undefined
   expired: P | undefined
-  sleeper: Fiber.RuntimeFiber<void> | undefined
-  sleeperAt: number
+  entry: Entry | undefined
   stopped: boolean
 }
 
 /** A timer on `clock` calling `onExpire` with the payload of the first deadline that passes. */
 export const make = <P>(clock: Clock.Clock, onExpire: (payload: P) => void): CallTimer<P> => {
+  const scheduler = schedulerOf(clock)
   const state: State<P> = {
     deadline: Number.POSITIVE_INFINITY,
     payload: undefined,
     expired: undefined,
-    sleeper: undefined,
-    sleeperAt: Number.POSITIVE_INFINITY,
+    entry: undefined,
     stopped: false
   }
 
-  const schedule = (at: number) => {
-    const delay = Math.max(0, at - clock.unsafeCurrentTimeMillis())
-    if (delay > maxDelayMillis) return
-    state.sleeperAt = at
-    const sleeper = Effect.runFork(clock.sleep(Duration.millis(delay)))
-    state.sleeper = sleeper
-    sleeper.addObserver((exit) => {
-      if (exit._tag === "Success" && state.sleeper === sleeper) wake()
-    })
-  }
-
-  const cancel = () => {
-    const sleeper = state.sleeper
-    state.sleeper = undefined
-    state.sleeperAt = Number.POSITIVE_INFINITY
-    if (sleeper !== undefined) sleeper.unsafeInterruptAsFork(FiberId.none)
-  }
-
-  const wake = () => {
-    state.sleeper = undefined
-    state.sleeperAt = Number.POSITIVE_INFINITY
+  const fire = () => {
+    state.entry = undefined
     if (state.stopped || state.expired !== undefined || state.deadline === Number.POSITIVE_INFINITY) return
-    if (clock.unsafeCurrentTimeMillis() < state.deadline) return schedule(state.deadline)
+    if (clock.unsafeCurrentTimeMillis() < state.deadline) {
+      state.entry = schedule(scheduler, state.deadline, fire)
+      return
+    }
     state.expired = state.payload
     onExpire(state.payload as P)
   }
@@ -82,9 +195,10 @@ export const make = <P>(clock: Clock.Clock, onExpire: (payload: P) => void): Cal
       if (state.stopped || state.expired !== undefined) return
       state.deadline = at
       state.payload = payload
-      if (at < state.sleeperAt) {
-        cancel()
-        schedule(at)
+      const entry = state.entry
+      if (entry === undefined || at < entry.at) {
+        cancel(scheduler, entry)
+        state.entry = schedule(scheduler, at, fire)
       }
     },
     disarm: () => {
@@ -95,7 +209,8 @@ export const make = <P>(clock: Clock.Clock, onExpire: (payload: P) => void): Cal
     stop: () => {
       state.stopped = true
       state.deadline = Number.POSITIVE_INFINITY
-      cancel()
+      cancel(scheduler, state.entry)
+      state.entry = undefined
     }
   }
 }
