@@ -491,8 +491,50 @@ const drive = <R>(
         return Effect.zipRight(handleAll(pending, decided, run), answer(pending))
       })
 
-    const callModel = (turn: number): Effect.Effect<Message.Message, LoopError> => {
-      const request: Model.ModelRequest = { ...params, messages: state.messages.slice() }
+    const beforeModelCall = options.beforeModelCall
+    const afterTurn = options.afterTurn
+    const stopWhen = options.stopWhen
+
+    /** Replaces the run's conversation (a hook compacted it): the mirror follows. */
+    const replaceConversation = (conversation: Conversation.Conversation): void => {
+      state.conversation = conversation
+      state.messages.length = 0
+      for (const message of Conversation.messages(conversation)) state.messages.push(message)
+    }
+
+    /** The request of this call, after the before-model-call hook. */
+    const requestOf = (turn: number): Effect.Effect<Model.ModelRequest, never, R> => {
+      const built: Model.ModelRequest = { ...params, messages: state.messages.slice() }
+      if (beforeModelCall === undefined) return Effect.succeed(built)
+      return Effect.map(
+        beforeModelCall({ turn, request: built, conversation: state.conversation }),
+        (changes): Model.ModelRequest => {
+          if (changes === undefined) return built
+          if (changes.conversation !== undefined) replaceConversation(changes.conversation)
+          return (
+            changes.request ??
+            (changes.conversation === undefined ? built : { ...params, messages: state.messages.slice() })
+          )
+        }
+      )
+    }
+
+    /** The stop predicate and the after-turn hook, where the loop would call the model again. */
+    const turnEnded = (
+      turn: number,
+      message: Message.Message
+    ): Effect.Effect<StopReason.StopReason | undefined, never, R> => {
+      if (stopWhen === undefined && afterTurn === undefined) return Effect.succeed(undefined)
+      const context = { turn, message, conversation: state.conversation, usage: state.usage }
+      if (stopWhen?.(context) === true)
+        return Effect.succeed(StopReason.UserStop({ reason: "the stop predicate held" }))
+      if (afterTurn === undefined) return Effect.succeed(undefined)
+      return Effect.map(afterTurn(context), (decision) =>
+        decision._tag === "Stop" ? StopReason.UserStop({ reason: decision.reason }) : undefined
+      )
+    }
+
+    const callModel = (turn: number, request: Model.ModelRequest): Effect.Effect<Message.Message, LoopError> => {
       if (!streaming) return Effect.mapError(model.create(request), (cause) => failure("ModelCall", cause))
       return Effect.mapError(collect(model.stream(request), turn, emit), (cause) =>
         failure(cause._tag === "AccumulatorError" ? "InvalidResponse" : "ModelCall", cause)
@@ -512,7 +554,8 @@ const drive = <R>(
         const turn = ++state.turns
         emit?.(LoopEvent.TurnStarted({ turn }))
         const continuing = Conversation.lastTurn(state.conversation)?.role === "assistant"
-        const message = yield* callModel(turn)
+        const request = yield* requestOf(turn)
+        const message = yield* callModel(turn, request)
         state.message = message
         state.text = continuing ? state.text + messageText(message) : messageText(message)
         state.usage = addUsage(state.usage, message.usage)
@@ -534,9 +577,14 @@ const drive = <R>(
           return StopReason.TokenBudget({ limit: tokenBudget, used: state.usage.total })
         }
         const stopReason = message.stop_reason
-        if (stopReason === "pause_turn" && pending === undefined) continue
         // A reply cut off inside a tool call is never continued: its input may be incomplete.
-        if (stopReason === "max_tokens" && continueOnMaxTokens && pending === undefined) continue
+        const continues =
+          pending === undefined && (stopReason === "pause_turn" || (stopReason === "max_tokens" && continueOnMaxTokens))
+        if (continues) {
+          const stopped = yield* turnEnded(turn, message)
+          if (stopped !== undefined) return stopped
+          continue
+        }
         if (stopReason !== "tool_use" || pending === undefined) return modelStop(message)
 
         for (const call of calls) {
@@ -551,6 +599,8 @@ const drive = <R>(
         yield* handleAll(pending, calls, decide)
         const waiting = yield* answer(pending)
         if (waiting !== undefined) return StopReason.AwaitingApproval({ ids: waiting })
+        const stopped = yield* turnEnded(turn, message)
+        if (stopped !== undefined) return stopped
       }
     })
 

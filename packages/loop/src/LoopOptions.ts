@@ -13,6 +13,7 @@ import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Ref from "effect/Ref"
 import type { Approval } from "./Approval.js"
+import type * as Hooks from "./Hooks.js"
 
 /**
  * The limits of one run. Each ends the loop with its own typed stop reason; calls the model asked for in the last
@@ -139,6 +140,24 @@ export interface LoopOptions<R = never> {
    * without running it; a hook that dies denies the call. Default: every call is allowed.
    */
   readonly approve?: ((call: Content.ToolUseBlock) => Effect.Effect<Approval, never, R>) | undefined
+  /**
+   * Called before each model call with the request the loop built: return `{ request }` to send another one (other
+   * tools, `tool_choice`, model, system) and `{ conversation }` to replace the history from now on (compaction).
+   * Return `undefined` (or `{}`) to send the request as built.
+   */
+  readonly beforeModelCall?:
+    | ((context: Hooks.ModelCallContext) => Effect.Effect<Hooks.ModelCallChanges | undefined, never, R>)
+    | undefined
+  /**
+   * Called after each turn that the loop would follow with another model call (after its tool results, or after a
+   * `pause_turn` / `max_tokens` piece): `Hooks.stop(reason)` ends the run with `StopReason.UserStop({ reason })`.
+   */
+  readonly afterTurn?: ((context: Hooks.TurnContext) => Effect.Effect<Hooks.TurnDecision, never, R>) | undefined
+  /**
+   * A stop predicate, checked at the same points as `afterTurn` (before it): when it holds, the run ends with
+   * `StopReason.UserStop({ reason: "the stop predicate held" })`.
+   */
+  readonly stopWhen?: ((context: Hooks.TurnContext) => boolean) | undefined
   /** What `max_tokens` does. Default `"stop"`. */
   readonly onMaxTokens?: MaxTokensPolicy | undefined
   /** Limits of the run; see {@link Limits}. */

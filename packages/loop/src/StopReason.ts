@@ -42,6 +42,8 @@ export type StopReason = Data.TaggedEnum<{
    * later through `RunState.decide` on `result.state`, then continued with `AgentLoop.run({ ..., state })`.
    */
   AwaitingApproval: { readonly ids: ReadonlyArray<string> }
+  /** The after-turn hook stopped the run (`Hooks.stop(reason)`), or the stop predicate held. */
+  UserStop: { readonly reason: string }
 }>
 
 /**
@@ -65,7 +67,8 @@ export const {
   RepeatedCall,
   Stopped,
   StopSequence,
-  TokenBudget
+  TokenBudget,
+  UserStop
 } = Data.taggedEnum<StopReason>()
 
 /**
@@ -102,5 +105,6 @@ export const describe: (reason: StopReason) => string = $match({
   Deadline: ({ limit }) => `the loop reached its deadline of ${Duration.format(limit)}`,
   RepeatedCall: ({ count, tool }) => `the model called ${tool} with the same input ${count} times in a row`,
   Stopped: () => "the loop was stopped",
-  AwaitingApproval: ({ ids }) => `the run is waiting for approval of ${ids.length} tool call(s)`
+  AwaitingApproval: ({ ids }) => `the run is waiting for approval of ${ids.length} tool call(s)`,
+  UserStop: ({ reason }) => reason
 })

@@ -9,6 +9,8 @@
 export * as AgentLoop from "./AgentLoop.js"
 /** @since 0.1.0 */
 export * as Approval from "./Approval.js"
+/** @since 0.2.0 */
+export * as Hooks from "./Hooks.js"
 /** @since 0.1.0 */
 export * as LoopError from "./LoopError.js"
 /** @since 0.1.0 */
