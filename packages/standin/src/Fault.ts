@@ -36,6 +36,8 @@ export interface Status {
   readonly errorType: ApiError.ErrorType
   readonly message: string
   readonly headers: Readonly<Record<string, string>>
+  /** Sent as `error.details` (e.g. `{ error_code: "thread_not_found" }`), which clients read as the error's code. */
+  readonly details?: Readonly<Record<string, unknown>> | undefined
 }
 
 /**
@@ -174,6 +176,7 @@ export const status = (
     readonly type?: ApiError.ErrorType | undefined
     readonly message?: string | undefined
     readonly headers?: Readonly<Record<string, string>> | undefined
+    readonly details?: Readonly<Record<string, unknown>> | undefined
   }
 ): Status => {
   const errorType = options?.type ?? typeOfStatus(code)
@@ -182,9 +185,24 @@ export const status = (
     status: code,
     errorType,
     message: options?.message ?? messageOfType(errorType),
-    headers: options?.headers ?? {}
+    headers: options?.headers ?? {},
+    ...(options?.details !== undefined ? { details: options.details } : {})
   }
 }
+
+/**
+ * The API's 404 for a `thread: { type: "continue" }` naming a reply the server holds no thread for: clients (the
+ * official SDK's threads and tool runner) then replay the whole conversation under a new thread.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const threadNotFound = (previousMessageId: string): Status =>
+  status(404, {
+    type: "not_found_error",
+    message: `No usable thread state was found for previous_message_id ${JSON.stringify(previousMessageId)}. Replay the full conversation with thread: {"type": "create"} to start a new thread.`,
+    details: { error_code: "thread_not_found" }
+  })
 
 /**
  * The HTTP error reply for an error type, with its documented status (`rate_limit_error` → 429, unknown → 500).

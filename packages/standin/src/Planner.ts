@@ -533,7 +533,7 @@ const fallbackText = (prompt: string, tools: ReadonlyArray<ToolInfo>): string =>
       `for the offered tools (${list(tools.map((tool) => tool.name))}). Try "17 * 23", "what time is it in Tokyo?", ` +
       `"convert 10 km to miles", "read README.md" or "list files".`
 
-const planTurn = (request: Request.MessagesRequest, prompt: string, seed: string, narrate: boolean): Reply.Reply => {
+const planTurn = (request: Request.MessagesRequest, prompt: string, narrate: boolean): Reply.Reply => {
   const choice = request.tool_choice
   const offered = choice?.type === "none" ? [] : toolsOf(request)
   const named =
@@ -549,14 +549,14 @@ const planTurn = (request: Request.MessagesRequest, prompt: string, seed: string
   if (choice !== undefined && "disable_parallel_tool_use" in choice && choice.disable_parallel_tool_use === true) {
     calls = firstCall === undefined ? [] : [firstCall]
   }
-  const id = Ids.derived("msg", seed)
+  const id = Ids.random("msg")
   if (calls.length === 0) return Reply.text(fallbackText(prompt, toolsOf(request)), { id })
   const used = [...new Set(calls.map((call) => call.tool.name))]
   return Reply.toolUse(
-    calls.map((call, index) => ({
+    calls.map((call) => ({
       name: call.tool.name,
       input: call.input,
-      id: Ids.derived("toolu", `${seed}#${index}`)
+      id: Ids.random("toolu")
     })),
     { id, ...(narrate && !forced ? { text: `I'll use ${list(used)} to answer that.` } : {}) }
   )
@@ -694,11 +694,7 @@ const describeResult = (
   }
 }
 
-const answer = (
-  request: Request.MessagesRequest,
-  results: ReadonlyArray<Content.ToolResultBlock>,
-  seed: string
-): Reply.Reply => {
+const answer = (request: Request.MessagesRequest, results: ReadonlyArray<Content.ToolResultBlock>): Reply.Reply => {
   const uses = new Map<string, Content.ToolUseBlock>()
   for (const message of request.messages) {
     if (message.role === "assistant" && typeof message.content !== "string") {
@@ -708,7 +704,7 @@ const answer = (
   const tools = toolsOf(request)
   const parts = results.map((block) => describeResult(uses.get(block.tool_use_id), block, tools))
   const text = parts.some((part) => part.includes("\n")) ? parts.join("\n\n") : parts.join(" ")
-  return Reply.text(text, { id: Ids.derived("msg", seed) })
+  return Reply.text(text, { id: Ids.random("msg") })
 }
 
 // =============================================================================
@@ -717,19 +713,16 @@ const answer = (
 
 /**
  * The planner's reply to a request, as a pure function: tool calls for the last user turn, or the final answer
- * when that turn carries tool results. Ids are derived from the request, so equal requests get equal replies.
+ * when that turn carries tool results. Every reply gets fresh random ids, as the API's do.
  *
  * @since 0.1.0
  * @category planning
  */
 export const plan = (request: Request.MessagesRequest, options?: Options): Reply.Reply => {
-  const seed = JSON.stringify(request.messages)
   const turn = lastUserTurn(request)
   const content = turn?.content ?? ""
   const results = typeof content === "string" ? [] : content.filter(Content.is("tool_result"))
-  return results.length > 0
-    ? answer(request, results, seed)
-    : planTurn(request, textOf(content), seed, options?.narrate ?? true)
+  return results.length > 0 ? answer(request, results) : planTurn(request, textOf(content), options?.narrate ?? true)
 }
 
 /**

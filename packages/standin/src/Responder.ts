@@ -18,6 +18,7 @@ import * as Message from "@parley/core/Message"
 import type * as Request from "@parley/core/Request"
 import * as Effect from "effect/Effect"
 import * as Fault from "./Fault.js"
+import * as Features from "./internal/features.js"
 import * as Planner from "./Planner.js"
 import * as Replies from "./Reply.js"
 
@@ -72,22 +73,40 @@ export const script =
     })
 
 /**
- * Answers with the text of the last user turn, unchanged.
+ * The responder's messages with what the request asks for beyond the reply itself: a thinking block (with a
+ * signature) first when `thinking` is enabled and the message has none, and, for a final text reply under
+ * `output_config.format` (`json_schema`), text that is JSON valid for the schema (the reply's text when it is
+ * already a JSON object, else a value built from the schema), so `messages.parse` succeeds. `echo` and `planner`
+ * come with it; wrap a script in it to get the same.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const withRequestFeatures =
+  (responder: Responder): Responder =>
+  (request, context) =>
+    Effect.map(responder(request, context), (reply) =>
+      reply._tag === "Message" ? { ...reply, message: Features.apply(reply.message, request) } : reply
+    )
+
+/**
+ * Answers with the text of the last user turn, unchanged (with {@link withRequestFeatures}).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const echo: Responder = (request) =>
+export const echo: Responder = withRequestFeatures((request) =>
   Effect.sync(() => {
     const last = [...request.messages].reverse().find((message) => message.role === "user")
     return Replies.text(last === undefined ? "" : Message.textOf(last))
   })
+)
 
 /**
- * The rule-based planner for demos (see the `Planner` module): calls the offered tools the last user turn asks
- * for, then answers from their results.
+ * The rule-based planner for demos (see the `Planner` module): calls the offered tools the conversation asks for,
+ * then answers from their results (with {@link withRequestFeatures}).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const planner: (options?: Planner.Options) => Responder = Planner.make
+export const planner = (options?: Planner.Options): Responder => withRequestFeatures(Planner.make(options))

@@ -45,6 +45,10 @@ import * as EventStream from "./EventStream.js"
 import * as Fault from "./Fault.js"
 import * as Delivery from "./internal/delivery.js"
 import * as Ids from "./internal/ids.js"
+import * as Models from "./internal/models.js"
+import * as Recording from "./internal/recording.js"
+import * as Shape from "./internal/shape.js"
+import * as Threads from "./internal/threads.js"
 import * as Validate from "./internal/validate.js"
 import * as Reply from "./Reply.js"
 import type * as Responder from "./Responder.js"
@@ -77,7 +81,10 @@ export interface Standin {
   /** The base URL to give a client, e.g. `http://127.0.0.1:53012` (no trailing slash). */
   readonly url: string
   readonly port: number
-  /** Every request received so far, in arrival order, whatever its outcome. */
+  /**
+   * The latest requests received, in arrival order, whatever their outcome (at most `maxRecordedRequests` of them,
+   * holding at most `maxRecordedBytes` of body text).
+   */
   readonly requests: () => ReadonlyArray<RecordedRequest>
   /** Sockets currently open (keep-alive connections included). */
   readonly openConnections: () => number
@@ -113,6 +120,34 @@ export interface Options {
   readonly organizationId?: string | undefined
   /** Larger bodies get a 413 `request_too_large`. Default 32 MiB, the API's limit. */
   readonly maxBodyBytes?: number | undefined
+  /**
+   * How many of the latest requests {@link Standin.requests} keeps (older ones are dropped, so memory stays bounded
+   * under any load). Default 100; `0` keeps none.
+   */
+  readonly maxRecordedRequests?: number | undefined
+  /**
+   * The most body text, in bytes, the kept requests may hold together; the oldest are dropped beyond it (the latest
+   * request is always kept). Default 16 MiB.
+   */
+  readonly maxRecordedBytes?: number | undefined
+  /**
+   * Server-held threads (`thread: { type: "create" }`, then `{ type: "continue", previous_message_id }`): how many
+   * thread states are kept (least recently used dropped first), for how long after their last use, and how much
+   * request body, in bytes, they may hold together. A `continue` naming a dropped state gets the API's 404
+   * `thread_not_found`, after which clients replay the whole conversation. Defaults: 100 states, 1 hour, 64 MiB.
+   */
+  readonly threads?:
+    | {
+        readonly maxThreads?: number | undefined
+        readonly ttl?: Duration.DurationInput | undefined
+        readonly maxBytes?: number | undefined
+      }
+    | undefined
+  /**
+   * CORS for browser clients: `true` allows any origin (`access-control-allow-origin: *`), a string allows that
+   * origin only. Preflight `OPTIONS` requests then get a 204 with the allowed methods and headers. Default off.
+   */
+  readonly cors?: boolean | string | undefined
 }
 
 /**
@@ -129,6 +164,73 @@ export class StandinServer extends Context.Tag("@parley/standin/StandinServer")<
 
 const messagesPath = "/v1/messages"
 const countTokensPath = "/v1/messages/count_tokens"
+const modelsPath = "/v1/models"
+
+const messagesFields = Object.keys(Request.MessagesRequest.fields)
+const countTokensFields = Object.keys(Request.CountTokensRequest.fields)
+
+const notAllowed = (method: string, pathname: string, allowed: string): Fault.Status =>
+  Fault.status(405, {
+    type: "invalid_request_error",
+    message: `Method ${method} is not allowed on ${pathname}; use ${allowed}.`,
+    headers: { allow: allowed }
+  })
+
+const preflightHeaders = {
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+  "access-control-allow-headers":
+    "content-type, x-api-key, authorization, anthropic-version, anthropic-beta, anthropic-dangerous-direct-browser-access, x-stainless-arch, x-stainless-lang, x-stainless-os, x-stainless-package-version, x-stainless-retry-count, x-stainless-runtime, x-stainless-runtime-version, x-stainless-timeout, x-stainless-helper-method, x-stainless-helper",
+  "access-control-max-age": "86400"
+}
+
+const corsHeaders = (cors: boolean | string | undefined): Record<string, string> | undefined =>
+  cors === undefined || cors === false
+    ? undefined
+    : {
+        "access-control-allow-origin": cors === true ? "*" : cors,
+        "access-control-expose-headers":
+          "request-id, retry-after, retry-after-ms, x-should-retry, anthropic-organization-id, anthropic-ratelimit-requests-limit, anthropic-ratelimit-requests-remaining, anthropic-ratelimit-requests-reset, anthropic-ratelimit-tokens-limit, anthropic-ratelimit-tokens-remaining, anthropic-ratelimit-tokens-reset, anthropic-ratelimit-input-tokens-limit, anthropic-ratelimit-input-tokens-remaining, anthropic-ratelimit-input-tokens-reset, anthropic-ratelimit-output-tokens-limit, anthropic-ratelimit-output-tokens-remaining, anthropic-ratelimit-output-tokens-reset",
+        ...(cors === true ? {} : { vary: "Origin" })
+      }
+
+/**
+ * The request a responder sees: on a `continue`, the thread's `system`, `tools` and history followed by the new
+ * turn; otherwise the request itself. A `continue` naming no held thread is the API's 404 `thread_not_found`; one
+ * repeating `system` or `tools` (which the thread keeps) is a 400.
+ */
+const resolveThread = (
+  request: Request.MessagesRequest,
+  threads: Threads.Store,
+  now: number
+):
+  | { readonly _tag: "Left"; readonly left: Fault.Status }
+  | { readonly _tag: "Right"; readonly right: Request.MessagesRequest; readonly bytes?: number } => {
+  const { thread, ...rest } = request
+  if (thread == null || thread.type !== "continue") return { _tag: "Right", right: rest }
+  const previous = (thread as { readonly previous_message_id: string }).previous_message_id
+  for (const field of ["system", "tools"] as const) {
+    if (request[field] !== undefined) {
+      return {
+        _tag: "Left",
+        left: Fault.status(400, {
+          message: `${field}: cannot be set when continuing a thread; the thread keeps the ${field} it was created with`
+        })
+      }
+    }
+  }
+  const snapshot = threads.get(previous, now)
+  if (snapshot === undefined) return { _tag: "Left", left: Fault.threadNotFound(previous) }
+  return {
+    _tag: "Right",
+    right: {
+      ...rest,
+      ...(snapshot.system !== undefined ? { system: snapshot.system } : {}),
+      ...(snapshot.tools !== undefined ? { tools: snapshot.tools } : {}),
+      messages: [...snapshot.messages, ...request.messages]
+    },
+    bytes: snapshot.bytes
+  }
+}
 
 const redact = (headers: Http.IncomingHttpHeaders): Record<string, string> => {
   const out: Record<string, string> = {}
@@ -225,14 +327,25 @@ export const start = (options: Options): Effect.Effect<Standin, never, Scope.Sco
     const auth = { requireAuth: options.requireAuth ?? true, apiKey: options.apiKey }
     const limit = options.maxBodyBytes ?? 32 * 1024 * 1024
     const delayMillis = options.eventDelay === undefined ? 0 : Duration.toMillis(Duration.decode(options.eventDelay))
-    const recorded: Array<RecordedRequest> = []
+    const recorder = Recording.make<RecordedRequest>({
+      maxRequests: options.maxRecordedRequests ?? 100,
+      maxBytes: options.maxRecordedBytes ?? 16 * 1024 * 1024
+    })
+    const threads = Threads.make({
+      maxThreads: options.threads?.maxThreads ?? 100,
+      ttlMillis:
+        options.threads?.ttl === undefined ? 3_600_000 : Duration.toMillis(Duration.decode(options.threads.ttl)),
+      maxBytes: options.threads?.maxBytes ?? 64 * 1024 * 1024
+    })
+    const cors = corsHeaders(options.cors)
     const sockets = new Set<Socket>()
     let attempts = 0
     let calls = 0
 
-    const serve = (req: Http.IncomingMessage, res: Http.ServerResponse): Effect.Effect<void> =>
-      Effect.gen(function* () {
-        const context = { requestId: Ids.random("req"), organizationId: options.organizationId, delayMillis }
+    const serve = (req: Http.IncomingMessage, res: Http.ServerResponse): Effect.Effect<void> => {
+      const requestId = Ids.random("req")
+      return Effect.gen(function* () {
+        const context = { requestId, organizationId: options.organizationId, delayMillis, headers: cors }
         const respond = (payload: Delivery.Payload, faults: ReadonlyArray<Fault.Fault>) =>
           Delivery.execute(res, Delivery.plan(payload, faults, context))
         const reject = (status: Fault.Status) => respond({ kind: "json", body: "" }, [status])
@@ -241,37 +354,55 @@ export const start = (options: Options): Effect.Effect<Standin, never, Scope.Sco
         const method = req.method ?? "GET"
         const raw = yield* readBody(req, limit)
         const parsed = typeof raw === "string" ? Validate.parseJson(raw) : undefined
-        recorded.push({
-          method,
-          path,
-          headers: redact(req.headers),
-          body:
-            parsed !== undefined && Either.isRight(parsed) ? parsed.right : typeof raw === "string" ? raw : undefined
-        })
+        recorder.add(
+          {
+            method,
+            path,
+            headers: redact(req.headers),
+            body:
+              parsed !== undefined && Either.isRight(parsed) ? parsed.right : typeof raw === "string" ? raw : undefined
+          },
+          typeof raw === "string" ? Buffer.byteLength(raw) : 0
+        )
 
-        const pathname = path.split("?")[0]
+        const [pathname = "/", search = ""] = path.split("?")
+        if (method === "OPTIONS" && cors !== undefined) {
+          return yield* Effect.sync(() => {
+            res.writeHead(204, { ...cors, ...preflightHeaders, "request-id": requestId, "content-length": "0" })
+            res.end()
+          })
+        }
+        if (pathname === modelsPath || pathname.startsWith(`${modelsPath}/`)) {
+          if (method !== "GET") return yield* reject(notAllowed(method, pathname, "GET"))
+          const headerFault = Validate.checkHeaders(req.headers, auth)
+          if (headerFault !== undefined) return yield* reject(headerFault)
+          if (pathname === modelsPath) {
+            const body = JSON.stringify(Models.list(new URLSearchParams(search), Models.catalogue))
+            return yield* respond({ kind: "json", body }, [])
+          }
+          const id = decodeURIComponent(pathname.slice(modelsPath.length + 1))
+          const model = Models.catalogue.find((entry) => entry.id === id)
+          return yield* model === undefined
+            ? reject(Fault.status(404, { type: "not_found_error", message: `model: ${id}` }))
+            : respond({ kind: "json", body: JSON.stringify(model) }, [])
+        }
         if (pathname !== messagesPath && pathname !== countTokensPath) {
           return yield* reject(Fault.status(404, { type: "not_found_error", message: "Not Found" }))
         }
-        if (method !== "POST") {
-          return yield* reject(
-            Fault.status(405, {
-              type: "invalid_request_error",
-              message: `Method ${method} is not allowed on ${pathname}; use POST.`,
-              headers: { allow: "POST" }
-            })
-          )
-        }
+        if (method !== "POST") return yield* reject(notAllowed(method, pathname, "POST"))
         if (typeof raw !== "string") return yield* reject(raw)
-        const headerFault = Validate.checkHeaders(req.headers, auth)
+        const headerFault = Validate.checkHeaders(req.headers, auth) ?? Validate.checkContentType(req.headers)
         if (headerFault !== undefined) return yield* reject(headerFault)
         if (parsed === undefined || Either.isLeft(parsed)) {
           return yield* reject(parsed?.left ?? Fault.status(400, { message: "The request body is missing." }))
         }
+        if (Validate.tooDeep(parsed.right)) return yield* reject(Validate.tooDeepFault())
         const version = req.headers["anthropic-version"]
         const validation = { apiVersion: isApiVersion(version) ? version : undefined }
 
         if (pathname === countTokensPath) {
+          const extra = Validate.checkFields(parsed.right, countTokensFields)
+          if (extra !== undefined) return yield* reject(extra)
           const decoded = Validate.decode(Request.CountTokensRequest, parsed.right)
           if (Either.isLeft(decoded)) return yield* reject(decoded.left)
           const checked = Validation.validateMessages(decoded.right.messages, validation)
@@ -281,9 +412,15 @@ export const start = (options: Options): Effect.Effect<Standin, never, Scope.Sco
           return yield* respond({ kind: "json", body }, faults)
         }
 
+        const extra = Validate.checkFields(parsed.right, messagesFields)
+        if (extra !== undefined) return yield* reject(extra)
         const decoded = Validate.decode(Request.MessagesRequest, parsed.right)
         if (Either.isLeft(decoded)) return yield* reject(decoded.left)
-        const request = decoded.right
+        const badMaxTokens = Validate.checkMaxTokens(decoded.right.max_tokens)
+        if (badMaxTokens !== undefined) return yield* reject(badMaxTokens)
+        const threaded = resolveThread(decoded.right, threads, Date.now())
+        if (threaded._tag === "Left") return yield* reject(threaded.left)
+        const request = threaded.right
         const checked = yield* Effect.either(Validation.validateRequest(request, validation))
         if (Either.isLeft(checked)) return yield* reject(Fault.status(400, { message: checked.left.message }))
         const serverFaults = faultsOf(options.faults?.({ attempt: attempts++, path: pathname, body: request }))
@@ -304,7 +441,19 @@ export const start = (options: Options): Effect.Effect<Standin, never, Scope.Sco
         )
         const faults =
           reply._tag === "Message" ? [...serverFaults, ...(reply.faults ?? [])] : [...serverFaults, reply.fault]
-        const message = completeMessage(reply._tag === "Message" ? reply.message : faultMessage, request)
+        const message = completeMessage(
+          reply._tag === "Message" ? Shape.honour(reply.message, request) : faultMessage,
+          request
+        )
+        if (reply._tag === "Message" && decoded.right.thread != null) {
+          threads.put(message.id, {
+            system: request.system,
+            tools: request.tools,
+            messages: [...request.messages, { role: "assistant", content: message.content }],
+            storedAt: Date.now(),
+            bytes: Buffer.byteLength(raw) + (threaded.bytes ?? 0)
+          })
+        }
         return yield* respond(
           request.stream === true
             ? { kind: "sse", frames: EventStream.events(message, options.chunks).map(EventStream.frame) }
@@ -320,13 +469,20 @@ export const start = (options: Options): Effect.Effect<Standin, never, Scope.Sco
             }
             const body = JSON.stringify({
               type: "error",
-              error: { type: "api_error", message: `The stand-in server failed: ${describeCause(cause)}` }
+              error: { type: "api_error", message: `The stand-in server failed: ${describeCause(cause)}` },
+              request_id: requestId
             })
-            res.writeHead(500, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
+            res.writeHead(500, {
+              ...cors,
+              "request-id": requestId,
+              "content-type": "application/json",
+              "content-length": Buffer.byteLength(body)
+            })
             res.end(body)
           })
         )
       )
+    }
 
     const run = yield* FiberSet.makeRuntime<never>()
     const server = Http.createServer((req, res) => {
@@ -375,7 +531,7 @@ export const start = (options: Options): Effect.Effect<Standin, never, Scope.Sco
     return {
       url: `http://${urlHost}:${port}`,
       port,
-      requests: () => recorded.slice(),
+      requests: recorder.snapshot,
       openConnections: () => sockets.size
     }
   })

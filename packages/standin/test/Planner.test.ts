@@ -187,9 +187,21 @@ describe("Planner", () => {
       )
     })
 
-    it("is deterministic", () => {
+    it("is deterministic but for its ids, which are fresh on every reply", () => {
       const request = requestOf([{ role: "user", content: demoPrompt }])
-      assert.deepStrictEqual(Planner.plan(request), Planner.plan(request))
+      const first = Planner.plan(request)
+      const second = Planner.plan(request)
+      const ids = (reply: Reply.Reply) =>
+        reply._tag === "Message"
+          ? [reply.message.id, ...contentOf(reply).flatMap((b) => ("id" in b ? [b.id] : []))]
+          : []
+      const without = (reply: Reply.Reply) =>
+        reply._tag === "Message"
+          ? contentOf(reply).map((block) => (block.type === "tool_use" ? { ...block, id: "" } : block))
+          : []
+      assert.deepStrictEqual(without(first), without(second))
+      assert.strictEqual(new Set([...ids(first), ...ids(second)]).size, ids(first).length * 2)
+      assert.strictEqual(ids(first).length, 3)
     })
   })
 

@@ -1,10 +1,14 @@
 import Anthropic from "@anthropic-ai/sdk"
+import { betaTool } from "@anthropic-ai/sdk/helpers/beta/json-schema"
+import { jsonSchemaOutputFormat } from "@anthropic-ai/sdk/helpers/json-schema"
 import { assert, describe, it } from "@effect/vitest"
+import * as Message from "@parley/core/Message"
 import * as Effect from "effect/Effect"
 import * as Fault from "../src/Fault.js"
 import * as Reply from "../src/Reply.js"
 import * as Responder from "../src/Responder.js"
 import * as StandinServer from "../src/StandinServer.js"
+import { messagesBody, request } from "./http.js"
 
 const withClient = (replies: Parameters<typeof Responder.script>[0]) =>
   Effect.map(StandinServer.start({ responder: Responder.script(replies) }), (standin) => ({
@@ -114,6 +118,183 @@ describe("SdkCompat: @anthropic-ai/sdk against the stand-in", () => {
       if (!(cause instanceof Anthropic.APIError)) return
       assert.strictEqual(cause.type, "overloaded_error")
       assert.strictEqual(cause.apiMessage, "Overloaded")
+    })
+  )
+
+  it.scoped("the tool runner with its default threading: create, then continue with only the new turn", () =>
+    Effect.gen(function* () {
+      const seen: Array<{ readonly messages: number; readonly tools: number; readonly system: unknown }> = []
+      const { client, standin } = yield* withClient([
+        (request) => {
+          seen.push({ messages: request.messages.length, tools: request.tools?.length ?? 0, system: request.system })
+          return Reply.toolUse([{ name: "add", input: { a: 2, b: 3 } }])
+        },
+        (request) => {
+          seen.push({ messages: request.messages.length, tools: request.tools?.length ?? 0, system: request.system })
+          return Reply.text(`The sum is ${Message.textOf(request.messages[2] ?? { content: "" }) || "5"}.`)
+        }
+      ])
+      const runs: Array<unknown> = []
+      const add = betaTool({
+        name: "add",
+        description: "Adds two numbers",
+        inputSchema: {
+          type: "object",
+          properties: { a: { type: "number" }, b: { type: "number" } },
+          required: ["a", "b"]
+        },
+        run: (input) => {
+          runs.push(input)
+          return String(input.a + input.b)
+        }
+      })
+      const final = yield* Effect.promise(async () =>
+        client.beta.messages.toolRunner({
+          model: "claude-test",
+          max_tokens: 256,
+          system: "You add numbers.",
+          messages: [{ role: "user", content: "add 2 and 3" }],
+          tools: [add]
+        })
+      )
+      assert.deepStrictEqual(runs, [{ a: 2, b: 3 }])
+      assert.strictEqual(final.stop_reason, "end_turn")
+      assert.deepStrictEqual(seen, [
+        { messages: 1, tools: 1, system: "You add numbers." },
+        { messages: 3, tools: 1, system: "You add numbers." }
+      ])
+      const bodies = standin.requests().map((recorded) => recorded.body as Record<string, unknown>)
+      assert.strictEqual(bodies.length, 2)
+      assert.deepStrictEqual(bodies[0]?.["thread"], { type: "create" })
+      const continued = bodies[1]
+      const firstId = (continued?.["thread"] as { previous_message_id: string }).previous_message_id
+      assert.deepStrictEqual(continued?.["thread"], { type: "continue", previous_message_id: firstId })
+      assert.match(firstId, /^msg_01/)
+      assert.strictEqual(continued?.["tools"], undefined)
+      assert.strictEqual(continued?.["system"], undefined)
+      const turn = continued?.["messages"] as ReadonlyArray<{ role: string; content: ReadonlyArray<{ type: string }> }>
+      assert.strictEqual(turn.length, 1)
+      assert.strictEqual(turn[0]?.role, "user")
+      assert.deepStrictEqual(
+        turn[0]?.content.map((block) => block.type),
+        ["tool_result"]
+      )
+    })
+  )
+
+  it.scoped("a thread the server no longer holds: 404 thread_not_found, then the SDK replays the history", () =>
+    Effect.gen(function* () {
+      const standin = yield* StandinServer.start({
+        responder: Responder.script([Reply.toolUse([{ name: "add", input: { a: 2, b: 3 } }]), Reply.text("5")]),
+        threads: { maxThreads: 0 }
+      })
+      const client = new Anthropic({ apiKey: "test", baseURL: standin.url, maxRetries: 0 })
+      const add = betaTool({
+        name: "add",
+        description: "Adds two numbers",
+        inputSchema: {
+          type: "object",
+          properties: { a: { type: "number" }, b: { type: "number" } },
+          required: ["a", "b"]
+        },
+        run: (input) => String(input.a + input.b)
+      })
+      yield* Effect.promise(async () =>
+        client.beta.messages.toolRunner({
+          model: "claude-test",
+          max_tokens: 256,
+          messages: [{ role: "user", content: "add 2 and 3" }],
+          tools: [add]
+        })
+      )
+      const recorded = standin.requests()
+      const threads = recorded.map((entry) => (entry.body as { thread?: { type: string } }).thread?.type)
+      assert.deepStrictEqual(threads, ["create", "continue", "create"])
+      const notFound = yield* request(standin.url, "/v1/messages?beta=true", {
+        body: messagesBody({ thread: { type: "continue", previous_message_id: "msg_unknown" } })
+      })
+      assert.strictEqual(notFound.status, 404)
+      const body = JSON.parse(notFound.body)
+      assert.deepStrictEqual(body, {
+        type: "error",
+        error: {
+          type: "not_found_error",
+          message:
+            'No usable thread state was found for previous_message_id "msg_unknown". Replay the full conversation with thread: {"type": "create"} to start a new thread.',
+          details: { error_code: "thread_not_found" }
+        },
+        request_id: notFound.headers["request-id"]
+      })
+      const error = yield* Effect.flip(
+        Effect.tryPromise(() =>
+          client.messages.create({
+            model: "claude-test",
+            max_tokens: 16,
+            messages: user,
+            thread: { type: "continue", previous_message_id: "msg_unknown" }
+          } as Parameters<typeof client.messages.create>[0])
+        )
+      )
+      assert.instanceOf(error.error, Anthropic.ThreadNotFoundError)
+    })
+  )
+
+  it.scoped("messages.parse gets JSON valid for the output_config.format schema", () =>
+    Effect.gen(function* () {
+      const standin = yield* StandinServer.start({ responder: Responder.planner() })
+      const client = new Anthropic({ apiKey: "test", baseURL: standin.url, maxRetries: 0 })
+      const message = yield* Effect.promise(() =>
+        client.messages.parse({
+          model: "claude-test",
+          max_tokens: 512,
+          messages: [{ role: "user", content: "Describe a city" }],
+          output_config: {
+            format: jsonSchemaOutputFormat({
+              type: "object",
+              properties: {
+                name: { type: "string" },
+                population: { type: "integer" },
+                kind: { type: "string", enum: ["city", "town"] },
+                tags: { type: "array", items: { type: "string" } },
+                capital: { type: "boolean" }
+              },
+              required: ["name", "population", "kind", "tags", "capital"],
+              additionalProperties: false
+            })
+          }
+        })
+      )
+      assert.strictEqual(message.stop_reason, "end_turn")
+      const parsed = message.parsed_output
+      assert.isNotNull(parsed)
+      assert.deepStrictEqual(Object.keys(parsed ?? {}), ["name", "population", "kind", "tags", "capital"])
+      assert.strictEqual(parsed?.population, 0)
+      assert.strictEqual(parsed?.kind, "city")
+      assert.strictEqual(parsed?.capital, true)
+      assert.strictEqual(parsed?.tags.length, 1)
+      assert.isString(parsed?.name)
+    })
+  )
+
+  it.scoped("models.list and models.retrieve", () =>
+    Effect.gen(function* () {
+      const { client } = yield* withClient([])
+      const ids = yield* Effect.promise(async () => {
+        const out: Array<string> = []
+        for await (const model of client.models.list({ limit: 2 })) out.push(model.id)
+        return out
+      })
+      assert.deepStrictEqual(ids, [
+        "claude-opus-4-6",
+        "claude-sonnet-4-6",
+        "claude-opus-4-5-20251101",
+        "claude-haiku-4-5-20251001"
+      ])
+      const model = yield* Effect.promise(() => client.models.retrieve("claude-sonnet-4-6"))
+      assert.strictEqual(model.display_name, "Claude Sonnet 4.6")
+      assert.strictEqual(model.type, "model")
+      const missing = yield* Effect.flip(Effect.tryPromise(() => client.models.retrieve("claude-nonexistent")))
+      assert.instanceOf(missing.error, Anthropic.NotFoundError)
     })
   )
 })

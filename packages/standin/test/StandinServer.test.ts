@@ -620,4 +620,303 @@ describe("StandinServer", () => {
       }).pipe(Effect.provide(StandinServer.layer({ responder: Responder.script([Reply.text("from a layer")]) })))
     )
   })
+
+  describe("bounded memory", () => {
+    it.scoped("keeps only the latest maxRecordedRequests requests", () =>
+      Effect.gen(function* () {
+        const standin = yield* StandinServer.start({ responder: Responder.echo, maxRecordedRequests: 3 })
+        for (let i = 0; i < 7; i++) {
+          yield* request(standin.url, "/v1/messages", {
+            body: messagesBody({ messages: [{ role: "user", content: `turn ${i}` }] })
+          })
+        }
+        const kept = standin
+          .requests()
+          .map((entry) => (entry.body as { messages: [{ content: string }] }).messages[0].content)
+        assert.deepStrictEqual(kept, ["turn 4", "turn 5", "turn 6"])
+      })
+    )
+
+    it.scoped("keeps at most maxRecordedBytes of bodies, and 100 requests by default", () =>
+      Effect.gen(function* () {
+        const standin = yield* StandinServer.start({ responder: Responder.echo, maxRecordedBytes: 300_000 })
+        const large = "x".repeat(100_000)
+        for (let i = 0; i < 5; i++) {
+          yield* request(standin.url, "/v1/messages", {
+            body: messagesBody({ max_tokens: 1, messages: [{ role: "user", content: `${i}${large}` }] })
+          })
+        }
+        const kept = standin.requests()
+        assert.strictEqual(kept.length, 2)
+        assert.strictEqual((kept[1]?.body as { messages: [{ content: string }] }).messages[0].content[0], "4")
+        const many = yield* StandinServer.start({ responder: Responder.echo })
+        yield* Effect.forEach(
+          Array.from({ length: 130 }, (_, i) => i),
+          () => request(many.url, "/v1/messages", { body: messagesBody({ max_tokens: 1 }) }),
+          { concurrency: 8, discard: true }
+        )
+        assert.strictEqual(many.requests().length, 100)
+      })
+    )
+
+    it.scoped("keeps at most maxThreads thread states; a continue naming a dropped one gets thread_not_found", () =>
+      Effect.gen(function* () {
+        const standin = yield* StandinServer.start({ responder: Responder.echo, threads: { maxThreads: 2 } })
+        const ids: Array<string> = []
+        for (let i = 0; i < 3; i++) {
+          const created = yield* request(standin.url, "/v1/messages", {
+            body: messagesBody({ thread: { type: "create" }, messages: [{ role: "user", content: `thread ${i}` }] })
+          })
+          ids.push(JSON.parse(created.body).id)
+        }
+        const statuses: Array<number> = []
+        for (const id of [ids[0], ids[2], ids[1]]) {
+          const continued = yield* request(standin.url, "/v1/messages", {
+            body: messagesBody({ thread: { type: "continue", previous_message_id: id } })
+          })
+          statuses.push(continued.status)
+        }
+        assert.deepStrictEqual(statuses, [404, 200, 404])
+      })
+    )
+  })
+
+  describe("threads", () => {
+    it.scoped("a continue gets the thread's system, tools and history before the new turn", () =>
+      Effect.gen(function* () {
+        const seen: Array<unknown> = []
+        const standin = yield* scripted([
+          Reply.text("first"),
+          (request) => {
+            seen.push({
+              system: request.system,
+              tools: request.tools,
+              messages: request.messages,
+              thread: request.thread
+            })
+            return Reply.text("second")
+          }
+        ])
+        const tools = [{ name: "add", input_schema: { type: "object" } }]
+        const created = yield* request(standin.url, "/v1/messages", {
+          body: messagesBody({ system: "Be brief.", tools, thread: { type: "create" } })
+        })
+        const id = JSON.parse(created.body).id
+        const continued = yield* request(standin.url, "/v1/messages", {
+          body: messagesBody({
+            thread: { type: "continue", previous_message_id: id },
+            messages: [{ role: "user", content: "And then?" }]
+          })
+        })
+        assert.strictEqual(continued.status, 200)
+        assert.deepStrictEqual(seen, [
+          {
+            system: "Be brief.",
+            tools,
+            messages: [
+              { role: "user", content: "Hello" },
+              { role: "assistant", content: [{ type: "text", text: "first" }] },
+              { role: "user", content: "And then?" }
+            ],
+            thread: undefined
+          }
+        ])
+        const repeated = yield* request(standin.url, "/v1/messages", {
+          body: messagesBody({
+            tools,
+            thread: { type: "continue", previous_message_id: JSON.parse(continued.body).id }
+          })
+        })
+        assert.strictEqual(repeated.status, 400)
+        assert.strictEqual(
+          JSON.parse(repeated.body).error.message,
+          "tools: cannot be set when continuing a thread; the thread keeps the tools it was created with"
+        )
+      })
+    )
+  })
+
+  describe("honouring the request", () => {
+    const long = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+
+    it.scoped("cuts the reply at max_tokens, with stop_reason max_tokens and output tokens capped", () =>
+      Effect.gen(function* () {
+        const standin = yield* scripted([Reply.text(long), Reply.text(long)])
+        const json = yield* request(standin.url, "/v1/messages", { body: messagesBody({ max_tokens: 3 }) })
+        const body = JSON.parse(json.body)
+        assert.strictEqual(body.stop_reason, "max_tokens")
+        assert.strictEqual(body.content[0].text, "one two th")
+        assert.strictEqual(body.usage.output_tokens, 3)
+        const sse = yield* request(standin.url, "/v1/messages", { body: messagesBody({ max_tokens: 3, stream: true }) })
+        const delta = frames(sse.body).find((frame) => frame.event === "message_delta")
+        const data = JSON.parse(delta?.data ?? "{}")
+        assert.strictEqual(data.delta.stop_reason, "max_tokens")
+        assert.strictEqual(data.usage.output_tokens, 3)
+      })
+    )
+
+    it.scoped("stops at the first stop sequence, and continues a prefill", () =>
+      Effect.gen(function* () {
+        const standin = yield* scripted([Reply.text(long), Reply.text('{"answer": 42}')])
+        const stopped = JSON.parse(
+          (yield* request(standin.url, "/v1/messages", {
+            body: messagesBody({ stop_sequences: ["six", "four"] })
+          })).body
+        )
+        assert.deepStrictEqual(stopped.content, [{ type: "text", text: "one two three " }])
+        assert.strictEqual(stopped.stop_reason, "stop_sequence")
+        assert.strictEqual(stopped.stop_sequence, "four")
+        const prefilled = JSON.parse(
+          (yield* request(standin.url, "/v1/messages", {
+            body: messagesBody({
+              messages: [
+                { role: "user", content: "Answer in JSON" },
+                { role: "assistant", content: '{"answer":' }
+              ]
+            })
+          })).body
+        )
+        assert.deepStrictEqual(prefilled.content, [{ type: "text", text: " 42}" }])
+        const echoed = yield* StandinServer.start({ responder: Responder.echo })
+        const continued = JSON.parse(
+          (yield* request(echoed.url, "/v1/messages", {
+            body: messagesBody({
+              messages: [
+                { role: "user", content: "Say hello there" },
+                { role: "assistant", content: "Say" }
+              ]
+            })
+          })).body
+        )
+        assert.deepStrictEqual(continued.content, [{ type: "text", text: " hello there" }])
+      })
+    )
+
+    it.scoped("sends a thinking block with a signature when thinking is enabled", () =>
+      Effect.gen(function* () {
+        const standin = yield* StandinServer.start({ responder: Responder.echo })
+        const body = JSON.parse(
+          (yield* request(standin.url, "/v1/messages", {
+            body: messagesBody({ max_tokens: 4096, thinking: { type: "enabled", budget_tokens: 1024 } })
+          })).body
+        )
+        assert.deepStrictEqual(
+          body.content.map((block: { type: string }) => block.type),
+          ["thinking", "text"]
+        )
+        assert.match(body.content[0].signature, /^sig_01/)
+        assert.strictEqual(body.content[1].text, "Hello")
+      })
+    )
+  })
+
+  describe("strict validation", () => {
+    const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`
+
+    it.scoped("answers JSON nested 5,000 deep with a 400 and a request id", () =>
+      Effect.gen(function* () {
+        const standin = yield* StandinServer.start({ responder: Responder.echo })
+        const prefix = JSON.stringify(messagesBody()).slice(0, -1)
+        for (const body of [
+          `${prefix},"tools":[{"name":"deep","input_schema":{"type":"object","properties":${nested(5000)}}}]}`,
+          `${prefix.replace(/"messages":.*$/, "")}"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"deep","input":${nested(5000)}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_1","content":"ok"}]}]}`,
+          `[${nested(100_000)}]`
+        ]) {
+          const response = yield* request(standin.url, "/v1/messages", { body })
+          assert.strictEqual(response.status, 400)
+          assert.deepStrictEqual(errorBody(response).parsed, {
+            type: "error",
+            error: { type: "invalid_request_error", message: "The request body is nested more than 256 levels deep." },
+            request_id: response.headers["request-id"]
+          })
+          assert.match(String(response.headers["request-id"]), /^req_01/)
+        }
+      })
+    )
+
+    it.scoped("rejects unknown top-level fields, max_tokens below 1, and bodies not sent as JSON", () =>
+      Effect.gen(function* () {
+        const standin = yield* StandinServer.start({ responder: Responder.echo })
+        const message = (response: { readonly body: string }) => JSON.parse(response.body).error.message as string
+        const extra = yield* request(standin.url, "/v1/messages", { body: messagesBody({ temprature: 0.5 }) })
+        assert.strictEqual(extra.status, 400)
+        assert.strictEqual(message(extra), "temprature: Extra inputs are not permitted")
+        const counted = yield* request(standin.url, "/v1/messages/count_tokens", {
+          body: { model: "claude-test", messages: [{ role: "user", content: "hi" }], max_tokens: 5 }
+        })
+        assert.strictEqual(message(counted), "max_tokens: Extra inputs are not permitted")
+        for (const max_tokens of [0, -1]) {
+          const bad = yield* request(standin.url, "/v1/messages", { body: messagesBody({ max_tokens }) })
+          assert.strictEqual(bad.status, 400)
+          assert.strictEqual(message(bad), "max_tokens: Input should be greater than or equal to 1")
+        }
+        const fractional = yield* request(standin.url, "/v1/messages", { body: messagesBody({ max_tokens: 1.5 }) })
+        assert.strictEqual(message(fractional), "max_tokens: Input should be a valid integer")
+        const text = yield* request(standin.url, "/v1/messages", {
+          body: messagesBody(),
+          headers: { "content-type": "text/plain" }
+        })
+        assert.strictEqual(text.status, 400)
+        assert.strictEqual(message(text), 'Content-Type "text/plain" is not supported; expected application/json.')
+        const charset = yield* request(standin.url, "/v1/messages", {
+          body: messagesBody(),
+          headers: { "content-type": "application/json; charset=utf-8" }
+        })
+        assert.strictEqual(charset.status, 200)
+      })
+    )
+  })
+
+  describe("models and CORS", () => {
+    it.scoped("lists models in the API's shape, pages them and retrieves one", () =>
+      Effect.gen(function* () {
+        const standin = yield* StandinServer.start({ responder: Responder.echo })
+        const list = yield* request(standin.url, "/v1/models?limit=2", { method: "GET" })
+        assert.strictEqual(list.status, 200)
+        const page = JSON.parse(list.body)
+        assert.deepStrictEqual(
+          page.data.map((model: { id: string }) => model.id),
+          ["claude-opus-4-6", "claude-sonnet-4-6"]
+        )
+        assert.strictEqual(page.has_more, true)
+        assert.strictEqual(page.first_id, "claude-opus-4-6")
+        assert.strictEqual(page.last_id, "claude-sonnet-4-6")
+        const next = JSON.parse(
+          (yield* request(standin.url, "/v1/models?limit=2&after_id=claude-sonnet-4-6", { method: "GET" })).body
+        )
+        assert.strictEqual(next.has_more, false)
+        assert.strictEqual(next.data.length, 2)
+        const one = yield* request(standin.url, "/v1/models/claude-opus-4-6", { method: "GET" })
+        assert.strictEqual(JSON.parse(one.body).display_name, "Claude Opus 4.6")
+        const missing = yield* request(standin.url, "/v1/models/claude-none", { method: "GET" })
+        assert.strictEqual(missing.status, 404)
+        const post = yield* request(standin.url, "/v1/models", { body: {} })
+        assert.strictEqual(post.status, 405)
+      })
+    )
+
+    it.scoped("answers preflights and sends CORS headers when enabled, and not otherwise", () =>
+      Effect.gen(function* () {
+        const standin = yield* StandinServer.start({ responder: Responder.echo, cors: true })
+        const preflight = yield* request(standin.url, "/v1/messages", {
+          method: "OPTIONS",
+          headers: { origin: "http://localhost:5173", "access-control-request-method": "POST" }
+        })
+        assert.strictEqual(preflight.status, 204)
+        assert.strictEqual(preflight.headers["access-control-allow-origin"], "*")
+        assert.strictEqual(preflight.headers["access-control-allow-methods"], "GET, POST, OPTIONS")
+        assert.include(
+          String(preflight.headers["access-control-allow-headers"]),
+          "anthropic-dangerous-direct-browser-access"
+        )
+        const post = yield* request(standin.url, "/v1/messages", { body: messagesBody() })
+        assert.strictEqual(post.headers["access-control-allow-origin"], "*")
+        assert.include(String(post.headers["access-control-expose-headers"]), "request-id")
+        const closed = yield* StandinServer.start({ responder: Responder.echo })
+        const refused = yield* request(closed.url, "/v1/messages", { method: "OPTIONS" })
+        assert.strictEqual(refused.status, 405)
+        assert.strictEqual(refused.headers["access-control-allow-origin"], undefined)
+      })
+    )
+  })
 })

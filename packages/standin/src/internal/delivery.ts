@@ -25,10 +25,27 @@ export interface Context {
   readonly requestId: string
   readonly organizationId: string | undefined
   readonly delayMillis: number
+  /** Headers sent on every reply (CORS). */
+  readonly headers?: Readonly<Record<string, string>> | undefined
 }
 
-const errorPayload = (fault: { readonly errorType: string; readonly message: string }, requestId: string) =>
-  JSON.stringify({ type: "error", error: { type: fault.errorType, message: fault.message }, request_id: requestId })
+const errorPayload = (
+  fault: {
+    readonly errorType: string
+    readonly message: string
+    readonly details?: Readonly<Record<string, unknown>> | undefined
+  },
+  requestId: string
+) =>
+  JSON.stringify({
+    type: "error",
+    error: {
+      type: fault.errorType,
+      message: fault.message,
+      ...(fault.details !== undefined ? { details: fault.details } : {})
+    },
+    request_id: requestId
+  })
 
 const jsonHeaders = (body: string) => ({
   "content-type": "application/json",
@@ -41,6 +58,7 @@ const sseHeaders = { "content-type": "text/event-stream; charset=utf-8", "cache-
 export const plan = (payload: Payload, faults: ReadonlyArray<Fault.Fault>, context: Context): Plan => {
   const base: Record<string, string> = { "request-id": context.requestId }
   if (context.organizationId !== undefined) base["anthropic-organization-id"] = context.organizationId
+  if (context.headers !== undefined) Object.assign(base, context.headers)
   for (const fault of faults) if (fault._tag === "Headers") Object.assign(base, fault.headers)
 
   const midStream = faults.find((fault): fault is Fault.MidStreamError => fault._tag === "MidStreamError")

@@ -91,3 +91,60 @@ export const decode = <A, I>(schema: Schema.Schema<A, I>, body: unknown): Either
     : Either.mapLeft(Schema.decodeUnknownEither(schema)(body), (error) =>
         Fault.status(400, { type: "invalid_request_error", message: describe(error) })
       )
+
+/** The 400 the API answers for a body that is not declared as JSON, if any. */
+export const checkContentType = (headers: IncomingHttpHeaders): Fault.Status | undefined => {
+  const type = single(headers["content-type"])
+  if (type === undefined || type === "") {
+    return Fault.status(400, { message: "Content-Type header is required; expected application/json." })
+  }
+  const media = type.split(";")[0]?.trim().toLowerCase() ?? ""
+  return media === "application/json" || /^application\/[\w.+-]*\+json$/.test(media)
+    ? undefined
+    : Fault.status(400, {
+        message: `Content-Type ${JSON.stringify(type)} is not supported; expected application/json.`
+      })
+}
+
+/** How deep a request body may nest arrays and objects; deeper bodies get a 400 before any decoding. */
+export const maxDepth = 256
+
+/** Whether `value` nests arrays and objects deeper than `max`; iterative, so safe at any depth. */
+export const tooDeep = (value: unknown, max: number = maxDepth): boolean => {
+  if (typeof value !== "object" || value === null) return false
+  const nodes: Array<unknown> = [value]
+  const depths: Array<number> = [1]
+  while (nodes.length > 0) {
+    const node = nodes.pop() as object
+    const depth = depths.pop() as number
+    if (depth > max) return true
+    for (const item of Array.isArray(node) ? node : Object.values(node)) {
+      if (typeof item === "object" && item !== null) {
+        nodes.push(item)
+        depths.push(depth + 1)
+      }
+    }
+  }
+  return false
+}
+
+/** The 400 for a body nested deeper than {@link maxDepth}. */
+export const tooDeepFault = (): Fault.Status =>
+  Fault.status(400, { message: `The request body is nested more than ${maxDepth} levels deep.` })
+
+/** The API's 400 for the first top-level field the endpoint does not take, if any. */
+export const checkFields = (body: unknown, known: ReadonlyArray<string>): Fault.Status | undefined => {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined
+  const unknown = Object.keys(body).find((key) => !known.includes(key))
+  return unknown === undefined
+    ? undefined
+    : Fault.status(400, { message: `${unknown}: Extra inputs are not permitted` })
+}
+
+/** The API's 400 for a `max_tokens` that is not a positive integer, if it is not. */
+export const checkMaxTokens = (value: number): Fault.Status | undefined =>
+  !Number.isInteger(value)
+    ? Fault.status(400, { message: "max_tokens: Input should be a valid integer" })
+    : value < 1
+      ? Fault.status(400, { message: "max_tokens: Input should be greater than or equal to 1" })
+      : undefined
