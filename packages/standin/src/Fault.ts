@@ -373,3 +373,74 @@ export const always =
   (...faults: ReadonlyArray<Fault>): Policy =>
   () =>
     faults
+
+/**
+ * A {@link Policy} applying each policy in turn and all the faults they decide, in order (the first status wins).
+ *
+ * @since 0.2.0
+ * @category policies
+ */
+export const combine =
+  (...policies: ReadonlyArray<Policy>): Policy =>
+  (call) => {
+    const out: Array<Fault> = []
+    for (const policy of policies) {
+      const decided = policy(call)
+      if (decided === undefined) continue
+      if (Array.isArray(decided)) out.push(...(decided as ReadonlyArray<Fault>))
+      else out.push(decided as Fault)
+    }
+    return out.length === 0 ? undefined : out
+  }
+
+/**
+ * A {@link Policy} that applies `faults` to the calls whose 0-based index is in `[from, to)` (`to` undefined: every call
+ * from `from` on).
+ *
+ * @since 0.2.0
+ * @category policies
+ */
+export const calls =
+  (from: number, to: number | undefined, ...faults: ReadonlyArray<Fault>): Policy =>
+  (call) =>
+    call.attempt >= from && (to === undefined || call.attempt < to) ? faults : undefined
+
+/**
+ * A request rate limit in fixed one-minute windows: every reply carries the
+ * `anthropic-ratelimit-requests-{limit,remaining,reset}` headers, and with `enforce` a call beyond the limit gets the
+ * API's 429 `rate_limit_error` with `retry-after` (whole seconds until the window resets). The window starts at the
+ * first call; `now` (default `Date.now`) is the clock.
+ *
+ * @since 0.2.0
+ * @category policies
+ */
+export const requestRateLimit = (options: {
+  readonly requestsPerMinute: number
+  readonly enforce?: boolean | undefined
+  readonly now?: (() => number) | undefined
+}): Policy => {
+  const now = options.now ?? Date.now
+  let windowStart: number | undefined
+  let used = 0
+  return () => {
+    const time = now()
+    if (windowStart === undefined || time - windowStart >= 60_000) {
+      windowStart = time
+      used = 0
+    }
+    const reset = new Date(windowStart + 60_000)
+    const over = used >= options.requestsPerMinute
+    if (!over) used += 1
+    const limits = rateLimitHeaders({
+      requests: { limit: options.requestsPerMinute, remaining: options.requestsPerMinute - used, reset }
+    })
+    if (!over || options.enforce !== true) return [limits]
+    return [
+      limits,
+      rateLimited({
+        retryAfterSeconds: Math.max(1, Math.ceil((reset.getTime() - time) / 1000)),
+        message: `Number of requests has exceeded your per-minute rate limit (${options.requestsPerMinute} requests per minute).`
+      })
+    ]
+  }
+}

@@ -4,6 +4,7 @@
  *
  * ```sh
  * npx parley-standin --port 8787 [--host 127.0.0.1] [--responder planner|echo] [--event-delay-ms 30]
+ *   [--fault 429@2]... [--script replies.json] [--rate-limit-rpm 60 [--enforce-rate-limit]] [--cors]
  * npm run standin -- --port 8787     # the same, from this repository's sources
  * ```
  *
@@ -11,11 +12,15 @@
  *
  * @since 0.1.0
  */
+import { readFileSync } from "node:fs"
 import { parseArgs } from "node:util"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as Fault from "./Fault.js"
+import * as CliSpec from "./internal/cliSpec.js"
 import { runMain } from "./internal/runMain.js"
 import * as Responder from "./Responder.js"
 import * as StandinServer from "./StandinServer.js"
@@ -28,16 +33,27 @@ import * as StandinServer from "./StandinServer.js"
  */
 export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", { message: Schema.String }) {}
 
-const usage = "usage: parley-standin [--port 8787] [--host 127.0.0.1] [--responder planner|echo] [--event-delay-ms 0]"
+const usage =
+  "usage: parley-standin [--port 8787] [--host 127.0.0.1] [--responder planner|echo] [--event-delay-ms 0]\n" +
+  "                      [--fault KIND[@CALLS]]... [--script FILE] [--rate-limit-rpm N [--enforce-rate-limit]] [--cors]"
 
 const help = `${usage}
 
 A stand-in Messages API server (rule-based, not a language model) for tests and offline use.
-  --port            the port to listen on (0: a free port); default 8787
-  --host            the address to listen on; default 127.0.0.1
-  --responder       planner (calls the tools a prompt asks for) or echo (answers with the last user turn)
-  --event-delay-ms  the delay between SSE events; default 0
-  --help            prints this and exits`
+  --port                the port to listen on (0: a free port); default 8787
+  --host                the address to listen on; default 127.0.0.1
+  --responder           planner (calls the tools a prompt asks for) or echo (answers with the last user turn)
+  --event-delay-ms      the delay between SSE events; default 0
+  --fault KIND[@CALLS]  inject a fault on some calls (repeatable); CALLS counts valid calls from 1: N, N-M, N-, or *
+                        (every call, the default). KIND: ${CliSpec.faultKinds}
+                        e.g. --fault 429@2  --fault overloaded@1-3  --fault mid-stream-error:4@5
+  --script FILE         play a JSON script: an array of replies, or {"replies": [...], "faults": ["429@2"]}; a reply
+                        is "text", {"text": ...}, {"tool_use": [{"name", "input"}], "text"?}, {"content": [...]},
+                        or {"fault": KIND}, optionally with "faults": [KIND, ...]; calls beyond the script get a 500
+  --rate-limit-rpm N    send anthropic-ratelimit-requests-{limit,remaining,reset} headers for N requests a minute
+  --enforce-rate-limit  with --rate-limit-rpm: answer calls over the limit with 429 rate_limit_error and retry-after
+  --cors                allow browser clients from any origin (answers OPTIONS preflights)
+  --help                prints this and exits`
 
 const responders = { planner: Responder.planner(), echo: Responder.echo } as const
 
@@ -50,6 +66,11 @@ const parse = Effect.try({
         host: { type: "string", default: "127.0.0.1" },
         responder: { type: "string", default: "planner" },
         "event-delay-ms": { type: "string", default: "0" },
+        fault: { type: "string", multiple: true, default: [] },
+        script: { type: "string" },
+        "rate-limit-rpm": { type: "string" },
+        "enforce-rate-limit": { type: "boolean", default: false },
+        cors: { type: "boolean", default: false },
         help: { type: "boolean", default: false }
       },
       strict: true,
@@ -65,6 +86,20 @@ const integer = (name: string, text: string, max: number) => {
     : Effect.fail(new UsageError({ message: `--${name} must be an integer from 0 to ${max}, got "${text}"\n${usage}` }))
 }
 
+const fromEither = <A>(either: Either.Either<A, string>, prefix: string) =>
+  Either.isRight(either)
+    ? Effect.succeed(either.right)
+    : Effect.fail(new UsageError({ message: `${prefix}${either.left}\n${usage}` }))
+
+const readScript = (file: string) =>
+  Effect.try({
+    try: () => JSON.parse(readFileSync(file, "utf8")) as unknown,
+    catch: (error) =>
+      new UsageError({
+        message: `--script ${file}: ${error instanceof Error ? error.message : String(error)}\n${usage}`
+      })
+  }).pipe(Effect.flatMap((json) => fromEither(CliSpec.parseScript(json), `--script ${file}: `)))
+
 const program = Effect.gen(function* () {
   const values = yield* parse
   if (values.help) return yield* Console.log(help)
@@ -74,8 +109,28 @@ const program = Effect.gen(function* () {
   if (name !== "planner" && name !== "echo") {
     return yield* new UsageError({ message: `--responder must be "planner" or "echo", got "${name}"\n${usage}` })
   }
-  const standin = yield* StandinServer.start({ responder: responders[name], port, host: values.host, eventDelay })
-  yield* Console.log(`Parley stand-in (${name} responder, not a language model) listening on ${standin.url}`)
+  const policies: Array<Fault.Policy> = []
+  for (const spec of values.fault) policies.push(yield* fromEither(CliSpec.parseFault(spec), "--fault "))
+  const script = values.script === undefined ? undefined : yield* readScript(values.script)
+  if (script !== undefined) policies.push(...script.faults)
+  const rpm = values["rate-limit-rpm"]
+  if (rpm !== undefined) {
+    const requestsPerMinute = yield* integer("rate-limit-rpm", rpm, 1_000_000)
+    policies.push(Fault.requestRateLimit({ requestsPerMinute, enforce: values["enforce-rate-limit"] }))
+  } else if (values["enforce-rate-limit"]) {
+    return yield* new UsageError({ message: `--enforce-rate-limit needs --rate-limit-rpm N\n${usage}` })
+  }
+  const responder = script?.replies !== undefined ? Responder.script(script.replies) : responders[name]
+  const standin = yield* StandinServer.start({
+    responder,
+    port,
+    host: values.host,
+    eventDelay,
+    ...(policies.length > 0 ? { faults: Fault.combine(...policies) } : {}),
+    ...(values.cors ? { cors: true } : {})
+  })
+  const label = script?.replies !== undefined ? `script of ${script.replies.length} replies` : `${name} responder`
+  yield* Console.log(`Parley stand-in (${label}, not a language model) listening on ${standin.url}`)
   return yield* Effect.never
 }).pipe(Effect.scoped)
 
