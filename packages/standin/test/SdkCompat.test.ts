@@ -167,7 +167,9 @@ describe("SdkCompat: @anthropic-ai/sdk against the stand-in", () => {
       assert.strictEqual(bodies.length, 2)
       assert.deepStrictEqual(bodies[0]?.["thread"], { type: "create" })
       const continued = bodies[1]
-      const firstId = (continued?.["thread"] as { previous_message_id: string }).previous_message_id
+      const firstId = String(
+        (continued?.["thread"] as { previous_message_id?: string } | undefined)?.previous_message_id
+      )
       assert.deepStrictEqual(continued?.["thread"], { type: "continue", previous_message_id: firstId })
       assert.match(firstId, /^msg_01/)
       assert.strictEqual(continued?.["tools"], undefined)

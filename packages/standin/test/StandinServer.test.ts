@@ -648,7 +648,10 @@ describe("StandinServer", () => {
         }
         const kept = standin.requests()
         assert.strictEqual(kept.length, 2)
-        assert.strictEqual((kept[1]?.body as { messages: [{ content: string }] }).messages[0].content[0], "4")
+        assert.strictEqual(
+          (kept[1]?.body as { messages: [{ content: string }] } | undefined)?.messages[0].content[0],
+          "4"
+        )
         const many = yield* StandinServer.start({ responder: Responder.echo })
         yield* Effect.forEach(
           Array.from({ length: 130 }, (_, i) => i),
