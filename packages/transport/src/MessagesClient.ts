@@ -589,47 +589,60 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     // create
     // -------------------------------------------------------------------------
 
+    /** One exchange of a `create`: the response decoded, its usage settled on the rate-limit ticket, if any. */
+    const createExchange = (
+      policies: Policies,
+      prepared: Prepared,
+      total: Duration.Duration,
+      headers: Headers.Headers,
+      ticket: RateLimit.Ticket | undefined
+    ) =>
+      Effect.flatMap(
+        exchange(messagesPath, prepared.body, headers, {
+          headers: Timeout.nonStreamingHeaders(policies.timeouts, total),
+          total
+        }),
+        ([response, text, now]) => {
+          const context = contextOf(response, now)
+          return Effect.zipRight(
+            observe(policies, prepared, context),
+            Effect.suspend((): Effect.Effect<Message.Message, MessagesError> => {
+              if (!isOk(response.status)) return Effect.fail(fromResponseBody(context, text))
+              const parsed = parseJson(text)
+              if (parsed === undefined) {
+                return Effect.fail(Failures.malformed(context.meta, "the response body is not JSON"))
+              }
+              const decoded = decodeMessage(parsed.value)
+              if (decoded._tag === "Left") {
+                return Effect.fail(
+                  Failures.malformed(context.meta, `the response body is not a Message: ${decoded.left.message}`)
+                )
+              }
+              const message = decoded.right
+              ticket?.settle({
+                inputTokens: inputTokensOf(message.usage),
+                outputTokens: message.usage?.output_tokens
+              })
+              return Effect.succeed(message)
+            })
+          )
+        }
+      )
+
+    /** One attempt of a `create`: in a scope holding the rate-limit ticket when there is a limiter. */
     const createAttempt = (
       policies: Policies,
       prepared: Prepared,
       total: Duration.Duration,
       headers: Headers.Headers
     ) =>
-      Released.scoped(
-        Effect.flatMap(admit(policies, prepared), (ticket) =>
-          Effect.flatMap(
-            exchange(messagesPath, prepared.body, headers, {
-              headers: Timeout.nonStreamingHeaders(policies.timeouts, total),
-              total
-            }),
-            ([response, text, now]) => {
-              const context = contextOf(response, now)
-              return Effect.zipRight(
-                observe(policies, prepared, context),
-                Effect.suspend((): Effect.Effect<Message.Message, MessagesError> => {
-                  if (!isOk(response.status)) return Effect.fail(fromResponseBody(context, text))
-                  const parsed = parseJson(text)
-                  if (parsed === undefined) {
-                    return Effect.fail(Failures.malformed(context.meta, "the response body is not JSON"))
-                  }
-                  const decoded = decodeMessage(parsed.value)
-                  if (decoded._tag === "Left") {
-                    return Effect.fail(
-                      Failures.malformed(context.meta, `the response body is not a Message: ${decoded.left.message}`)
-                    )
-                  }
-                  const message = decoded.right
-                  ticket?.settle({
-                    inputTokens: inputTokensOf(message.usage),
-                    outputTokens: message.usage?.output_tokens
-                  })
-                  return Effect.succeed(message)
-                })
-              )
-            }
+      policies.limiter === undefined
+        ? createExchange(policies, prepared, total, headers, undefined)
+        : Released.scoped(
+            Effect.flatMap(admit(policies, prepared), (ticket) =>
+              createExchange(policies, prepared, total, headers, ticket)
+            )
           )
-        )
-      )
 
     const create = (request: MessagesRequest, call?: CallOptions) =>
       Effect.flatMap(policiesOf(call), (policies) =>
