@@ -1,6 +1,6 @@
 /**
- * A deterministic, rule-based responder for demos: it is not a language model. It reads the last user turn and
- * the offered tools' `input_schema`s and calls tools with inputs valid for those schemas; once the tool results
+ * A deterministic, rule-based responder for demos: it is not a language model. It reads the conversation and the
+ * offered tools' `input_schema`s and calls tools with inputs valid for those schemas; once the tool results
  * come back it answers with `end_turn` text built from them, reporting failed calls as failures.
  *
  * Rules, matched in the order they appear in the prompt (several matches give parallel `tool_use` blocks):
@@ -12,9 +12,21 @@
  * - "read README.md" / "show me src/main.ts" → a read tool with a `path` property;
  * - "list files" / "list the files in src" → a list tool, with the directory when its schema has a path property.
  *
+ * Numbers may be written with thousands separators (`1,234`) or exponents (`1.5e3`); they reach the tool in plain
+ * decimal notation (`1234`, `1500`).
+ *
  * Tools are found by their schema's property names and descriptions, so any names work; the demo's names
  * (`calculator`, `current_time`, `convert_units`, `read_file`, `list_files`) win ties. `tool_choice` is honoured
  * (`none`, `any`, a named tool, `disable_parallel_tool_use`).
+ *
+ * When no rule matches, any offered tool the prompt names (its name, or words of its description) is called with
+ * its required properties filled from the prompt by type: numbers in order for number properties (`add {a, b}` with
+ * "add 2 and 3" calls `add {a: 2, b: 3}`), an `enum` value the prompt mentions, a place for `city`/`location`
+ * properties, a quoted string, or the words after the tool's name when the prompt names it, for other strings. A
+ * tool whose required properties the prompt cannot fill is not called: the planner declines rather than guess.
+ *
+ * It reads the whole conversation: a follow-up such as "and multiply that by 2" works on the last answer, and
+ * "and in London?" after a time question asks the time there.
  *
  * @example
  * ```ts
@@ -189,7 +201,7 @@ const preferredNames: Record<Kind, string> = {
 // Reading the prompt
 // =============================================================================
 
-const number = String.raw`\d+(?:\.\d+)?`
+const number = String.raw`(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:[eE][-+]?\d+)?`
 const operand = String.raw`(?:\(\s*)*-?${number}(?:\s*\))*`
 const operator = String.raw`(?:\*\*|[-+*/×÷^%]|\bplus\b|\bminus\b|\btimes\b|\bmultiplied by\b|\bdivided by\b)`
 const arithmetic = new RegExp(String.raw`${operand}(?:\s*${operator}\s*${operand})+`, "gi")
@@ -203,9 +215,16 @@ const balance = (expression: string): string => {
   return text
 }
 
+/** A number as written in prose (`1,234`, `1.5e3`) in plain decimal notation (`1234`, `1500`). */
+const plainNumber = (text: string): string => {
+  const value = Number(text.replace(/,/g, ""))
+  return Number.isFinite(value) ? String(value) : text
+}
+
 const normalizeExpression = (expression: string): string =>
   balance(
     expression
+      .replace(new RegExp(number, "g"), plainNumber)
       .replace(/\bmultiplied by\b|\btimes\b|×/gi, "*")
       .replace(/\bdivided by\b|÷/gi, "/")
       .replace(/\bplus\b/gi, "+")
@@ -477,6 +496,184 @@ const complete = (schema: JsonSchema, fields: Record<string, unknown>): Record<s
 }
 
 // =============================================================================
+// Any tool, from its schema
+// =============================================================================
+
+const stopWords = new Set(
+  "the a an and or of to in on for with from by is are be it its this that what whats how please can you me my your get set use tool tools two one value number numbers given returns return".split(
+    " "
+  )
+)
+
+const wordsOf = (text: string): ReadonlyArray<string> =>
+  text
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^\p{L}\d]+/u)
+    .filter((word) => word.length >= 3 && !stopWords.has(word))
+
+/** Whether `word` (from a tool's name or description) appears in the prompt, allowing a plural or verb ending. */
+const mentions = (promptWords: ReadonlySet<string>, word: string): boolean => {
+  if (promptWords.has(word)) return true
+  const stem = word.replace(/(?:es|s|ed|ing)$/, "")
+  return stem.length >= 3 && [...promptWords].some((candidate) => candidate.replace(/(?:es|s|ed|ing)$/, "") === stem)
+}
+
+const numbersIn = (text: string): ReadonlyArray<number> =>
+  [...text.matchAll(new RegExp(String.raw`(?<![\w.])-?${number}`, "g"))].map((match) =>
+    Number(match[0].replace(/,/g, ""))
+  )
+
+const quotedIn = (text: string): ReadonlyArray<string> =>
+  [...text.matchAll(/"([^"]+)"|“([^”]+)”|'([^']+)'|`([^`]+)`/g)].map(
+    (match) => match[1] ?? match[2] ?? match[3] ?? match[4] ?? ""
+  )
+
+/**
+ * A call of any offered tool the prompt names: a tool whose name, or a word of its description, appears in the
+ * prompt, with its required properties filled from the prompt by type (numbers in order for number properties, an
+ * `enum` value the prompt mentions, a quoted string or the words after the tool's name for strings). A tool whose
+ * required properties the prompt cannot fill is not called.
+ */
+const genericCall = (prompt: string, tools: ReadonlyArray<ToolInfo>): Call | undefined => {
+  const promptWords = new Set(wordsOf(prompt))
+  const lower = prompt.toLowerCase()
+  let best: { readonly tool: ToolInfo; readonly score: number } | undefined
+  for (const tool of tools) {
+    const nameWords = wordsOf(tool.name.replace(/[_-]/g, " "))
+    const byName =
+      lower.includes(tool.name.toLowerCase().replace(/[_-]/g, " ")) ||
+      nameWords.some((word) => mentions(promptWords, word))
+    const description = tool.text.slice(tool.name.length)
+    const byDescription = wordsOf(description).filter((word) => mentions(promptWords, word)).length
+    const score = (byName ? 10 : 0) + byDescription
+    if (score > 0 && (best === undefined || score > best.score)) best = { tool, score }
+  }
+  if (best === undefined) return undefined
+  const tool = best.tool
+  const numbers = [...numbersIn(prompt)]
+  const quoted = [...quotedIn(prompt)]
+  const fields: Record<string, unknown> = {}
+  for (const key of tool.required) {
+    const schema = tool.properties.find(([name]) => name === key)?.[1] ?? {}
+    const types = typesOf(schema)
+    const options = enumValues(schema)
+    if (options !== undefined) {
+      const named = options.find((option) => typeof option === "string" && lower.includes(option.toLowerCase()))
+      if (named === undefined) return undefined
+      fields[key] = named
+    } else if (types.includes("number") || types.includes("integer")) {
+      const value = numbers.shift()
+      if (value === undefined || (types.includes("integer") && !Number.isInteger(value))) return undefined
+      fields[key] = value
+    } else if ((types.includes("string") || types.length === 0) && /city|location|place|where/i.test(key)) {
+      const place = placeIn(prompt)
+      if (place === undefined) return undefined
+      fields[key] = place
+    } else if (types.includes("string") || types.length === 0) {
+      const special = [names.expression, names.timezone, names.path].some((list) => list.includes(key.toLowerCase()))
+      const named = lower.includes(tool.name.toLowerCase())
+      const text = quoted.shift() ?? (named && !special ? restAfter(prompt, tool.name) : "")
+      if (text === "") return undefined
+      fields[key] = text
+    } else if (types.includes("boolean")) {
+      fields[key] = false
+    } else {
+      return undefined
+    }
+  }
+  return { tool, input: complete(tool.schema, fields) }
+}
+
+/** The place a prompt names after "in", "at" or "for": a known city, else the capitalized words there. */
+const placeIn = (prompt: string): string | undefined => {
+  for (const match of prompt.matchAll(/\b(?:in|at|for)\s+(?:the\s+)?/gi)) {
+    const rest = prompt.slice(match.index + match[0].length)
+    const city = cityAt(rest)
+    if (city !== undefined) return city[0]
+    const words = /^\p{Lu}[\p{L}'-]*(?:\s+\p{Lu}[\p{L}'-]*)*/u.exec(rest)
+    if (words !== null) return words[0]
+  }
+  return undefined
+}
+
+/** The prompt's words after the tool's name, without end punctuation. */
+const restAfter = (prompt: string, name: string): string => {
+  const at = prompt.toLowerCase().indexOf(name.toLowerCase())
+  const rest = at < 0 ? prompt : prompt.slice(at + name.length)
+  return rest
+    .trim()
+    .replace(/[.?!]+$/, "")
+    .trim()
+}
+
+// =============================================================================
+// Follow-ups
+// =============================================================================
+
+const followUpOperations: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\bmultipl(?:y|ied)\s+(?:that|it|this|the (?:result|answer))\s+by\s+(NUM)/i, "*"],
+  [/\b(?:times)\s+(NUM)\b/i, "*"],
+  [/\bdivide\s+(?:that|it|this|the (?:result|answer))\s+by\s+(NUM)/i, "/"],
+  [/\badd\s+(NUM)\s+to\s+(?:that|it|this|the (?:result|answer))/i, "+"],
+  [/\bplus\s+(NUM)\b/i, "+"],
+  [/\bsubtract\s+(NUM)\s+from\s+(?:that|it|this|the (?:result|answer))/i, "-"],
+  [/\bminus\s+(NUM)\b/i, "-"],
+  [/\b(?:square|squared)\b/i, "^2"]
+]
+
+/** The last number the assistant answered with, when the conversation has an earlier answer. */
+const previousResult = (request: Request.MessagesRequest): number | undefined => {
+  const messages = request.messages
+  for (let index = messages.length - 2; index >= 0; index--) {
+    const message = messages[index]
+    if (message?.role !== "assistant") continue
+    const found = numbersIn(textOf(message.content))
+    if (found.length > 0) return found[found.length - 1]
+  }
+  return undefined
+}
+
+/** The earlier user prompts (text only), latest first. */
+const earlierPrompts = (request: Request.MessagesRequest): ReadonlyArray<string> =>
+  request.messages
+    .slice(0, -1)
+    .filter((message) => message.role === "user")
+    .map((message) => textOf(message.content))
+    .filter((text) => text.trim() !== "")
+    .reverse()
+
+/**
+ * What a follow-up asks for, read with the conversation: "and multiply that by 2" → arithmetic on the last answer;
+ * "and in London?" after a time question → the time there.
+ */
+const followUpIntents = (request: Request.MessagesRequest, prompt: string): ReadonlyArray<Intent> => {
+  const previous = previousResult(request)
+  if (previous !== undefined && /\b(?:that|it|this|the (?:result|answer))\b/i.test(prompt)) {
+    for (const [pattern, operator] of followUpOperations) {
+      const match = new RegExp(pattern.source.replace("NUM", number), pattern.flags).exec(prompt)
+      if (match === null) continue
+      const expression =
+        operator === "^2" ? `${previous} ^ 2` : `${previous} ${operator} ${plainNumber(match[1] ?? "")}`
+      return [{ kind: "calculate", at: match.index, expression }]
+    }
+  }
+  for (const earlier of earlierPrompts(request)) {
+    const kinds = new Set(intentsOf(earlier).map((intent) => intent.kind))
+    if (kinds.has("time")) {
+      const found: Array<Intent> = []
+      for (const inWord of prompt.matchAll(/\bin\s+(?:the\s+)?/gi)) {
+        const city = cityAt(prompt.slice(inWord.index + inWord[0].length))
+        if (city !== undefined) found.push({ kind: "time", at: inWord.index, city: city[0], zone: city[1] })
+      }
+      if (found.length > 0) return found
+    }
+    if (kinds.size > 0) break
+  }
+  return []
+}
+
+// =============================================================================
 // Planning a turn
 // =============================================================================
 
@@ -540,6 +737,11 @@ const planTurn = (request: Request.MessagesRequest, prompt: string, narrate: boo
     choice?.type === "tool" ? (choice as Extract<Request.ToolChoice, { readonly type: "tool" }>).name : undefined
   const tools = named !== undefined ? offered.filter((tool) => tool.name === named) : offered
   let calls = callsFor(intentsOf(prompt), tools)
+  if (calls.length === 0) calls = callsFor(followUpIntents(request, prompt), tools)
+  if (calls.length === 0) {
+    const generic = genericCall(prompt, tools)
+    if (generic !== undefined) calls = [generic]
+  }
   const forced = choice?.type === "any" || choice?.type === "tool"
   const [firstTool] = tools
   if (calls.length === 0 && forced && firstTool !== undefined) {

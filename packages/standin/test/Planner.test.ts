@@ -1,3 +1,5 @@
+import Anthropic from "@anthropic-ai/sdk"
+import { betaTool } from "@anthropic-ai/sdk/helpers/beta/json-schema"
 import { assert, describe, it } from "@effect/vitest"
 import * as Content from "@parley/core/Content"
 import type * as Message from "@parley/core/Message"
@@ -8,6 +10,7 @@ import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import * as Planner from "../src/Planner.js"
 import type * as Reply from "../src/Reply.js"
+import * as Responder from "../src/Responder.js"
 import * as StandinServer from "../src/StandinServer.js"
 import { messagesBody, request } from "./http.js"
 
@@ -282,11 +285,83 @@ describe("Planner", () => {
       assert.strictEqual(reply._tag === "Message" ? reply.message.stop_reason : undefined, "end_turn")
     })
 
+    it("calls a user's own tool, filling its required properties from the prompt", () => {
+      const add = Tool.make("add", {
+        description: "Adds two numbers",
+        input: Schema.Struct({ a: Schema.Number, b: Schema.Number })
+      })
+      const reply = Planner.plan(requestOf([{ role: "user", content: "add 2 and 3" }], [add]))
+      assert.deepStrictEqual(callsOf(reply), [{ name: "add", input: { a: 2, b: 3 } }])
+      const weather = Tool.make("get_weather", {
+        description: "Get the current weather for a city",
+        input: Schema.Struct({ city: Schema.String, unit: Schema.Literal("celsius", "fahrenheit") })
+      })
+      const asked = Planner.plan(
+        requestOf([{ role: "user", content: "What's the weather in Paris, in fahrenheit?" }], [...demoTools, weather])
+      )
+      assert.deepStrictEqual(callsOf(asked), [{ name: "get_weather", input: { city: "Paris", unit: "fahrenheit" } }])
+      assertValidInputs(asked, [...demoTools, weather])
+      const unfilled = Planner.plan(requestOf([{ role: "user", content: "add some numbers" }], [add]))
+      assert.deepStrictEqual(callsOf(unfilled), [])
+      assert.include(textOf(unfilled), "found nothing in your message for the offered tools (add)")
+      const vague = Planner.plan(requestOf([{ role: "user", content: "Tell me about the time" }]))
+      assert.deepStrictEqual(callsOf(vague), [])
+    })
+
+    it("reads thousands separators and exponents", () => {
+      const separated = Planner.plan(requestOf([{ role: "user", content: "Calculate 1,234 + 5,678" }]))
+      assert.deepStrictEqual(callsOf(separated), [{ name: "calculator", input: { expression: "1234 + 5678" } }])
+      const exponent = Planner.plan(requestOf([{ role: "user", content: "What is 1.5e3 * 2?" }]))
+      assert.deepStrictEqual(callsOf(exponent), [{ name: "calculator", input: { expression: "1500 * 2" } }])
+    })
+
+    it("reads the conversation for follow-ups", () => {
+      const history = (first: string, answer: string, next: string): ReadonlyArray<Message.MessageParam> => [
+        { role: "user", content: first },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "calculator", input: {} }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "x" }] },
+        { role: "assistant", content: answer },
+        { role: "user", content: next }
+      ]
+      const doubled = Planner.plan(requestOf(history("What is 17 * 23?", "17 * 23 = 391.", "and multiply that by 2")))
+      assert.deepStrictEqual(callsOf(doubled), [{ name: "calculator", input: { expression: "391 * 2" } }])
+      const london = Planner.plan(
+        requestOf(history("What time is it in Tokyo?", "The time in Tokyo is 08:18 (Sunday).", "and in London?"))
+      )
+      assert.deepStrictEqual(callsOf(london), [{ name: "current_time", input: { timezone: "Europe/London" } }])
+    })
+
     it("names the offered tools when none fits", () => {
       const reply = Planner.plan(requestOf([{ role: "user", content: "Tell me a joke" }], [calculator]))
       assert.isTrue(textOf(reply).includes("found nothing in your message for the offered tools (calculator)"))
     })
   })
+
+  it.scoped("the SDK's tool runner gets the user's own add tool called and answered", () =>
+    Effect.gen(function* () {
+      const standin = yield* StandinServer.start({ responder: Responder.planner() })
+      const client = new Anthropic({ apiKey: "test", baseURL: standin.url, maxRetries: 0 })
+      const add = betaTool({
+        name: "add",
+        description: "Adds two numbers",
+        inputSchema: {
+          type: "object",
+          properties: { a: { type: "number" }, b: { type: "number" } },
+          required: ["a", "b"]
+        },
+        run: (input) => String(input.a + input.b)
+      })
+      const final = yield* Effect.promise(async () =>
+        client.beta.messages.toolRunner({
+          model: "claude-test",
+          max_tokens: 256,
+          messages: [{ role: "user", content: "add 2 and 3" }],
+          tools: [add]
+        })
+      )
+      assert.deepStrictEqual(final.content as ReadonlyArray<unknown>, [{ type: "text", text: "add returned: 5." }])
+    })
+  )
 
   it.scoped("drives a two-turn exchange over HTTP", () =>
     Effect.gen(function* () {
