@@ -32,6 +32,7 @@ import * as Schema from "effect/Schema"
 import * as Content from "./Content.js"
 import type * as Request from "./Request.js"
 import type * as Tool from "./Tool.js"
+import * as ToolOutcome from "./ToolOutcome.js"
 import * as Wire from "./Wire.js"
 
 /**
@@ -89,6 +90,12 @@ export interface Handled<R = never> {
    * `tool_result` with `is_error: true`.
    */
   readonly run: (call: Content.ToolUseBlock) => Effect.Effect<Content.ToolResultBlock, never, R>
+  /**
+   * {@link run} with what happened: the result, its typed outcome (`ok`, `error`, `invalid-input`,
+   * `unknown-tool`, `interrupted`) and, for a handler that failed, died or was interrupted, the `Cause`. A defect
+   * is also logged (`Effect.logWarning` with the cause); the model gets a short message without its text.
+   */
+  readonly execute: (call: Content.ToolUseBlock) => Effect.Effect<ToolOutcome.ToolRun, never, R>
 }
 
 /**
@@ -128,23 +135,60 @@ export const make = <const Tools extends ReadonlyArray<Tool.Any>>(...tools: Tool
     definitions,
     handle: <H extends Handlers<Tools>>(handlers: H): Handled<HandlersContext<H>> => {
       const table = handlers as unknown as Record<string, (input: unknown) => Effect.Effect<unknown, unknown, unknown>>
+      const execute = (call: Content.ToolUseBlock) => {
+        const tool = byName.get(call.name)
+        const handler = table[call.name]
+        if (tool === undefined || handler === undefined) return Effect.succeed(unknownTool(byName.keys(), call))
+        return dispatch(tool, handler, call) as Effect.Effect<ToolOutcome.ToolRun, never, HandlersContext<H>>
+      }
       return {
         definitions,
         names: new Set(byName.keys()),
-        run: (call) => {
-          const tool = byName.get(call.name)
-          const handler = table[call.name]
-          if (tool === undefined || handler === undefined) {
-            const available = [...byName.keys()].map((name) => `"${name}"`).join(", ")
-            return Effect.succeed(
-              failure(call, `Error: there is no tool named "${call.name}". Available tools: ${available || "none"}.`)
-            )
-          }
-          return dispatch(tool, handler, call) as Effect.Effect<Content.ToolResultBlock, never, HandlersContext<H>>
-        }
+        execute,
+        run: (call) => Effect.map(execute(call), (run) => run.result)
       }
     }
   }
+}
+
+/**
+ * What the handlers of a handled toolkit need.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Context<T> = T extends Handled<infer R> ? R : never
+
+/**
+ * One handled toolkit holding the tools of several (their definitions in the order given), e.g. the app's own
+ * tools and those of an MCP server. Tool names must stay distinct across them.
+ *
+ * @throws DuplicateToolName if two toolkits have a tool of the same name.
+ * @since 0.2.0
+ * @category combinators
+ */
+export const merge = <const Toolkits extends ReadonlyArray<Handled<unknown>>>(
+  ...toolkits: Toolkits
+): Handled<Context<Toolkits[number]>> => {
+  const owner = new Map<string, Handled<unknown>>()
+  for (const toolkit of toolkits) {
+    for (const name of toolkit.names) {
+      if (owner.has(name)) {
+        throw new DuplicateToolName({ tool: name, message: `Two toolkits have a tool named "${name}"` })
+      }
+      owner.set(name, toolkit)
+    }
+  }
+  const execute = (call: Content.ToolUseBlock): Effect.Effect<ToolOutcome.ToolRun, never, unknown> => {
+    const toolkit = owner.get(call.name)
+    return toolkit === undefined ? Effect.succeed(unknownTool(owner.keys(), call)) : toolkit.execute(call)
+  }
+  return {
+    definitions: toolkits.flatMap((toolkit) => toolkit.definitions),
+    names: new Set(owner.keys()),
+    execute,
+    run: (call) => Effect.map(execute(call), (run) => run.result)
+  } as Handled<Context<Toolkits[number]>>
 }
 
 // =============================================================================
@@ -161,6 +205,14 @@ interface Schemas {
 
 const failure = (call: Content.ToolUseBlock, message: string): Content.ToolResultBlock =>
   Content.toolResult(call.id, message, { isError: true })
+
+const unknownTool = (names: Iterable<string>, call: Content.ToolUseBlock): ToolOutcome.ToolRun => {
+  const available = [...names].map((name) => `"${name}"`).join(", ")
+  return ToolOutcome.make(
+    failure(call, `Error: there is no tool named "${call.name}". Available tools: ${available || "none"}.`),
+    "unknown-tool"
+  )
+}
 
 const success = (call: Content.ToolUseBlock, content: string): Content.ToolResultBlock =>
   Content.toolResult(call.id, content)
@@ -231,20 +283,26 @@ const encodeResult = (encode: Parse, value: unknown): Effect.Effect<Either.Eithe
 }
 
 const invalidInput = (tool: Schemas, call: Content.ToolUseBlock, issue: ParseResult.ParseIssue) =>
-  failure(
-    call,
-    `Error: invalid input for tool "${tool.name}". Fix these problems and call the tool again:\n${formatIssue(issue)}`
+  ToolOutcome.make(
+    failure(
+      call,
+      `Error: invalid input for tool "${tool.name}". Fix these problems and call the tool again:\n${formatIssue(issue)}`
+    ),
+    "invalid-input"
   )
 
 const dispatch = (
   tool: Schemas,
   handler: (input: unknown) => Effect.Effect<unknown, unknown, unknown>,
   call: Content.ToolUseBlock
-): Effect.Effect<Content.ToolResultBlock, never, unknown> => {
+): Effect.Effect<ToolOutcome.ToolRun, never, unknown> => {
   const unsafe = Wire.unsafeJson(call.input, { checkToolInputs: true })
   if (unsafe !== undefined) {
     return Effect.succeed(
-      failure(call, `Error: invalid input for tool "${tool.name}": ${unsafe}. Call the tool again without it.`)
+      ToolOutcome.make(
+        failure(call, `Error: invalid input for tool "${tool.name}": ${unsafe}. Call the tool again without it.`),
+        "invalid-input"
+      )
     )
   }
   const decoded = tool.input(call.input)
@@ -267,34 +325,64 @@ const execute = (
   handler: (input: unknown) => Effect.Effect<unknown, unknown, unknown>,
   call: Content.ToolUseBlock,
   input: unknown
-): Effect.Effect<Content.ToolResultBlock, never, unknown> =>
-  // `suspend` turns a handler that throws instead of returning an Effect into a defect.
-  Effect.exit(Effect.suspend(() => handler(input))).pipe(
-    Effect.flatMap((exit): Effect.Effect<Content.ToolResultBlock> => {
-      if (Exit.isSuccess(exit)) {
-        return Effect.map(encodeResult(tool.output, exit.value), (encoded) =>
-          Either.isRight(encoded)
-            ? success(call, encoded.right)
-            : failure(call, `Error: tool "${tool.name}" produced a result that could not be encoded:\n${encoded.left}`)
-        )
-      }
-      const error = Cause.failureOption(exit.cause)
-      if (Option.isSome(error)) {
-        return Effect.map(encodeResult(tool.failure, error.value), (encoded) =>
-          failure(
-            call,
-            Either.isRight(encoded)
-              ? encoded.right
-              : `Error: tool "${tool.name}" failed with an error that could not be encoded:\n${encoded.left}`
-          )
-        )
-      }
-      const defect = Cause.dieOption(exit.cause)
-      if (Option.isSome(defect)) {
-        return Effect.succeed(
-          failure(call, `Error: tool "${tool.name}" failed unexpectedly: ${describeDefect(defect.value)}`)
-        )
-      }
-      return Effect.succeed(failure(call, `Error: tool "${tool.name}" was interrupted before it finished.`))
-    })
+): Effect.Effect<ToolOutcome.ToolRun, never, unknown> =>
+  // `suspend` turns a handler that throws instead of returning an Effect into a defect. Only the handler is
+  // interruptible: once it has ended, its outcome is always turned into a `ToolRun`.
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(
+      Effect.exit(restore(Effect.suspend(() => handler(input)))),
+      (exit): Effect.Effect<ToolOutcome.ToolRun> => toOutcome(tool, call, exit)
+    )
   )
+
+const toOutcome = (
+  tool: Schemas,
+  call: Content.ToolUseBlock,
+  exit: Exit.Exit<unknown, unknown>
+): Effect.Effect<ToolOutcome.ToolRun> => {
+  if (Exit.isSuccess(exit)) {
+    return Effect.map(encodeResult(tool.output, exit.value), (encoded) =>
+      Either.isRight(encoded)
+        ? ToolOutcome.make(success(call, encoded.right), "ok")
+        : ToolOutcome.make(
+            failure(call, `Error: tool "${tool.name}" produced a result that could not be encoded.`),
+            "error",
+            Cause.die(new Error(encoded.left))
+          )
+    )
+  }
+  const error = Cause.failureOption(exit.cause)
+  if (Option.isSome(error)) {
+    return Effect.map(encodeResult(tool.failure, error.value), (encoded) =>
+      ToolOutcome.make(
+        failure(
+          call,
+          Either.isRight(encoded)
+            ? encoded.right
+            : `Error: tool "${tool.name}" failed with an error that could not be encoded.`
+        ),
+        "error",
+        exit.cause
+      )
+    )
+  }
+  if (Option.isSome(Cause.dieOption(exit.cause))) {
+    return Effect.as(
+      Effect.logWarning(`tool "${tool.name}" failed unexpectedly`, exit.cause).pipe(
+        Effect.annotateLogs({ tool: tool.name, toolUseId: call.id })
+      ),
+      ToolOutcome.make(
+        failure(call, `Error: tool "${tool.name}" failed unexpectedly. The failure was logged; try another way.`),
+        "error",
+        exit.cause
+      )
+    )
+  }
+  return Effect.succeed(
+    ToolOutcome.make(
+      failure(call, `Error: tool "${tool.name}" was interrupted before it finished.`),
+      "interrupted",
+      exit.cause
+    )
+  )
+}

@@ -41,6 +41,8 @@ export * as Tool from "./Tool.js"
 /** @since 0.1.0 */
 export * as Toolkit from "./Toolkit.js"
 /** @since 0.2.0 */
+export * as ToolOutcome from "./ToolOutcome.js"
+/** @since 0.2.0 */
 export * as Usage from "./Usage.js"
 /** @since 0.1.0 */
 export * as Validation from "./Validation.js"

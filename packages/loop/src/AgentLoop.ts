@@ -43,6 +43,8 @@ import * as Model from "@parley/core/Model"
 import type * as Request from "@parley/core/Request"
 import type * as RunState from "@parley/core/RunState"
 import * as StreamEvent from "@parley/core/StreamEvent"
+import * as Toolkit from "@parley/core/Toolkit"
+import * as ToolOutcome from "@parley/core/ToolOutcome"
 import type * as Validation from "@parley/core/Validation"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -57,15 +59,16 @@ import * as Ref from "effect/Ref"
 import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import * as Approval from "./Approval.js"
+import * as Events from "./internal/events.js"
 import { LoopError } from "./LoopError.js"
 import * as LoopEvent from "./LoopEvent.js"
 import { defaults, type LoopOptions } from "./LoopOptions.js"
-import { addUsage, emptyUsage, type LoopResult, type UsageTotals } from "./LoopResult.js"
+import { addUsage, emptyUsage, type LoopResult, type ToolReport, type UsageTotals } from "./LoopResult.js"
 import * as RepeatedCallGuard from "./RepeatedCallGuard.js"
 import * as Step from "./Step.js"
 import * as StopReason from "./StopReason.js"
 
-type Emit = ((event: LoopEvent.LoopEvent) => void) | undefined
+type Emit = Events.Events | undefined
 
 /** The calls of the last assistant turn, until one user turn answers them all. */
 interface Pending {
@@ -98,6 +101,10 @@ interface State {
   pending: Pending | undefined
   /** Set once the driver has finished (or paused) the run, so the interruption handler leaves it alone. */
   done: boolean
+  /** The tool calls this driver answered, with their outcomes (`LoopResult.tools`). */
+  readonly reports: Array<ToolReport>
+  /** Handlers left running past their timeout; interrupted (not awaited) when the driver ends. */
+  readonly abandoned: Array<Fiber.RuntimeFiber<ToolOutcome.ToolRun>>
 }
 
 const fromRunState = (state: RunState.RunState, conversation: Conversation.Conversation): State => ({
@@ -122,7 +129,9 @@ const fromRunState = (state: RunState.RunState, conversation: Conversation.Conve
           awaiting: [...state.pending.awaiting],
           decisions: state.pending.decisions
         },
-  done: false
+  done: false,
+  reports: [],
+  abandoned: []
 })
 
 const toRunState = (state: State): RunState.RunState => {
@@ -195,11 +204,11 @@ const settle = (
   const results = pending.calls.map((call) => {
     const done = pending.results.get(call.id)
     if (done !== undefined) return done
-    const result = errorResult(
-      call,
-      pending.started.has(call.id) ? `Interrupted: ${why} while this call was running.` : `Not run: ${why}.`
-    )
-    emit?.(LoopEvent.ToolResult({ turn: pending.turn, call, result, durationMillis: 0 }))
+    const started = pending.started.has(call.id)
+    const result = errorResult(call, started ? `Interrupted: ${why} while this call was running.` : `Not run: ${why}.`)
+    const outcome = started ? "interrupted" : "not-run"
+    state.reports.push({ turn: pending.turn, call, outcome })
+    emit?.emit(LoopEvent.ToolResult({ turn: pending.turn, call, result, outcome, durationMillis: 0 }))
     return result
   })
   state.toolCalls += pending.calls.length
@@ -246,13 +255,32 @@ const collect = <E>(
       for (const event of chunk) {
         const error = accumulator.add(event)
         if (error !== undefined) return Effect.fail(error)
-        if (emit !== undefined && isBlockDelta(event) && event.delta.type === "text_delta") {
-          emit(LoopEvent.TextDelta({ turn, index: event.index, text: (event.delta as { readonly text: string }).text }))
-        }
+        if (emit !== undefined && isBlockDelta(event)) emitDelta(emit.emit, turn, event)
       }
-      return Effect.void
+      // Back-pressure: a consumer slower than the model holds the stream once the buffer is full.
+      return emit === undefined ? Effect.void : emit.drain(emit.capacity)
     }).pipe(Effect.flatMap(() => accumulator.finish()))
   })
+
+/** Reports a content delta as its event: text, thinking, or tool input as it streams. */
+const emitDelta = (
+  emit: (event: LoopEvent.LoopEvent) => void,
+  turn: number,
+  event: StreamEvent.ContentBlockDeltaEvent
+): void => {
+  const delta = event.delta as { readonly type: string; readonly [key: string]: unknown }
+  switch (delta.type) {
+    case "text_delta":
+      emit(LoopEvent.TextDelta({ turn, index: event.index, text: delta.text as string }))
+      break
+    case "thinking_delta":
+      emit(LoopEvent.ThinkingDelta({ turn, index: event.index, thinking: delta.thinking as string }))
+      break
+    case "input_json_delta":
+      emit(LoopEvent.ToolInputDelta({ turn, index: event.index, partialJson: delta.partial_json as string }))
+      break
+  }
+}
 
 /** Where a driver starts: a stored state (continued as it is) or the options' conversation and prompt. */
 interface Start {
@@ -265,6 +293,25 @@ interface Start {
 interface Outcome {
   readonly state: RunState.RunState
   readonly result: LoopResult | undefined
+}
+
+/** The options' toolkits as one (`Toolkit.merge`): a name two of them share fails the run. */
+const toolkitOf = <R>(options: LoopOptions<R>): Effect.Effect<Toolkit.Handled<R> | undefined, LoopError> => {
+  const given = options.toolkit
+  if (given === undefined || !Array.isArray(given)) return Effect.succeed(given as Toolkit.Handled<R> | undefined)
+  return Effect.try({
+    try: () => Toolkit.merge(...(given as ReadonlyArray<Toolkit.Handled<R>>)) as Toolkit.Handled<R>,
+    catch: (error) =>
+      new LoopError({
+        reason: "InvalidToolkit",
+        turn: 0,
+        cause: error as Toolkit.DuplicateToolName,
+        conversation: options.conversation ?? Conversation.make(),
+        usage: emptyUsage,
+        toolCalls: 0,
+        state: undefined
+      })
+  })
 }
 
 const newRunId = (): string => `run_${globalThis.crypto.randomUUID()}`
@@ -308,7 +355,7 @@ const drive = <R>(
     const repeatedCalls = limits?.repeatedCalls ?? defaults.repeatedCalls
     const concurrency = options.concurrency ?? defaults.concurrency
     const toolTimeout = Duration.decode(options.toolTimeout ?? defaults.toolTimeout)
-    const toolkit = options.toolkit
+    const toolkit = yield* toolkitOf(options)
     const approve = options.approve
     const streaming = (options.streaming ?? options.stream) === true
     const continueOnMaxTokens = options.onMaxTokens === "continue"
@@ -359,59 +406,98 @@ const drive = <R>(
       return override === undefined ? toolTimeout : Duration.decode(override)
     }
 
-    // `Toolkit.Handled.run` never fails by contract; a hand-written implementation that does still gets an answer.
-    const unexpected = (call: Content.ToolUseBlock) =>
-      Effect.succeed(errorResult(call, `Error: tool "${call.name}" stopped unexpectedly.`))
+    // `Toolkit.Handled.execute` never fails by contract; a hand-written implementation that does still gets an answer.
+    const unexpected = (call: Content.ToolUseBlock, cause: Cause.Cause<unknown>) =>
+      Effect.as(
+        Effect.logWarning(`tool "${call.name}" stopped unexpectedly`, cause),
+        ToolOutcome.make(errorResult(call, `Error: tool "${call.name}" stopped unexpectedly.`), "error", cause)
+      )
+
+    /**
+     * A call past its timeout: the model is told, and the loop goes on without it — the handler's fiber is left to
+     * finish (it is interrupted, without waiting, when the run ends). If it finishes while the run goes on,
+     * `ToolLate` reports what it did (and a warning is logged): the model was told it timed out, so a write that
+     * succeeded is not silent.
+     */
+    const abandon = (
+      call: Content.ToolUseBlock,
+      turn: number,
+      fiber: Fiber.RuntimeFiber<ToolOutcome.ToolRun>,
+      timeout: Duration.Duration
+    ): Effect.Effect<ToolOutcome.ToolRun> => {
+      state.abandoned.push(fiber)
+      const watch = Effect.flatMap(Fiber.await(fiber), (exit) => {
+        const late = Exit.isSuccess(exit) ? exit.value : undefined
+        if (late === undefined || late.outcome === "interrupted") return Effect.void
+        emit?.emit(LoopEvent.ToolLate({ turn, call, result: late.result, outcome: late.outcome }))
+        return Effect.logWarning(
+          `tool "${call.name}" finished after its timeout of ${Duration.format(timeout)} (outcome: ${late.outcome}); the model was told it timed out`
+        ).pipe(Effect.annotateLogs({ tool: call.name, toolUseId: call.id }))
+      })
+      return Effect.as(
+        Effect.forkDaemon(watch),
+        ToolOutcome.make(
+          errorResult(
+            call,
+            `Error: tool "${call.name}" did not finish within ${Duration.format(timeout)} and was abandoned. It may still complete: do not assume it had no effect.`
+          ),
+          "timeout"
+        )
+      )
+    }
 
     // A tool call first runs synchronously, without forking a fiber or arming a timer: most tools (pure functions,
     // lookups) finish there. One that suspends (I/O, sleeps) goes on in its own fiber, which the loop then awaits
-    // with the tool's timeout and interrupts when the time is up or the loop itself is interrupted.
+    // with the tool's timeout; at the timeout it is abandoned (see `abandon`), and it is interrupted (and awaited)
+    // when the loop itself is interrupted. A handler that never suspends runs to its end before the loop goes on:
+    // no timeout can bound it (see the README).
     const runtime = yield* Effect.runtime<R>()
     const runSync = Runtime.runSyncExit(runtime)
 
-    const execute = (call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock, never, R> =>
+    const execute = (call: Content.ToolUseBlock, turn: number): Effect.Effect<ToolOutcome.ToolRun, never, R> =>
       Effect.suspend(() => {
         if (toolkit === undefined) {
-          return Effect.succeed(errorResult(call, `Error: there is no tool named "${call.name}".`))
+          return Effect.succeed(
+            ToolOutcome.make(errorResult(call, `Error: there is no tool named "${call.name}".`), "unknown-tool")
+          )
         }
-        const exit = runSync(toolkit.run(call))
+        const exit = runSync(toolkit.execute(call))
         if (Exit.isSuccess(exit)) return Effect.succeed(exit.value)
         const defect = Cause.dieOption(exit.cause)
-        if (Option.isNone(defect) || !Runtime.isAsyncFiberException(defect.value)) return unexpected(call)
-        const fiber = defect.value.fiber as Fiber.RuntimeFiber<Content.ToolResultBlock>
+        if (Option.isNone(defect) || !Runtime.isAsyncFiberException(defect.value)) return unexpected(call, exit.cause)
+        const fiber = defect.value.fiber as Fiber.RuntimeFiber<ToolOutcome.ToolRun>
         // `await`, not `join`: the tool's fiber refs must not leak into the loop's fiber.
         const done = Effect.flatMap(Fiber.await(fiber), (result) => result)
         const timeout = timeoutOf(call.name)
-        const bounded = Duration.isFinite(timeout)
-          ? Effect.timeoutTo(done, {
-              duration: timeout,
-              onSuccess: (result) => result,
-              onTimeout: () =>
-                errorResult(
-                  call,
-                  `Error: tool "${call.name}" timed out after ${Duration.format(timeout)} and was stopped.`
-                )
-            })
+        const bounded: Effect.Effect<ToolOutcome.ToolRun> = Duration.isFinite(timeout)
+          ? Effect.flatten(
+              Effect.timeoutTo(done, {
+                duration: timeout,
+                onSuccess: (result): Effect.Effect<ToolOutcome.ToolRun> => Effect.succeed(result),
+                onTimeout: () => abandon(call, turn, fiber, timeout)
+              })
+            )
           : done
         return bounded.pipe(
-          Effect.catchAllCause(() => unexpected(call)),
-          Effect.ensuring(Fiber.interrupt(fiber))
+          Effect.catchAllCause((cause) => unexpected(call, cause)),
+          Effect.onInterrupt(() => Fiber.interrupt(fiber))
         )
       })
 
     const denied = (call: Content.ToolUseBlock, reason: string) =>
-      Effect.succeed(errorResult(call, `Denied: ${reason}`))
+      Effect.succeed(ToolOutcome.make(errorResult(call, `Denied: ${reason}`), "denied"))
 
     /** Runs the call as the approval says; `undefined` when the decision is deferred. */
     const approved = (
       call: Content.ToolUseBlock,
+      turn: number,
       approval: Approval.Approval
-    ): Effect.Effect<Content.ToolResultBlock | undefined, never, R> => {
+    ): Effect.Effect<ToolOutcome.ToolRun | undefined, never, R> => {
       switch (approval._tag) {
         case "Allow":
-          return execute(call)
+          return execute(call, turn)
         case "AllowEdited":
-          return execute({ ...call, input: approval.input })
+          return execute({ ...call, input: approval.input }, turn)
         case "Deny":
           return denied(call, approval.reason)
         case "Defer":
@@ -422,31 +508,43 @@ const drive = <R>(
     const decide =
       approve === undefined
         ? execute
-        : (call: Content.ToolUseBlock): Effect.Effect<Content.ToolResultBlock | undefined, never, R> =>
+        : (call: Content.ToolUseBlock, turn: number): Effect.Effect<ToolOutcome.ToolRun | undefined, never, R> =>
             approve(call).pipe(
               Effect.catchAllCause(() => Effect.succeed(Approval.deny("the approval hook failed"))),
-              Effect.flatMap((approval) => approved(call, approval))
+              Effect.flatMap((approval) => approved(call, turn, approval))
             )
 
-    /** Runs one call: emits `ToolCalled`, then its result (or records the call as awaiting a decision). */
+    /**
+     * Runs one call: emits `ToolCalled` (unless the turn `announced` its calls already), then its result (or records
+     * the call as awaiting a decision).
+     */
     const handle = (
       pending: Pending,
       call: Content.ToolUseBlock,
-      run: (call: Content.ToolUseBlock) => Effect.Effect<Content.ToolResultBlock | undefined, never, R>
+      run: (call: Content.ToolUseBlock, turn: number) => Effect.Effect<ToolOutcome.ToolRun | undefined, never, R>,
+      announced: boolean
     ): Effect.Effect<void, never, R> =>
       Effect.suspend(() => {
         pending.started.add(call.id)
         const startedAt = emit === undefined ? 0 : performance.now()
-        emit?.(LoopEvent.ToolCalled({ turn: pending.turn, call }))
-        return Effect.map(run(call), (result) => {
-          if (result === undefined) {
+        if (!announced) emit?.emit(LoopEvent.ToolCalled({ turn: pending.turn, call }))
+        return Effect.map(run(call, pending.turn), (done) => {
+          if (done === undefined) {
             pending.started.delete(call.id)
             pending.awaiting.push(call.id)
             return
           }
+          const { outcome, result } = done
           pending.results.set(call.id, result)
-          emit?.(
-            LoopEvent.ToolResult({ turn: pending.turn, call, result, durationMillis: performance.now() - startedAt })
+          state.reports.push({ turn: pending.turn, call, outcome })
+          emit?.emit(
+            LoopEvent.ToolResult({
+              turn: pending.turn,
+              call,
+              result,
+              outcome,
+              durationMillis: performance.now() - startedAt
+            })
           )
         })
       })
@@ -454,11 +552,12 @@ const drive = <R>(
     const handleAll = (
       pending: Pending,
       calls: ReadonlyArray<Content.ToolUseBlock>,
-      run: (call: Content.ToolUseBlock) => Effect.Effect<Content.ToolResultBlock | undefined, never, R>
+      run: (call: Content.ToolUseBlock, turn: number) => Effect.Effect<ToolOutcome.ToolRun | undefined, never, R>,
+      announced: boolean
     ): Effect.Effect<void, never, R> =>
       calls.length === 1
-        ? handle(pending, calls[0]!, run)
-        : Effect.forEach(calls, (call) => handle(pending, call, run), { concurrency, discard: true })
+        ? handle(pending, calls[0]!, run, announced)
+        : Effect.forEach(calls, (call) => handle(pending, call, run, announced), { concurrency, discard: true })
 
     /** Appends one user turn answering every call of `pending`, or returns the calls still awaiting a decision. */
     const answer = (pending: Pending): Effect.Effect<ReadonlyArray<string> | undefined, LoopError> =>
@@ -482,13 +581,13 @@ const drive = <R>(
           (call) => pending.awaiting.includes(call.id) && pending.decisions[call.id] !== undefined
         )
         for (const call of decided) pending.awaiting.splice(pending.awaiting.indexOf(call.id), 1)
-        const run = (call: Content.ToolUseBlock) => {
+        const run = (call: Content.ToolUseBlock, turn: number) => {
           const decision = pending.decisions[call.id]!
           return decision._tag === "Deny"
             ? denied(call, decision.reason)
-            : execute(decision.input === undefined ? call : { ...call, input: decision.input })
+            : execute(decision.input === undefined ? call : { ...call, input: decision.input }, turn)
         }
-        return Effect.zipRight(handleAll(pending, decided, run), answer(pending))
+        return Effect.zipRight(handleAll(pending, decided, run, false), answer(pending))
       })
 
     const beforeModelCall = options.beforeModelCall
@@ -552,7 +651,7 @@ const drive = <R>(
         }
         if (state.turns >= maxTurns) return StopReason.MaxTurns({ limit: maxTurns })
         const turn = ++state.turns
-        emit?.(LoopEvent.TurnStarted({ turn }))
+        emit?.emit(LoopEvent.TurnStarted({ turn }))
         const continuing = Conversation.lastTurn(state.conversation)?.role === "assistant"
         const request = yield* requestOf(turn)
         const message = yield* callModel(turn, request)
@@ -570,8 +669,8 @@ const drive = <R>(
             : { turn, calls, started: new Set(), results: new Map(), awaiting: [], decisions: {} }
         state.pending = pending
         if (emit !== undefined) {
-          emit(LoopEvent.TurnFinished({ turn, message }))
-          emit(LoopEvent.TurnUsage({ turn, usage: message.usage, totals: state.usage }))
+          emit.emit(LoopEvent.TurnFinished({ turn, message }))
+          emit.emit(LoopEvent.TurnUsage({ turn, usage: message.usage, totals: state.usage }))
         }
         if (state.usage.total >= tokenBudget) {
           return StopReason.TokenBudget({ limit: tokenBudget, used: state.usage.total })
@@ -596,7 +695,13 @@ const drive = <R>(
         // Results nobody will send are not worth running the tools for.
         if (state.turns >= maxTurns) return StopReason.MaxTurns({ limit: maxTurns })
 
-        yield* handleAll(pending, calls, decide)
+        // The consumer of the events gets `TurnFinished`, `TurnUsage` and every `ToolCalled` of the turn before a
+        // tool runs (its first part runs synchronously on this fiber).
+        if (emit !== undefined) {
+          for (const call of calls) emit.emit(LoopEvent.ToolCalled({ turn, call }))
+          yield* emit.drain(0)
+        }
+        yield* handleAll(pending, calls, decide, emit !== undefined)
         const waiting = yield* answer(pending)
         if (waiting !== undefined) return StopReason.AwaitingApproval({ ids: waiting })
         const stopped = yield* turnEnded(turn, message)
@@ -634,9 +739,10 @@ const drive = <R>(
           usage: state.usage,
           turns: state.turns,
           toolCalls: state.toolCalls,
+          tools: state.reports,
           state: runState
         }
-        emit?.(LoopEvent.Finished({ result }))
+        emit?.emit(LoopEvent.Finished({ result }))
         return Effect.succeed({ state: runState, result })
       })
 
@@ -652,7 +758,8 @@ const drive = <R>(
         Effect.suspend(() => {
           // Only an interruption of the run's own fiber can leave calls unanswered here.
           if (!state.done) settle(state, StopReason.Stopped(), emit)
-          return transcript === undefined ? Effect.void : Ref.set(transcript, state.conversation)
+          const release = Effect.forEach(state.abandoned, Fiber.interruptFork, { discard: true })
+          return transcript === undefined ? release : Effect.zipRight(release, Ref.set(transcript, state.conversation))
         })
       )
     )
@@ -690,9 +797,8 @@ export const stream = <R = never>(
   Stream.unwrapScoped(
     Effect.gen(function* () {
       const mailbox = yield* Mailbox.make<LoopEvent.LoopEvent, LoopError>()
-      yield* runLoop(options, (event) => {
-        mailbox.unsafeOffer(event)
-      }).pipe(Mailbox.into(mailbox), Effect.forkScoped)
+      const events = Events.fromMailbox(mailbox, options.eventBuffer ?? defaults.eventBuffer)
+      yield* runLoop(options, events).pipe(Mailbox.into(mailbox), Effect.forkScoped)
       return Mailbox.toStream(mailbox)
     })
   )

@@ -9,6 +9,7 @@ import * as Accumulator from "@parley/core/Accumulator"
 import * as Conversation from "@parley/core/Conversation"
 import * as ModelError from "@parley/core/ModelError"
 import type * as RunState from "@parley/core/RunState"
+import * as Toolkit from "@parley/core/Toolkit"
 import * as Validation from "@parley/core/Validation"
 import * as Schema from "effect/Schema"
 
@@ -21,11 +22,12 @@ import * as Schema from "effect/Schema"
  *   of a conversation (`ValidationError`, e.g. a thinking block without its signature).
  * - `InvalidConversation`: the conversation given cannot take the next turn (`ValidationError`, e.g. a prompt after
  *   a user turn in a conversation that rejects consecutive user turns).
+ * - `InvalidToolkit`: two of the toolkits given have a tool of the same name (`DuplicateToolName`).
  *
  * @since 0.1.0
  * @category models
  */
-export const Reason = Schema.Literal("ModelCall", "InvalidResponse", "InvalidConversation")
+export const Reason = Schema.Literal("ModelCall", "InvalidResponse", "InvalidConversation", "InvalidToolkit")
 /** @since 0.1.0 */
 export type Reason = typeof Reason.Type
 
@@ -39,7 +41,12 @@ export type Reason = typeof Reason.Type
 export class LoopError extends Schema.TaggedError<LoopError>("@parley/loop/LoopError")("LoopError", {
   reason: Reason,
   turn: Schema.Number,
-  cause: Schema.Union(ModelError.ModelErrorSchema, Accumulator.AccumulatorError, Validation.ValidationError),
+  cause: Schema.Union(
+    ModelError.ModelErrorSchema,
+    Accumulator.AccumulatorError,
+    Validation.ValidationError,
+    Toolkit.DuplicateToolName
+  ),
   conversation: Schema.declare(Conversation.isConversation, { identifier: "Conversation" }),
   usage: Schema.Struct({
     inputTokens: Schema.Number,
@@ -50,9 +57,11 @@ export class LoopError extends Schema.TaggedError<LoopError>("@parley/loop/LoopE
   }),
   toolCalls: Schema.Number,
   /** The run's state when it failed: continue it later (after a 429's `retryAfter`) with its limits intact. */
-  state: Schema.declare((u: unknown): u is RunState.RunState => typeof u === "object" && u !== null, {
-    identifier: "RunState"
-  })
+  state: Schema.UndefinedOr(
+    Schema.declare((u: unknown): u is RunState.RunState => typeof u === "object" && u !== null, {
+      identifier: "RunState"
+    })
+  )
 }) {
   /**
    * The model call's error when the run failed on one (`reason: "ModelCall"`), else `undefined`: a 429 is
@@ -69,7 +78,9 @@ export class LoopError extends Schema.TaggedError<LoopError>("@parley/loop/LoopE
         ? `The model call of turn ${this.turn} failed`
         : this.reason === "InvalidResponse"
           ? `The response of turn ${this.turn} cannot be used`
-          : "The conversation cannot take the next turn"
+          : this.reason === "InvalidToolkit"
+            ? "The toolkits cannot be used together"
+            : "The conversation cannot take the next turn"
     return `${what}: ${this.cause.message}`
   }
 }

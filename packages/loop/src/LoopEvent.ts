@@ -11,6 +11,7 @@
  */
 import type * as Content from "@parley/core/Content"
 import type * as Message from "@parley/core/Message"
+import type * as ToolOutcome from "@parley/core/ToolOutcome"
 import * as Data from "effect/Data"
 import type { LoopResult, UsageTotals } from "./LoopResult.js"
 
@@ -25,6 +26,13 @@ export type LoopEvent = Data.TaggedEnum<{
   TurnStarted: { readonly turn: number }
   /** A piece of text of the content block at `index`, as it streams (streaming calls only). */
   TextDelta: { readonly turn: number; readonly index: number; readonly text: string }
+  /** A piece of the thinking of the content block at `index`, as it streams (streaming calls only). */
+  ThinkingDelta: { readonly turn: number; readonly index: number; readonly thinking: string }
+  /**
+   * A piece of the JSON input of the `tool_use` block at `index`, as it streams (streaming calls only): the
+   * concatenation of a block's pieces is its input's JSON text.
+   */
+  ToolInputDelta: { readonly turn: number; readonly index: number; readonly partialJson: string }
   /** The assistant message of the turn is complete and appended to the conversation. */
   TurnFinished: { readonly turn: number; readonly message: Message.Message }
   /** Token usage of the turn, and the run's totals after it. */
@@ -36,7 +44,19 @@ export type LoopEvent = Data.TaggedEnum<{
     readonly turn: number
     readonly call: Content.ToolUseBlock
     readonly result: Content.ToolResultBlock
+    /** What happened: `ok`, `error`, `invalid-input`, `unknown-tool`, `timeout`, `denied`, `not-run`, `interrupted`. */
+    readonly outcome: ToolOutcome.Outcome
     readonly durationMillis: number
+  }
+  /**
+   * A call abandoned at its timeout finished anyway, after the model was told it timed out: `outcome` is what its
+   * handler did (`ok` means a write may have happened). The loop does not send this to the model.
+   */
+  ToolLate: {
+    readonly turn: number
+    readonly call: Content.ToolUseBlock
+    readonly result: Content.ToolResultBlock
+    readonly outcome: ToolOutcome.Outcome
   }
   /** The run ended; the last event of a stream that did not fail. */
   Finished: { readonly result: LoopResult }
@@ -48,5 +68,17 @@ export type LoopEvent = Data.TaggedEnum<{
  * @since 0.1.0
  * @category constructors
  */
-export const { $is, $match, Finished, TextDelta, ToolCalled, ToolResult, TurnFinished, TurnStarted, TurnUsage } =
-  Data.taggedEnum<LoopEvent>()
+export const {
+  $is,
+  $match,
+  Finished,
+  TextDelta,
+  ThinkingDelta,
+  ToolCalled,
+  ToolInputDelta,
+  ToolLate,
+  ToolResult,
+  TurnFinished,
+  TurnStarted,
+  TurnUsage
+} = Data.taggedEnum<LoopEvent>()

@@ -59,7 +59,8 @@ export const defaults = {
   repeatedCalls: 3,
   maxTokens: 4096,
   concurrency: 8,
-  toolTimeout: Duration.seconds(60)
+  toolTimeout: Duration.seconds(60),
+  eventBuffer: 1024
 } as const
 
 /**
@@ -111,8 +112,12 @@ export interface LoopOptions<R = never> {
   readonly runId?: string | undefined
   /** A user turn appended before the first call (the first message of a new conversation, or the next one). */
   readonly prompt?: string | ReadonlyArray<Content.ContentBlock> | undefined
-  /** The tools the model may call, with their handlers. Default: none. */
-  readonly toolkit?: Toolkit.Handled<R> | undefined
+  /**
+   * The tools the model may call, with their handlers: one handled toolkit, or several (merged with
+   * `Toolkit.merge`; a tool name two of them share fails the run with `LoopError` reason `InvalidToolkit`).
+   * Default: none.
+   */
+  readonly toolkit?: Toolkit.Handled<R> | ReadonlyArray<Toolkit.Handled<R>> | undefined
   /** Other request fields, sent with every call. */
   readonly request?: RequestSettings | undefined
   /**
@@ -126,6 +131,12 @@ export interface LoopOptions<R = never> {
    * `streaming` is not given. Will be removed in 0.3.0.
    */
   readonly stream?: boolean | undefined
+  /**
+   * `AgentLoop.stream` only: how many events may wait for the consumer. A streamed reply waits (back-pressure) when
+   * the consumer falls this far behind; before tools run, the loop waits until the consumer has taken every event.
+   * Default 1024.
+   */
+  readonly eventBuffer?: number | undefined
   /** How many tool calls of one turn run at the same time. Default 8. */
   readonly concurrency?: number | undefined
   /**

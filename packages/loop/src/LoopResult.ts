@@ -4,9 +4,12 @@
  *
  * @since 0.1.0
  */
+
+import type * as Content from "@parley/core/Content"
 import type * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
 import type * as RunState from "@parley/core/RunState"
+import type * as ToolOutcome from "@parley/core/ToolOutcome"
 import type { StopReason } from "./StopReason.js"
 
 /**
@@ -60,6 +63,18 @@ export const addUsage = (totals: UsageTotals, usage: Message.Usage | undefined):
 }
 
 /**
+ * One tool call a run answered, and what happened to it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ToolReport {
+  readonly turn: number
+  readonly call: Content.ToolUseBlock
+  readonly outcome: ToolOutcome.Outcome
+}
+
+/**
  * The outcome of a run that ended normally (by the model, a limit, the repeated-call guard or the stop signal).
  *
  * @since 0.1.0
@@ -83,6 +98,8 @@ export interface LoopResult {
   readonly turns: number
   /** `tool_use` blocks this run answered (run, denied, failed or not run). */
   readonly toolCalls: number
+  /** Every tool call this driver answered, in the order they were answered, with its typed outcome. */
+  readonly tools: ReadonlyArray<ToolReport>
   /** The run's state at its end: continue it (`AgentLoop.run({ ..., state })`) or store it (`RunState.Json`). */
   readonly state: RunState.RunState
 }

@@ -49,6 +49,7 @@ const wait = Tool.make("wait", {
 const makeTools = () => {
   const calls: Record<string, number> = {}
   const interrupted: Array<string> = []
+  const stopped = Effect.runSync(Deferred.make<void>())
   const started = Effect.runSync(Deferred.make<void>())
   const count = (name: string) => Effect.sync(() => (calls[name] = (calls[name] ?? 0) + 1))
   const handled = Toolkit.make(add, failing, dying, hanging, wait).handle({
@@ -59,12 +60,17 @@ const makeTools = () => {
       count("hanging").pipe(
         Effect.zipRight(Deferred.succeed(started, undefined)),
         Effect.zipRight(Effect.never),
-        Effect.onInterrupt(() => Effect.sync(() => interrupted.push("hanging")))
+        Effect.onInterrupt(() =>
+          Effect.zipRight(
+            Effect.sync(() => interrupted.push("hanging")),
+            Deferred.succeed(stopped, undefined)
+          )
+        )
       ),
     wait: ({ label, millis }) =>
       count("wait").pipe(Effect.zipRight(Effect.sleep(Duration.millis(millis))), Effect.as(label))
   })
-  return { handled, calls, interrupted, started }
+  return { handled, calls, interrupted, started, stopped }
 }
 
 const call = (name: string, input: unknown, id: string) => ({ name, input, id })
@@ -197,7 +203,13 @@ describe("AgentLoop (scripted model)", () => {
             .map((event) => event.text)
             .join("")
           assert.strictEqual(text, "Adding.It is 3")
-          const tags = events.filter((event) => event._tag !== "TextDelta").map((event) => event._tag)
+          const tags = events
+            .filter((event) => event._tag !== "TextDelta" && event._tag !== "ToolInputDelta")
+            .map((event) => event._tag)
+          assert.deepStrictEqual(
+            events.flatMap((event) => (event._tag === "ToolInputDelta" ? [event.partialJson] : [])),
+            ['{"a":1,"b":2}']
+          )
           assert.deepStrictEqual(tags, [
             "TurnStarted",
             "TurnFinished",
@@ -283,6 +295,13 @@ describe("AgentLoop (scripted model)", () => {
             toolTimeouts: { hanging: "50 millis" }
           })
           assert.deepStrictEqual(result.stopReason, StopReason.EndTurn())
+          assert.deepStrictEqual(Object.fromEntries(result.tools.map((report) => [report.call.id, report.outcome])), {
+            toolu_fail: "error",
+            toolu_die: "error",
+            toolu_hang: "timeout",
+            toolu_bad: "invalid-input",
+            toolu_unknown: "unknown-tool"
+          })
           const results = bodies(model)[1]!.messages[2]!.content as ReadonlyArray<{
             tool_use_id: string
             is_error?: boolean
@@ -299,10 +318,18 @@ describe("AgentLoop (scripted model)", () => {
             ]
           )
           assert.deepStrictEqual(JSON.parse(results[0]!.content), { _tag: "Refused", message: "not today" })
-          assert.strictEqual(results[1]!.content, 'Error: tool "dying" failed unexpectedly: Error: boom')
-          assert.strictEqual(results[2]!.content, 'Error: tool "hanging" timed out after 50ms and was stopped.')
+          assert.strictEqual(
+            results[1]!.content,
+            'Error: tool "dying" failed unexpectedly. The failure was logged; try another way.'
+          )
+          assert.strictEqual(
+            results[2]!.content,
+            'Error: tool "hanging" did not finish within 50ms and was abandoned. It may still complete: do not assume it had no effect.'
+          )
           assert.match(results[3]!.content, /^Error: invalid input for tool "add"/)
           assert.match(results[4]!.content, /^Error: there is no tool named "subtract"/)
+          // The hanging handler was abandoned at its timeout, and interrupted (without waiting) when the run ended.
+          yield* Deferred.await(tools.stopped)
           assert.deepStrictEqual(tools.interrupted, ["hanging"])
           assert.deepStrictEqual(tools.calls, { failing: 1, dying: 1, hanging: 1 })
         })
