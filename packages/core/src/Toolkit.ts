@@ -326,14 +326,8 @@ const execute = (
   call: Content.ToolUseBlock,
   input: unknown
 ): Effect.Effect<ToolOutcome.ToolRun, never, unknown> =>
-  // `suspend` turns a handler that throws instead of returning an Effect into a defect. Only the handler is
-  // interruptible: once it has ended, its outcome is always turned into a `ToolRun`.
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(
-      Effect.exit(restore(Effect.suspend(() => handler(input)))),
-      (exit): Effect.Effect<ToolOutcome.ToolRun> => toOutcome(tool, call, exit)
-    )
-  )
+  // `suspend` turns a handler that throws instead of returning an Effect into a defect.
+  Effect.flatMap(Effect.exit(Effect.suspend(() => handler(input))), (exit) => toOutcome(tool, call, exit))
 
 const toOutcome = (
   tool: Schemas,

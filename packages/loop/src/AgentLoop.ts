@@ -593,6 +593,7 @@ const drive = <R>(
     const beforeModelCall = options.beforeModelCall
     const afterTurn = options.afterTurn
     const stopWhen = options.stopWhen
+    const hooked = stopWhen !== undefined || afterTurn !== undefined
 
     /** Replaces the run's conversation (a hook compacted it): the mirror follows. */
     const replaceConversation = (conversation: Conversation.Conversation): void => {
@@ -653,7 +654,8 @@ const drive = <R>(
         const turn = ++state.turns
         emit?.emit(LoopEvent.TurnStarted({ turn }))
         const continuing = Conversation.lastTurn(state.conversation)?.role === "assistant"
-        const request = yield* requestOf(turn)
+        const request =
+          beforeModelCall === undefined ? { ...params, messages: state.messages.slice() } : yield* requestOf(turn)
         const message = yield* callModel(turn, request)
         state.message = message
         state.text = continuing ? state.text + messageText(message) : messageText(message)
@@ -680,7 +682,7 @@ const drive = <R>(
         const continues =
           pending === undefined && (stopReason === "pause_turn" || (stopReason === "max_tokens" && continueOnMaxTokens))
         if (continues) {
-          const stopped = yield* turnEnded(turn, message)
+          const stopped = hooked ? yield* turnEnded(turn, message) : undefined
           if (stopped !== undefined) return stopped
           continue
         }
@@ -704,7 +706,7 @@ const drive = <R>(
         yield* handleAll(pending, calls, decide, emit !== undefined)
         const waiting = yield* answer(pending)
         if (waiting !== undefined) return StopReason.AwaitingApproval({ ids: waiting })
-        const stopped = yield* turnEnded(turn, message)
+        const stopped = hooked ? yield* turnEnded(turn, message) : undefined
         if (stopped !== undefined) return stopped
       }
     })
