@@ -25,6 +25,9 @@
  * properties, a quoted string, or the words after the tool's name when the prompt names it, for other strings. A
  * tool whose required properties the prompt cannot fill is not called: the planner declines rather than guess.
  *
+ * Russian and Chinese phrasings of these tasks are understood too (operator words such as "умножить на" and "乘以",
+ * "который час" and "几点" with the cities of a small table, Russian and Chinese unit names, read and list verbs).
+ *
  * It reads the whole conversation: a follow-up such as "and multiply that by 2" works on the last answer, and
  * "and in London?" after a time question asks the time there.
  *
@@ -159,14 +162,46 @@ const cities: ReadonlyArray<readonly [string, string]> = [
 const citiesByLength = [...cities].sort((a, b) => b[0].length - a[0].length)
 
 const units: ReadonlyArray<UnitGroup> = [
-  { canonical: "km", aliases: ["km", "kms", "kilometer", "kilometers", "kilometre", "kilometres"] },
-  { canonical: "mi", aliases: ["mi", "mile", "miles"] },
+  {
+    canonical: "km",
+    aliases: [
+      "km",
+      "kms",
+      "kilometer",
+      "kilometers",
+      "kilometre",
+      "kilometres",
+      "км",
+      "километр",
+      "километра",
+      "километров",
+      "公里",
+      "千米"
+    ]
+  },
+  { canonical: "mi", aliases: ["mi", "mile", "miles", "миля", "мили", "миль", "милю", "英里"] },
   { canonical: "m", aliases: ["m", "meter", "meters", "metre", "metres"] },
   { canonical: "ft", aliases: ["ft", "foot", "feet"] },
   { canonical: "cm", aliases: ["cm", "centimeter", "centimeters", "centimetre", "centimetres"] },
   { canonical: "in", aliases: ["inch", "inches"] },
-  { canonical: "kg", aliases: ["kg", "kgs", "kilogram", "kilograms", "kilo", "kilos"] },
-  { canonical: "lb", aliases: ["lb", "lbs", "pound", "pounds"] },
+  {
+    canonical: "kg",
+    aliases: [
+      "kg",
+      "kgs",
+      "kilogram",
+      "kilograms",
+      "kilo",
+      "kilos",
+      "кг",
+      "килограмм",
+      "килограммов",
+      "килограмма",
+      "千克",
+      "公斤"
+    ]
+  },
+  { canonical: "lb", aliases: ["lb", "lbs", "pound", "pounds", "фунт", "фунта", "фунтов", "фунты", "磅"] },
   { canonical: "g", aliases: ["g", "gram", "grams"] },
   { canonical: "oz", aliases: ["oz", "ounce", "ounces"] },
   { canonical: "l", aliases: ["l", "liter", "liters", "litre", "litres"] },
@@ -283,7 +318,7 @@ const findTimes = (text: string): ReadonlyArray<Intent> => {
 
 const findConversions = (text: string): ReadonlyArray<Intent> => {
   const pattern = new RegExp(
-    String.raw`(-?\d+(?:\.\d+)?)\s*(${unitPattern})\s+(?:to|into|in)\s+(${unitPattern})(?![\p{L}\d])`,
+    String.raw`(-?\d+(?:\.\d+)?)\s*(${unitPattern})\s*(?:(?:to|into|in|в|во|на)\s+|换算成|转换成|换算为|转换为|转为|换成|等于多少|是多少|到|成)\s*(${unitPattern})(?![\p{L}\d])`,
     "giu"
   )
   const found: Array<Intent> = []
@@ -328,10 +363,78 @@ const findLists = (text: string): ReadonlyArray<Intent> =>
     }
   )
 
+// =============================================================================
+// Russian and Chinese phrasings
+// =============================================================================
+
+/** City names in Russian (stems, for the declined forms: "в Лондоне") and Chinese, with their IANA zones. */
+const localizedCities: ReadonlyArray<readonly [RegExp, string, string]> = [
+  [/токио|东京/iu, "Tokyo", "Asia/Tokyo"],
+  [/лондон|伦敦/iu, "London", "Europe/London"],
+  [/париж|巴黎/iu, "Paris", "Europe/Paris"],
+  [/берлин|柏林/iu, "Berlin", "Europe/Berlin"],
+  [/москв|莫斯科/iu, "Moscow", "Europe/Moscow"],
+  [/нью-йорк|纽约/iu, "New York", "America/New_York"],
+  [/лос-анджелес|洛杉矶/iu, "Los Angeles", "America/Los_Angeles"],
+  [/пекин|北京/iu, "Beijing", "Asia/Shanghai"],
+  [/шанха|上海/iu, "Shanghai", "Asia/Shanghai"],
+  [/сидне|悉尼/iu, "Sydney", "Australia/Sydney"],
+  [/сингапур|新加坡/iu, "Singapore", "Asia/Singapore"],
+  [/дуба|迪拜/iu, "Dubai", "Asia/Dubai"]
+]
+
+const localizedTime = /время|времени|который\s+час|сколько\s+времени|时间|几点|幾點/iu
+
+const localizedOperators: ReadonlyArray<readonly [RegExp, string]> = [
+  [/умножить\s+на|умноженное\s+на|乘以|乘/giu, "*"],
+  [/разделить\s+на|делить\s+на|除以/giu, "/"],
+  [/плюс|加上|加/giu, "+"],
+  [/минус|减去|减/giu, "-"]
+]
+
+const localizedRead = new RegExp(
+  String.raw`(?:прочитай|прочти|открой|покажи(?:\s+мне)?|выведи|读取|读一下|读|打开|显示|查看)\s*(?:файл\s+|文件\s*)?${pathToken}`,
+  "gi"
+)
+
+const localizedList =
+  /(?:список\s+файлов|покажи\s+(?:все\s+)?файлы|какие\s+(?:есть\s+)?файлы|列出(?:所有)?文件|列出.{0,8}文件|有哪些文件)([^.?!;\n。？！]*)/giu
+
+/**
+ * The demo's tasks phrased in Russian or Chinese: arithmetic with operator words ("17 умножить на 23", "17乘以23"),
+ * the time in a city ("Который час в Токио?", "东京现在几点？"), reading and listing files; conversions are read by
+ * {@link findConversions}, whose units and connectors include both languages.
+ */
+const findLocalized = (text: string): ReadonlyArray<Intent> => {
+  const found: Array<Intent> = []
+  let arithmetic = text
+  for (const [pattern, symbol] of localizedOperators) arithmetic = arithmetic.replace(pattern, ` ${symbol} `)
+  if (arithmetic !== text && findArithmetic(text).length === 0) found.push(...findArithmetic(arithmetic))
+  if (localizedTime.test(text)) {
+    for (const [pattern, city, zone] of localizedCities) {
+      const match = pattern.exec(text)
+      if (match !== null) found.push({ kind: "time", at: match.index, city, zone })
+    }
+  }
+  for (const match of text.matchAll(localizedRead)) {
+    if (match[1] !== undefined) found.push({ kind: "read", at: match.index, path: match[1] })
+  }
+  for (const match of text.matchAll(localizedList)) {
+    const directory = /(?:в|из|目录)\s*([\w./-]+)/u.exec(match[1] ?? "")?.[1]
+    found.push({ kind: "list", at: match.index, directory })
+  }
+  return found
+}
+
 const intentsOf = (text: string): ReadonlyArray<Intent> =>
-  [...findArithmetic(text), ...findTimes(text), ...findConversions(text), ...findReads(text), ...findLists(text)].sort(
-    (a, b) => a.at - b.at
-  )
+  [
+    ...findArithmetic(text),
+    ...findTimes(text),
+    ...findConversions(text),
+    ...findReads(text),
+    ...findLists(text),
+    ...findLocalized(text)
+  ].sort((a, b) => a.at - b.at)
 
 // =============================================================================
 // Reading the tools

@@ -308,6 +308,37 @@ describe("Planner", () => {
       assert.deepStrictEqual(callsOf(vague), [])
     })
 
+    it("understands Russian and Chinese phrasings of the demo's tasks", () => {
+      const cases: ReadonlyArray<readonly [string, ReadonlyArray<{ name: string; input: unknown }>]> = [
+        [
+          "Сколько будет 17 умножить на 23, и который час в Токио?",
+          [
+            { name: "calculator", input: { expression: "17 * 23" } },
+            { name: "current_time", input: { timezone: "Asia/Tokyo" } }
+          ]
+        ],
+        [
+          "17乘以23等于多少？东京现在几点？",
+          [
+            { name: "calculator", input: { expression: "17 * 23" } },
+            { name: "current_time", input: { timezone: "Asia/Tokyo" } }
+          ]
+        ],
+        ["Который час в Лондоне?", [{ name: "current_time", input: { timezone: "Europe/London" } }]],
+        ["Переведи 10 км в мили", [{ name: "convert_units", input: { value: 10, from: "km", to: "miles" } }]],
+        ["把10公里换算成英里", [{ name: "convert_units", input: { value: 10, from: "km", to: "miles" } }]],
+        ["Прочитай README.md", [{ name: "read_file", input: { path: "README.md" } }]],
+        ["读取 README.md", [{ name: "read_file", input: { path: "README.md" } }]],
+        ["Покажи файлы в src", [{ name: "list_files", input: { path: "src" } }]],
+        ["列出文件", [{ name: "list_files", input: {} }]]
+      ]
+      for (const [prompt, expected] of cases) {
+        const reply = Planner.plan(requestOf([{ role: "user", content: prompt }]))
+        assert.deepStrictEqual(callsOf(reply), expected, prompt)
+        assertValidInputs(reply, demoTools)
+      }
+    })
+
     it("reads thousands separators and exponents", () => {
       const separated = Planner.plan(requestOf([{ role: "user", content: "Calculate 1,234 + 5,678" }]))
       assert.deepStrictEqual(callsOf(separated), [{ name: "calculator", input: { expression: "1234 + 5678" } }])
