@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process"
+import * as path from "node:path"
+import { promisify } from "node:util"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
@@ -50,6 +53,17 @@ describe("CallTimer", () => {
       yield* TestClock.adjust(120_000)
       yield* L.liveSleep(5)
       assert.strictEqual(fired, 1)
+    })
+  )
+
+  it.live("a stopped timer does not keep the process alive until its deadline", () =>
+    Effect.promise(async () => {
+      const script = path.join(import.meta.dirname, "utils", "stoppedTimer.ts")
+      const started = Date.now()
+      const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script], { timeout: 30_000 })
+      assert.strictEqual(stdout, "stopped\n")
+      // the deadline was 60 s away: exiting well before it means nothing held the event loop
+      assert.isBelow(Date.now() - started, 30_000)
     })
   )
 })

@@ -45,11 +45,15 @@ interface Entry {
 interface Scheduler {
   readonly clock: Clock.Clock
   readonly heap: Array<Entry>
+  /** Entries still wanted; when none are, the sleep is interrupted (a sleeping timer would keep the process alive). */
+  active: number
   inactive: number
   sleeper: Fiber.RuntimeFiber<void> | undefined
   sleeperAt: number
   /** Set while due entries fire: what they schedule waits for the one sleep started after them. */
   waking: boolean
+  /** Set while a check for "nothing left to wake for" is queued. */
+  idleCheck: boolean
 }
 
 const schedulers = new WeakMap<Clock.Clock, Scheduler>()
@@ -60,10 +64,12 @@ const schedulerOf = (clock: Clock.Clock): Scheduler => {
     scheduler = {
       clock,
       heap: [],
+      active: 0,
       inactive: 0,
       sleeper: undefined,
       sleeperAt: Number.POSITIVE_INFINITY,
-      waking: false
+      waking: false,
+      idleCheck: false
     }
     schedulers.set(clock, scheduler)
   }
@@ -135,6 +141,7 @@ const wake = (scheduler: Scheduler) => {
     const entry = pop(heap)!
     if (entry.active) {
       entry.active = false
+      scheduler.active--
       entry.fire()
     } else scheduler.inactive = Math.max(0, scheduler.inactive - 1)
   }
@@ -144,14 +151,33 @@ const wake = (scheduler: Scheduler) => {
 
 const schedule = (scheduler: Scheduler, at: number, fire: () => void): Entry => {
   const entry: Entry = { at, fire, active: true }
+  scheduler.active++
   push(scheduler.heap, entry)
   if (!scheduler.waking && at < scheduler.sleeperAt) sleepUntil(scheduler, at)
   return entry
 }
 
+const idle = (scheduler: Scheduler) => {
+  scheduler.idleCheck = false
+  if (scheduler.active > 0) return
+  scheduler.heap.length = 0
+  scheduler.inactive = 0
+  const sleeper = scheduler.sleeper
+  scheduler.sleeper = undefined
+  scheduler.sleeperAt = Number.POSITIVE_INFINITY
+  if (sleeper !== undefined) sleeper.unsafeInterruptAsFork(FiberId.none)
+}
+
 const cancel = (scheduler: Scheduler, entry: Entry | undefined) => {
   if (entry === undefined || !entry.active) return
   entry.active = false
+  scheduler.active--
+  if (scheduler.active === 0 && !scheduler.idleCheck) {
+    // Nothing left to wake for: end the sleep, which would otherwise hold the process open until its time. Checked
+    // a turn later, so that back-to-back calls (one stops, the next arms) keep the same sleep.
+    scheduler.idleCheck = true
+    setTimeout(() => idle(scheduler), 0)
+  }
   scheduler.inactive++
   compact(scheduler)
 }
