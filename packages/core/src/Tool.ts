@@ -18,6 +18,7 @@
  */
 import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
+import * as Validator from "./internal/jsonSchemaValidator.js"
 import * as Request from "./Request.js"
 
 /**
@@ -161,6 +162,60 @@ export const make = <const Name extends string, I, IE, O = string, OE = string, 
     output: erase(options.output ?? (Schema.String as unknown as Schema.Schema<O, OE>)),
     failure: erase(options.failure ?? (Schema.Never as unknown as Schema.Schema<E, EE>)),
     definition: { name, description: options.description, input_schema }
+  }
+}
+
+/**
+ * Defines a tool from a plain JSON Schema (an MCP server's tool, a schema kept in a file) instead of an Effect
+ * Schema. The input is validated against it before the handler runs, by ajv (draft 2020-12, all errors, no
+ * coercion): invalid input never reaches the handler, and the model gets each problem (`input/city must be
+ * string`) to correct its call. The handler receives the input as `I` (default `unknown`): the type is the
+ * caller's claim, the schema is what is checked. `input_schema` is the schema as given, without `$schema` and
+ * `$id`.
+ *
+ * @throws InvalidToolDefinition if the name is invalid, the schema does not describe an object, or ajv cannot
+ * compile it.
+ * @since 0.2.0
+ * @category constructors
+ */
+export const fromJsonSchema = <const Name extends string, I = unknown, O = string, OE = string, E = never, EE = never>(
+  name: Name,
+  options: {
+    readonly description: string
+    readonly inputSchema: { readonly [key: string]: unknown }
+    readonly output?: Schema.Schema<O, OE> | undefined
+    readonly failure?: Schema.Schema<E, EE> | undefined
+  }
+): Tool<Name, I, O, E> => {
+  if (!namePattern.test(name)) {
+    throw new InvalidToolDefinition({ tool: name, message: `Tool name "${name}" must match ^[a-zA-Z0-9_-]{1,64}$` })
+  }
+  const fail = (message: string) => new InvalidToolDefinition({ tool: name, message: `Tool "${name}": ${message}` })
+  const { $schema: _schema, $id: _id, ...schema } = options.inputSchema
+  if (schema.type !== "object") throw fail(`the input schema must describe an object, got ${JSON.stringify(schema)}`)
+  let validate: Validator.Validate
+  try {
+    validate = Validator.compile(options.inputSchema)
+  } catch (error) {
+    throw fail(`the input schema is not valid JSON Schema: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  const input = Schema.Unknown.pipe(Schema.filter((value) => validate(value) ?? true)) as unknown as Schema.Schema<
+    I,
+    unknown
+  >
+  const erase = <A, X>(schema: Schema.Schema<A, X>) => schema as unknown as Schema.Schema<A, unknown>
+  return {
+    [TypeId]: TypeId,
+    name,
+    description: options.description,
+    input,
+    output: erase(options.output ?? (Schema.String as unknown as Schema.Schema<O, OE>)),
+    failure: erase(options.failure ?? (Schema.Never as unknown as Schema.Schema<E, EE>)),
+    definition: {
+      name,
+      description: options.description,
+      input_schema: Schema.decodeUnknownSync(Request.InputSchema)(schema)
+    }
   }
 }
 
