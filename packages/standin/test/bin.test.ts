@@ -17,8 +17,11 @@ interface Finished {
   readonly stderr: string
 }
 
-const launch = (args: ReadonlyArray<string>): ChildProcess =>
-  spawn(tsx, ["--tsconfig", tsconfig, join(packageDir, "src/bin.ts"), ...args], { stdio: ["ignore", "pipe", "pipe"] })
+const launch = (args: ReadonlyArray<string>, env: Record<string, string> = {}): ChildProcess =>
+  spawn(tsx, ["--tsconfig", tsconfig, join(packageDir, "src/bin.ts"), ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env }
+  })
 
 const collect = (child: ChildProcess) => {
   let stdout = ""
@@ -39,10 +42,10 @@ const collect = (child: ChildProcess) => {
 const run = (args: ReadonlyArray<string>) => Effect.promise(() => collect(launch(args)).exit)
 
 /** Starts the bin as a server on a free port; the scope stops it with SIGINT. */
-const serve = (args: ReadonlyArray<string>) =>
+const serve = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
-      const child = launch(["--port", "0", ...args])
+      const child = launch(["--port", "0", ...args], env)
       const output = collect(child)
       const url = await new Promise<string>((resolve, reject) => {
         const timer = setInterval(() => {
@@ -159,6 +162,27 @@ describe("parley-standin (the bin)", () => {
         JSON.parse(beyond.body).error.message,
         "The stand-in script has no reply for call 4 (it has 3)."
       )
+    })
+  )
+
+  it.scoped("serves many large requests (80 MB in all) within a 48 MB heap (the kept history is bounded)", () =>
+    Effect.gen(function* () {
+      const { url, child } = yield* serve(["--responder", "echo"], { NODE_OPTIONS: "--max-old-space-size=48" })
+      const large = "x".repeat(2 * 1024 * 1024)
+      const statuses = yield* Effect.forEach(
+        Array.from({ length: 40 }, (_, i) => i),
+        (i) =>
+          Effect.map(
+            request(url, "/v1/messages", {
+              body: messagesBody({ max_tokens: 1, messages: [{ role: "user", content: `${i}${large}` }] })
+            }),
+            (response) => response.status
+          ),
+        { concurrency: 2 }
+      )
+      assert.deepStrictEqual(new Set(statuses), new Set([200]))
+      assert.strictEqual(statuses.length, 40)
+      assert.strictEqual(child.exitCode, null)
     })
   )
 })

@@ -7,7 +7,8 @@ import * as Tokens from "@parley/core/Tokens"
 const fit = (text: string, budget: number): string => {
   if (Tokens.estimateText(text) <= budget) return text
   let low = 0
-  let high = text.length
+  // no character costs less than 1/3.5 token, so the prefix is at most 3.5 characters a token
+  let high = Math.min(text.length, Math.ceil(3.5 * (budget + 1)))
   while (low < high) {
     const mid = Math.ceil((low + high) / 2)
     if (Tokens.estimateText(text.slice(0, mid)) <= budget) low = mid
