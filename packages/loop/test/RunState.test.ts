@@ -1,3 +1,5 @@
+import { execFile } from "node:child_process"
+import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
@@ -200,6 +202,47 @@ describe("RunState and AgentLoop.step", () => {
         ]
       })
       assert.isFalse(RunState.isAwaitingApproval(result.state))
+    }).pipe(Effect.provide(ScriptedModel.layer(model)), Effect.orDie)
+  })
+
+  it.live("another process decodes the stored state and continues the run with maxTurns and usage intact", () => {
+    const model = ScriptedModel.fromMessages([addCall("toolu_1", 1, 1), addCall("toolu_2", 2, 2)])
+    const options: LoopOptions = { model: "m", toolkit, limits: { maxTurns: 3 } }
+    return Effect.gen(function* () {
+      let state = yield* AgentLoop.init({ ...options, prompt: "go", runId: "run_child" })
+      state = continued(yield* AgentLoop.step(options, state))
+      state = continued(yield* AgentLoop.step(options, state))
+      const stored = Schema.encodeSync(RunState.Json)(state)
+      const root = path.resolve(import.meta.dirname, "../../..")
+      const output = yield* Effect.async<string, Error>((resume) => {
+        const child = execFile(
+          path.join(root, "node_modules/.bin/tsx"),
+          [
+            "--tsconfig",
+            path.join(root, "tsconfig.dev.json"),
+            path.join(import.meta.dirname, "fixtures/continueRun.ts")
+          ],
+          { cwd: root },
+          (error, stdout, stderr) =>
+            resume(error ? Effect.fail(new Error(`${error.message}\n${stderr}`)) : Effect.succeed(stdout))
+        )
+        child.stdin?.end(stored)
+      })
+      const report = JSON.parse(output)
+      assert.notStrictEqual(report.pid, process.pid)
+      assert.deepStrictEqual(
+        { ...report, pid: undefined },
+        {
+          pid: undefined,
+          stopReason: "MaxTurns",
+          runId: "run_child",
+          turns: 3,
+          // Two calls ran in this process's parent; the third turn's call was answered "Not run" at maxTurns.
+          toolCalls: 3,
+          total: 330,
+          calls: 1
+        }
+      )
     }).pipe(Effect.provide(ScriptedModel.layer(model)), Effect.orDie)
   })
 })
