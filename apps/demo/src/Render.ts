@@ -90,9 +90,12 @@ export const text = (write: Write, streamed: boolean): ((event: LoopEvent.LoopEv
         break
       case "ToolResult": {
         const body = clip(summary(resultText(event.result)))
-        line(event.result.is_error ? `← error: ${body}` : `← ${body}`)
+        line(event.outcome === "ok" ? `← ${body}` : `← ${event.outcome}: ${body}`)
         break
       }
+      case "ToolLate":
+        line(`← late (${event.call.name}, ${event.outcome}): ${clip(summary(resultText(event.result)))}`)
+        break
       case "Finished":
         line(usageLine(event.result))
         break
@@ -103,14 +106,14 @@ export const text = (write: Write, streamed: boolean): ((event: LoopEvent.LoopEv
 }
 
 /**
- * A JSON-lines renderer: one JSON object per event. `Finished` carries the result without the conversation (every
- * turn of it has already been reported by `TurnFinished` and `ToolResult`).
+ * A JSON-lines renderer: one JSON object per event. `Finished` carries the result without the conversation and the
+ * run state (every turn of it has already been reported by `TurnFinished` and `ToolResult`).
  */
 export const json =
   (write: Write) =>
   (event: LoopEvent.LoopEvent): void => {
     if (event._tag === "Finished") {
-      const { conversation: _conversation, ...result } = event.result
+      const { conversation: _conversation, state: _state, ...result } = event.result
       write(`${JSON.stringify({ _tag: "Finished", ...result })}\n`)
     } else {
       write(`${JSON.stringify(event)}\n`)
