@@ -46,6 +46,7 @@ import * as Fault from "./Fault.js"
 import * as Delivery from "./internal/delivery.js"
 import * as Ids from "./internal/ids.js"
 import * as Models from "./internal/models.js"
+import * as PromptCache from "./internal/promptCache.js"
 import * as Recording from "./internal/recording.js"
 import * as Shape from "./internal/shape.js"
 import * as Threads from "./internal/threads.js"
@@ -279,7 +280,11 @@ const faultsOf = (decided: Fault.Fault | ReadonlyArray<Fault.Fault> | undefined)
 const faultMessage = Reply.text("The stand-in server is streaming this reply to demonstrate a fault.").message
 
 /** The message as the API would send it: the request's model, `stop_sequence: null`, usage estimated if absent. */
-const completeMessage = (message: Message.Message, request: Request.MessagesRequest): Message.Message => {
+const completeMessage = (
+  message: Message.Message,
+  request: Request.MessagesRequest,
+  cached?: PromptCache.CacheUsage | undefined
+): Message.Message => {
   const { id, type, role, model, content, stop_reason, stop_sequence, usage, ...rest } = message
   return {
     id,
@@ -290,9 +295,9 @@ const completeMessage = (message: Message.Message, request: Request.MessagesRequ
     stop_reason: stop_reason ?? "end_turn",
     stop_sequence: stop_sequence ?? null,
     usage: usage ?? {
-      input_tokens: Tokens.estimateRequest(request),
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
+      input_tokens: cached?.input_tokens ?? Tokens.estimateRequest(request),
+      cache_creation_input_tokens: cached?.cache_creation_input_tokens ?? 0,
+      cache_read_input_tokens: cached?.cache_read_input_tokens ?? 0,
       output_tokens: Math.max(
         1,
         content.reduce((sum, block) => sum + Tokens.estimateBlock(block), 0)
@@ -337,6 +342,7 @@ export const start = (options: Options): Effect.Effect<Standin, never, Scope.Sco
         options.threads?.ttl === undefined ? 3_600_000 : Duration.toMillis(Duration.decode(options.threads.ttl)),
       maxBytes: options.threads?.maxBytes ?? 64 * 1024 * 1024
     })
+    const promptCache = PromptCache.make({ maxEntries: 1000, ttlMillis: 5 * 60_000 })
     const cors = corsHeaders(options.cors)
     const sockets = new Set<Socket>()
     let attempts = 0
@@ -441,9 +447,11 @@ export const start = (options: Options): Effect.Effect<Standin, never, Scope.Sco
         )
         const faults =
           reply._tag === "Message" ? [...serverFaults, ...(reply.faults ?? [])] : [...serverFaults, reply.fault]
+        const shaped = reply._tag === "Message" ? Shape.honour(reply.message, request) : faultMessage
         const message = completeMessage(
-          reply._tag === "Message" ? Shape.honour(reply.message, request) : faultMessage,
-          request
+          shaped,
+          request,
+          shaped.usage === undefined ? promptCache(request, Date.now()) : undefined
         )
         if (reply._tag === "Message" && decoded.right.thread != null) {
           threads.put(message.id, {

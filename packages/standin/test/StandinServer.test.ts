@@ -922,4 +922,38 @@ describe("StandinServer", () => {
       })
     )
   })
+
+  describe("prompt caching", () => {
+    it.scoped("writes a marked prefix of at least 1024 tokens on the first turn and reads it on the next", () =>
+      Effect.gen(function* () {
+        const standin = yield* StandinServer.start({ responder: Responder.echo })
+        const system = [{ type: "text", text: "Rules. ".repeat(700), cache_control: { type: "ephemeral" } }]
+        const usageOf = (body: Record<string, unknown>) =>
+          Effect.map(request(standin.url, "/v1/messages", { body: messagesBody(body) }), (response) => {
+            const usage = JSON.parse(response.body).usage
+            return [usage.input_tokens, usage.cache_creation_input_tokens, usage.cache_read_input_tokens] as const
+          })
+        const [input1, created1, read1] = yield* usageOf({ system })
+        assert.isAtLeast(created1, 1024)
+        assert.strictEqual(read1, 0)
+        const [input2, created2, read2] = yield* usageOf({
+          system,
+          messages: [
+            { role: "user", content: "Hello" },
+            { role: "assistant", content: "Hello" },
+            { role: "user", content: "Again" }
+          ]
+        })
+        assert.strictEqual(read2, created1)
+        assert.strictEqual(created2, 0)
+        assert.isAbove(input2, input1)
+        const small = yield* usageOf({
+          system: [{ type: "text", text: "Short.", cache_control: { type: "ephemeral" } }]
+        })
+        assert.deepStrictEqual(small.slice(1), [0, 0])
+        const unmarked = yield* usageOf({ system: "Rules. ".repeat(700) })
+        assert.deepStrictEqual(unmarked.slice(1), [0, 0])
+      })
+    )
+  })
 })
