@@ -86,11 +86,6 @@ interface Pending {
 interface State {
   readonly runId: string
   conversation: Conversation.Conversation
-  /**
-   * The conversation's turns as one array that grows with it (`Conversation.messages` walks the history for every
-   * new value); each request gets a shallow copy, so a request a client keeps never changes under it.
-   */
-  readonly messages: Array<Message.MessageParam>
   turns: number
   toolCalls: number
   usage: UsageTotals
@@ -110,7 +105,6 @@ interface State {
 const fromRunState = (state: RunState.RunState, conversation: Conversation.Conversation): State => ({
   runId: state.runId,
   conversation,
-  messages: [...Conversation.messages(conversation)],
   turns: state.turns,
   toolCalls: state.toolCalls,
   usage: state.usage,
@@ -182,10 +176,6 @@ const keptContent = (message: Message.Message): ReadonlyArray<Content.ContentBlo
 /** Makes `conversation` (the previous one plus one appended or merged turn) the current one. */
 const commit = (state: State, conversation: Conversation.Conversation): void => {
   state.conversation = conversation
-  const last = Conversation.lastTurn(conversation)
-  if (last === undefined) return
-  if (conversation.length === state.messages.length) state.messages[state.messages.length - 1] = last
-  else state.messages.push(last)
 }
 
 /**
@@ -369,7 +359,8 @@ const drive = <R>(
           : Conversation.withSystem(stored.conversation, options.system)
     const state = fromRunState(stored ?? freshState(options.runId ?? newRunId(), conversation), conversation)
 
-    // What `Conversation.toRequest` would build, except `messages` (see `State.messages`).
+    // What `Conversation.toRequest` would build, except `messages`: each request takes the conversation's own
+    // (immutable, built once per value) array of turns.
     const { tools: extraTools, ...settings } = options.request ?? {}
     const tools: ReadonlyArray<Request.ToolDefinition> = [...(toolkit?.definitions ?? []), ...(extraTools ?? [])]
     const params: Omit<Model.ModelRequest, "messages"> = {
@@ -595,16 +586,14 @@ const drive = <R>(
     const stopWhen = options.stopWhen
     const hooked = stopWhen !== undefined || afterTurn !== undefined
 
-    /** Replaces the run's conversation (a hook compacted it): the mirror follows. */
+    /** Replaces the run's conversation (a hook compacted it). */
     const replaceConversation = (conversation: Conversation.Conversation): void => {
       state.conversation = conversation
-      state.messages.length = 0
-      for (const message of Conversation.messages(conversation)) state.messages.push(message)
     }
 
     /** The request of this call, after the before-model-call hook. */
     const requestOf = (turn: number): Effect.Effect<Model.ModelRequest, never, R> => {
-      const built: Model.ModelRequest = { ...params, messages: state.messages.slice() }
+      const built: Model.ModelRequest = { ...params, messages: Conversation.messages(state.conversation) }
       if (beforeModelCall === undefined) return Effect.succeed(built)
       return Effect.map(
         beforeModelCall({ turn, request: built, conversation: state.conversation }),
@@ -613,7 +602,9 @@ const drive = <R>(
           if (changes.conversation !== undefined) replaceConversation(changes.conversation)
           return (
             changes.request ??
-            (changes.conversation === undefined ? built : { ...params, messages: state.messages.slice() })
+            (changes.conversation === undefined
+              ? built
+              : { ...params, messages: Conversation.messages(state.conversation) })
           )
         }
       )
@@ -655,7 +646,9 @@ const drive = <R>(
         emit?.emit(LoopEvent.TurnStarted({ turn }))
         const continuing = Conversation.lastTurn(state.conversation)?.role === "assistant"
         const request =
-          beforeModelCall === undefined ? { ...params, messages: state.messages.slice() } : yield* requestOf(turn)
+          beforeModelCall === undefined
+            ? { ...params, messages: Conversation.messages(state.conversation) }
+            : yield* requestOf(turn)
         const message = yield* callModel(turn, request)
         state.message = message
         state.text = continuing ? state.text + messageText(message) : messageText(message)
