@@ -18,6 +18,8 @@
  * @since 0.1.0
  */
 import * as ApiError from "@parley/core/ApiError"
+import type * as Request from "@parley/core/Request"
+import * as Tokens from "@parley/core/Tokens"
 import * as Duration from "effect/Duration"
 
 // =============================================================================
@@ -406,41 +408,56 @@ export const calls =
     call.attempt >= from && (to === undefined || call.attempt < to) ? faults : undefined
 
 /**
- * A request rate limit in fixed one-minute windows: every reply carries the
- * `anthropic-ratelimit-requests-{limit,remaining,reset}` headers, and with `enforce` a call beyond the limit gets the
- * API's 429 `rate_limit_error` with `retry-after` (whole seconds until the window resets). The window starts at the
- * first call; `now` (default `Date.now`) is the clock.
+ * Rate limits in fixed one-minute windows, as the API reports them: every reply carries the
+ * `anthropic-ratelimit-requests-{limit,remaining,reset}` headers (with `requestsPerMinute`) and the
+ * `anthropic-ratelimit-input-tokens-{limit,remaining,reset}` headers (with `inputTokensPerMinute`, counting core's
+ * estimate of each `/v1/messages` request's input). With `enforce`, a call over a limit gets the API's 429
+ * `rate_limit_error` with `retry-after` (whole seconds until the window resets) and counts against nothing. The
+ * window starts at the first call; `now` (default `Date.now`) is the clock.
  *
  * @since 0.2.0
  * @category policies
  */
-export const requestRateLimit = (options: {
-  readonly requestsPerMinute: number
+export const rateLimit = (options: {
+  readonly requestsPerMinute?: number | undefined
+  readonly inputTokensPerMinute?: number | undefined
   readonly enforce?: boolean | undefined
   readonly now?: (() => number) | undefined
 }): Policy => {
   const now = options.now ?? Date.now
   let windowStart: number | undefined
-  let used = 0
-  return () => {
+  let requests = 0
+  let tokens = 0
+  return (call) => {
     const time = now()
     if (windowStart === undefined || time - windowStart >= 60_000) {
       windowStart = time
-      used = 0
+      requests = 0
+      tokens = 0
     }
     const reset = new Date(windowStart + 60_000)
-    const over = used >= options.requestsPerMinute
-    if (!over) used += 1
+    const cost =
+      call.path === "/v1/messages" && typeof call.body === "object" && call.body !== null
+        ? Tokens.estimateRequest(call.body as Request.MessagesRequest)
+        : 0
+    const rpm = options.requestsPerMinute
+    const itpm = options.inputTokensPerMinute
+    const overRequests = rpm !== undefined && requests >= rpm
+    const overTokens = itpm !== undefined && cost > 0 && tokens + cost > itpm
+    const refused = options.enforce === true && (overRequests || overTokens)
+    if (!refused) {
+      requests += 1
+      tokens += cost
+    }
     const limits = rateLimitHeaders({
-      requests: { limit: options.requestsPerMinute, remaining: options.requestsPerMinute - used, reset }
+      ...(rpm !== undefined ? { requests: { limit: rpm, remaining: Math.max(0, rpm - requests), reset } } : {}),
+      ...(itpm !== undefined ? { inputTokens: { limit: itpm, remaining: Math.max(0, itpm - tokens), reset } } : {})
     })
-    if (!over || options.enforce !== true) return [limits]
-    return [
-      limits,
-      rateLimited({
-        retryAfterSeconds: Math.max(1, Math.ceil((reset.getTime() - time) / 1000)),
-        message: `Number of requests has exceeded your per-minute rate limit (${options.requestsPerMinute} requests per minute).`
-      })
-    ]
+    if (!refused) return [limits]
+    const retryAfterSeconds = Math.max(1, Math.ceil((reset.getTime() - time) / 1000))
+    const message = overRequests
+      ? `Number of requests has exceeded your per-minute rate limit (${rpm} requests per minute).`
+      : `This request would exceed your organization's rate limit of ${itpm} input tokens per minute.`
+    return [limits, rateLimited({ retryAfterSeconds, message })]
   }
 }

@@ -4,7 +4,8 @@
  *
  * ```sh
  * npx parley-standin --port 8787 [--host 127.0.0.1] [--responder planner|echo] [--event-delay-ms 30]
- *   [--fault 429@2]... [--script replies.json] [--rate-limit-rpm 60 [--enforce-rate-limit]] [--cors]
+ *   [--fault 429@2]... [--script replies.json] [--rate-limit-rpm 60] [--rate-limit-itpm 40000] [--enforce-rate-limit]
+ *   [--cors]
  * npm run standin -- --port 8787     # the same, from this repository's sources
  * ```
  *
@@ -35,7 +36,8 @@ export class UsageError extends Schema.TaggedError<UsageError>()("UsageError", {
 
 const usage =
   "usage: parley-standin [--port 8787] [--host 127.0.0.1] [--responder planner|echo] [--event-delay-ms 0]\n" +
-  "                      [--fault KIND[@CALLS]]... [--script FILE] [--rate-limit-rpm N [--enforce-rate-limit]] [--cors]"
+  "                      [--fault KIND[@CALLS]]... [--script FILE] [--rate-limit-rpm N] [--rate-limit-itpm N]\n" +
+  "                      [--enforce-rate-limit] [--cors]"
 
 const help = `${usage}
 
@@ -51,7 +53,8 @@ A stand-in Messages API server (rule-based, not a language model) for tests and 
                         is "text", {"text": ...}, {"tool_use": [{"name", "input"}], "text"?}, {"content": [...]},
                         or {"fault": KIND}, optionally with "faults": [KIND, ...]; calls beyond the script get a 500
   --rate-limit-rpm N    send anthropic-ratelimit-requests-{limit,remaining,reset} headers for N requests a minute
-  --enforce-rate-limit  with --rate-limit-rpm: answer calls over the limit with 429 rate_limit_error and retry-after
+  --rate-limit-itpm N   send anthropic-ratelimit-input-tokens-{limit,remaining,reset} headers for N input tokens a minute
+  --enforce-rate-limit  answer calls over those limits with 429 rate_limit_error and retry-after
   --cors                allow browser clients from any origin (answers OPTIONS preflights)
   --help                prints this and exits`
 
@@ -69,6 +72,7 @@ const parse = Effect.try({
         fault: { type: "string", multiple: true, default: [] },
         script: { type: "string" },
         "rate-limit-rpm": { type: "string" },
+        "rate-limit-itpm": { type: "string" },
         "enforce-rate-limit": { type: "boolean", default: false },
         cors: { type: "boolean", default: false },
         help: { type: "boolean", default: false }
@@ -114,11 +118,19 @@ const program = Effect.gen(function* () {
   const script = values.script === undefined ? undefined : yield* readScript(values.script)
   if (script !== undefined) policies.push(...script.faults)
   const rpm = values["rate-limit-rpm"]
-  if (rpm !== undefined) {
-    const requestsPerMinute = yield* integer("rate-limit-rpm", rpm, 1_000_000)
-    policies.push(Fault.requestRateLimit({ requestsPerMinute, enforce: values["enforce-rate-limit"] }))
+  const itpm = values["rate-limit-itpm"]
+  if (rpm !== undefined || itpm !== undefined) {
+    policies.push(
+      Fault.rateLimit({
+        requestsPerMinute: rpm === undefined ? undefined : yield* integer("rate-limit-rpm", rpm, 1_000_000_000),
+        inputTokensPerMinute: itpm === undefined ? undefined : yield* integer("rate-limit-itpm", itpm, 1_000_000_000),
+        enforce: values["enforce-rate-limit"]
+      })
+    )
   } else if (values["enforce-rate-limit"]) {
-    return yield* new UsageError({ message: `--enforce-rate-limit needs --rate-limit-rpm N\n${usage}` })
+    return yield* new UsageError({
+      message: `--enforce-rate-limit needs --rate-limit-rpm N or --rate-limit-itpm N\n${usage}`
+    })
   }
   const responder = script?.replies !== undefined ? Responder.script(script.replies) : responders[name]
   const standin = yield* StandinServer.start({

@@ -64,4 +64,41 @@ describe("Fault", () => {
       { _tag: "MalformedJson" }
     ])
   })
+
+  it("rateLimit counts requests and input tokens per one-minute window and refuses calls over a limit", () => {
+    let now = Date.parse("2026-01-01T00:00:00Z")
+    const policy = Fault.rateLimit({ requestsPerMinute: 2, inputTokensPerMinute: 100, enforce: true, now: () => now })
+    const call = (attempt: number, text: string) =>
+      policy({
+        attempt,
+        path: "/v1/messages",
+        body: { model: "m", max_tokens: 1, messages: [{ role: "user", content: text }] }
+      }) as ReadonlyArray<Fault.Fault>
+    const headersOf = (faults: ReadonlyArray<Fault.Fault>) =>
+      faults.find((fault): fault is Fault.Headers => fault._tag === "Headers")?.headers ?? {}
+    const statusOf = (faults: ReadonlyArray<Fault.Fault>) =>
+      faults.find((fault): fault is Fault.Status => fault._tag === "Status")
+    const first = call(0, "hi")
+    assert.strictEqual(statusOf(first), undefined)
+    assert.strictEqual(headersOf(first)["anthropic-ratelimit-requests-remaining"], "1")
+    assert.strictEqual(headersOf(first)["anthropic-ratelimit-input-tokens-limit"], "100")
+    assert.strictEqual(headersOf(first)["anthropic-ratelimit-requests-reset"], "2026-01-01T00:01:00Z")
+    const tooBig = call(1, "word ".repeat(200))
+    assert.strictEqual(statusOf(tooBig)?.status, 429)
+    assert.strictEqual(
+      statusOf(tooBig)?.message,
+      "This request would exceed your organization's rate limit of 100 input tokens per minute."
+    )
+    assert.strictEqual(statusOf(tooBig)?.headers["retry-after"], "60")
+    now += 30_000
+    assert.strictEqual(statusOf(call(2, "hi")), undefined)
+    const third = call(3, "hi")
+    assert.strictEqual(
+      statusOf(third)?.message,
+      "Number of requests has exceeded your per-minute rate limit (2 requests per minute)."
+    )
+    assert.strictEqual(statusOf(third)?.headers["retry-after"], "30")
+    now += 30_000
+    assert.strictEqual(statusOf(call(4, "hi")), undefined)
+  })
 })
