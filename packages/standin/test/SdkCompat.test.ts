@@ -299,4 +299,62 @@ describe("SdkCompat: @anthropic-ai/sdk against the stand-in", () => {
       assert.instanceOf(missing.error, Anthropic.NotFoundError)
     })
   )
+
+  it.scoped("retries a 529 and a 429 as the SDK does, honouring retry-after-ms", () =>
+    Effect.gen(function* () {
+      const standin = yield* StandinServer.start({
+        responder: Responder.script([Reply.text("Finally.")]),
+        faults: Fault.combine(
+          Fault.calls(0, 1, Fault.status(529, { headers: { "retry-after-ms": "5" } })),
+          Fault.calls(1, 2, Fault.rateLimited({ retryAfterMs: 5 }))
+        )
+      })
+      const client = new Anthropic({ apiKey: "test", baseURL: standin.url, maxRetries: 2 })
+      const message = yield* Effect.promise(() =>
+        client.messages.create({ model: "claude-test", max_tokens: 64, messages: user })
+      )
+      assert.deepStrictEqual(message.content as ReadonlyArray<unknown>, [{ type: "text", text: "Finally." }])
+      assert.deepStrictEqual(
+        standin.requests().map((recorded) => recorded.headers["x-stainless-retry-count"]),
+        ["0", "1", "2"]
+      )
+    })
+  )
+
+  it.scoped("the streaming tool runner with its default threading", () =>
+    Effect.gen(function* () {
+      const { client, standin } = yield* withClient([
+        Reply.toolUse([{ name: "add", input: { a: 20, b: 22 } }]),
+        (request) => Reply.text(`Answered after ${request.messages.length} messages.`)
+      ])
+      const add = betaTool({
+        name: "add",
+        description: "Adds two numbers",
+        inputSchema: {
+          type: "object",
+          properties: { a: { type: "number" }, b: { type: "number" } },
+          required: ["a", "b"]
+        },
+        run: (input) => String(input.a + input.b)
+      })
+      const final = yield* Effect.promise(async () => {
+        const runner = client.beta.messages.toolRunner({
+          model: "claude-test",
+          max_tokens: 256,
+          messages: [{ role: "user", content: "add 20 and 22" }],
+          tools: [add],
+          stream: true
+        })
+        for await (const stream of runner) await stream.finalMessage()
+        return runner.runUntilDone()
+      })
+      assert.deepStrictEqual(final.content as ReadonlyArray<unknown>, [
+        { type: "text", text: "Answered after 3 messages." }
+      ])
+      assert.deepStrictEqual(
+        standin.requests().map((recorded) => (recorded.body as { thread?: { type: string } }).thread?.type),
+        ["create", "continue"]
+      )
+    })
+  )
 })
