@@ -29,6 +29,7 @@ const packages = [
   "packages/transport",
   "packages/ratelimit-redis",
   "packages/loop",
+  "packages/mcp",
   "packages/standin",
   "apps/demo"
 ]

@@ -2,6 +2,7 @@
 import { Content, Conversation, Message, Tool, Toolkit } from "@parley/core"
 import type * as Request from "@parley/core/Request"
 import { AgentLoop, type LoopResult, StopReason } from "@parley/loop"
+import { McpToolkit } from "@parley/mcp"
 import { RedisStore } from "@parley/ratelimit-redis"
 import { Reply, Responder, StandinServer } from "@parley/standin"
 import { MessagesClient, type MessagesError, RateLimit, Retry } from "@parley/transport"
@@ -26,6 +27,13 @@ const toolkit = Toolkit.make(calculator).handle({
       : Effect.fail({ reason: `not a product: ${expression}` })
   }
 })
+
+/** The tools of an MCP server on stdio (built, not run: nothing here starts the server). */
+export const mcpTools: Effect.Effect<Toolkit.Handled, McpToolkit.McpError> = Effect.scoped(
+  Effect.flatMap(McpToolkit.connectStdio({ command: "mcp-server" }), (client) =>
+    McpToolkit.toolkit(client, { prefix: "mcp_" })
+  )
+)
 
 /** A limiter shared by every process through Redis (built, not connected: nothing here runs it). */
 export const SharedRateLimit: Layer.Layer<RateLimit.RateLimiter> = RateLimit.layerStore({
