@@ -453,7 +453,8 @@ export const start = (options: Options): Effect.Effect<Standin, never, Scope.Sco
           request,
           shaped.usage === undefined ? promptCache(request, Date.now()) : undefined
         )
-        if (reply._tag === "Message" && decoded.right.thread != null) {
+        const delivered = faults.every((fault) => fault._tag === "Headers" || fault._tag === "Stall")
+        if (reply._tag === "Message" && delivered && decoded.right.thread != null) {
           threads.put(message.id, {
             system: request.system,
             tools: request.tools,

@@ -698,7 +698,8 @@ describe("StandinServer", () => {
               thread: request.thread
             })
             return Reply.text("second")
-          }
+          },
+          Reply.withFaults(Reply.text("cut short"), Fault.midStreamError(2))
         ])
         const tools = [{ name: "add", input_schema: { type: "object" } }]
         const created = yield* request(standin.url, "/v1/messages", {
@@ -724,6 +725,18 @@ describe("StandinServer", () => {
             thread: undefined
           }
         ])
+        const cut = yield* request(standin.url, "/v1/messages", {
+          body: messagesBody({
+            stream: true,
+            thread: { type: "continue", previous_message_id: JSON.parse(continued.body).id }
+          })
+        })
+        assert.strictEqual(cut.status, 200, cut.body)
+        const cutId = JSON.parse(frames(cut.body)[0]?.data ?? "{}").message.id
+        const afterCut = yield* request(standin.url, "/v1/messages", {
+          body: messagesBody({ thread: { type: "continue", previous_message_id: cutId } })
+        })
+        assert.strictEqual(afterCut.status, 404)
         const repeated = yield* request(standin.url, "/v1/messages", {
           body: messagesBody({
             tools,
