@@ -4,7 +4,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { Writable } from "node:stream"
 import { assert, describe, it } from "@effect/vitest"
-import * as Planner from "@parley/standin/Planner"
+import * as Responder from "@parley/standin/Responder"
 import * as StandinServer from "@parley/standin/StandinServer"
 import * as Effect from "effect/Effect"
 
@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
  * marks it with `<!-- example: test/examples/x.ts -->` before a ```ts block, and may mark the block after it with
  * `<!-- output -->`. This test keeps the README text equal to the file, runs the file, and checks what it prints.
  * `<!-- example: x.ts standin -->` runs the file with ANTHROPIC_BASE_URL pointing at a stand-in server (planner
- * responder) that the test starts, so examples written for the real endpoint run offline.
+ * responder, with the request features: max_tokens, stop sequences, structured output) that the test starts, so examples written for the real endpoint run offline.
  *
  * An example runs in this process: imported (its top-level `await`, if any, waits for its program) with the console
  * captured and ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL set. An example that hands its program to
@@ -69,7 +69,7 @@ describe("README examples", () => {
         assert.strictEqual(example.code, source)
         const env = { ANTHROPIC_API_KEY: "", ANTHROPIC_BASE_URL: "" }
         if (example.standin) {
-          const standin = yield* StandinServer.start({ responder: Planner.make() })
+          const standin = yield* StandinServer.start({ responder: Responder.planner() })
           env.ANTHROPIC_API_KEY = "sk-readme-example"
           env.ANTHROPIC_BASE_URL = standin.url
         }
