@@ -632,6 +632,9 @@ const drive = <R>(
       )
     }
 
+    const prompt = from.prompt ? options.prompt : undefined
+    let prompted = false
+
     /** Ends with a stop reason, or `undefined` when `maxSteps` steps were taken and the run can go on. */
     const body: Effect.Effect<StopReason.StopReason | undefined, LoopError, R> = Effect.gen(function* () {
       let steps = 0
@@ -640,6 +643,10 @@ const drive = <R>(
         if (state.pending !== undefined) {
           const waiting = yield* resume(state.pending)
           if (waiting !== undefined) return StopReason.AwaitingApproval({ ids: waiting })
+          if (prompt !== undefined && !prompted) {
+            prompted = true
+            yield* append(Conversation.appendUser(state.conversation, prompt), "InvalidConversation")
+          }
         }
         if (state.turns >= maxTurns) return StopReason.MaxTurns({ limit: maxTurns })
         const turn = ++state.turns
@@ -741,10 +748,11 @@ const drive = <R>(
         return Effect.succeed({ state: runState, result })
       })
 
+    // With calls still waiting for results, the prompt joins the turn of their results (see `body`).
     const start =
-      !from.prompt || options.prompt === undefined
+      prompt === undefined || state.pending !== undefined
         ? Effect.void
-        : append(Conversation.appendUser(state.conversation, options.prompt), "InvalidConversation")
+        : append(Conversation.appendUser(state.conversation, prompt), "InvalidConversation")
     const transcript = options.transcript
     return yield* start.pipe(
       Effect.zipRight(bounded),

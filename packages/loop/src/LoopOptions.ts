@@ -105,7 +105,8 @@ export interface LoopOptions<R = never> {
   /**
    * The state of a run to continue (from a result, a `LoopError`, `AgentLoop.step` or storage): its conversation
    * replaces `conversation`, and its turns, tokens, active time and repeated-call guard count toward the limits.
-   * `prompt`, when given, is appended to its conversation.
+   * `prompt`, when given, is appended to its conversation (for a run waiting for approval, after the results of
+   * the decided calls, in the same user turn).
    */
   readonly state?: RunState.RunState | undefined
   /** The id of a new run (kept in its state across steps and processes). Default: a fresh `run_<uuid>`. */

@@ -187,7 +187,7 @@ describe("RunState and AgentLoop.step", () => {
       assert.strictEqual(model.requests().length, 1)
 
       const decided = RunState.decide(roundTrip(stillWaiting.state), "toolu_no", { _tag: "Deny", reason: "not now" })
-      const result = yield* AgentLoop.run({ ...options, state: roundTrip(decided) })
+      const result = yield* AgentLoop.run({ ...options, state: roundTrip(decided), prompt: "Then stop." })
       assert.deepStrictEqual(result.stopReason, StopReason.EndTurn())
       assert.strictEqual(result.text, "Done.")
       assert.strictEqual(result.turns, 2)
@@ -198,7 +198,8 @@ describe("RunState and AgentLoop.step", () => {
         content: [
           { type: "tool_result", tool_use_id: "toolu_ok", content: "2" },
           { type: "tool_result", tool_use_id: "toolu_ask", content: "42" },
-          { type: "tool_result", tool_use_id: "toolu_no", content: "Denied: not now", is_error: true }
+          { type: "tool_result", tool_use_id: "toolu_no", content: "Denied: not now", is_error: true },
+          { type: "text", text: "Then stop." }
         ]
       })
       assert.isFalse(RunState.isAwaitingApproval(result.state))
