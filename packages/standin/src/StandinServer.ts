@@ -422,7 +422,7 @@ export const start = (options: Options): Effect.Effect<Standin, never, Scope.Sco
         if (extra !== undefined) return yield* reject(extra)
         const decoded = Validate.decode(Request.MessagesRequest, parsed.right)
         if (Either.isLeft(decoded)) return yield* reject(decoded.left)
-        const badMaxTokens = Validate.checkMaxTokens(decoded.right.max_tokens)
+        const badMaxTokens = Validate.checkMaxTokens(decoded.right.max_tokens) ?? Validate.checkRanges(decoded.right)
         if (badMaxTokens !== undefined) return yield* reject(badMaxTokens)
         const threaded = resolveThread(decoded.right, threads, Date.now())
         if (threaded._tag === "Left") return yield* reject(threaded.left)

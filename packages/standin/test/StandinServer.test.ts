@@ -866,6 +866,17 @@ describe("StandinServer", () => {
           assert.strictEqual(bad.status, 400)
           assert.strictEqual(message(bad), "max_tokens: Input should be greater than or equal to 1")
         }
+        for (const [field, value, expected] of [
+          ["temperature", 1.5, "temperature: Input should be less than or equal to 1"],
+          ["temperature", -0.1, "temperature: Input should be greater than or equal to 0"],
+          ["top_p", 2, "top_p: Input should be less than or equal to 1"],
+          ["top_k", -1, "top_k: Input should be greater than or equal to 0"],
+          ["stop_sequences", ["  "], "stop_sequences: each stop sequence must contain non-whitespace"]
+        ] as const) {
+          const bad = yield* request(standin.url, "/v1/messages", { body: messagesBody({ [field]: value }) })
+          assert.strictEqual(bad.status, 400)
+          assert.strictEqual(message(bad), expected)
+        }
         const fractional = yield* request(standin.url, "/v1/messages", { body: messagesBody({ max_tokens: 1.5 }) })
         assert.strictEqual(message(fractional), "max_tokens: Input should be a valid integer")
         const text = yield* request(standin.url, "/v1/messages", {

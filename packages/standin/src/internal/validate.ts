@@ -148,3 +148,30 @@ export const checkMaxTokens = (value: number): Fault.Status | undefined =>
     : value < 1
       ? Fault.status(400, { message: "max_tokens: Input should be greater than or equal to 1" })
       : undefined
+
+/** The API's 400 for a sampling parameter out of its range or a blank stop sequence, if any. */
+export const checkRanges = (request: {
+  readonly temperature?: number | undefined
+  readonly top_p?: number | undefined
+  readonly top_k?: number | undefined
+  readonly stop_sequences?: ReadonlyArray<string> | undefined
+}): Fault.Status | undefined => {
+  const between = (name: string, value: number | undefined, low: number, high: number) =>
+    value === undefined
+      ? undefined
+      : value < low
+        ? `${name}: Input should be greater than or equal to ${low}`
+        : value > high
+          ? `${name}: Input should be less than or equal to ${high}`
+          : undefined
+  const problem =
+    between("temperature", request.temperature, 0, 1) ??
+    between("top_p", request.top_p, 0, 1) ??
+    (request.top_k !== undefined && !Number.isInteger(request.top_k)
+      ? "top_k: Input should be a valid integer"
+      : between("top_k", request.top_k, 0, Number.POSITIVE_INFINITY)) ??
+    (request.stop_sequences?.some((sequence) => sequence.trim() === "") === true
+      ? "stop_sequences: each stop sequence must contain non-whitespace"
+      : undefined)
+  return problem === undefined ? undefined : Fault.status(400, { message: problem })
+}
