@@ -12,7 +12,6 @@ import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import type * as Conversation from "@parley/core/Conversation"
-import * as Model from "@parley/core/Model"
 import * as AgentLoop from "@parley/loop/AgentLoop"
 import type { LoopError } from "@parley/loop/LoopError"
 import type * as LoopEvent from "@parley/loop/LoopEvent"
@@ -66,23 +65,6 @@ const oneLine = (cause: Cause.Cause<unknown>): string => {
   return message.split("\n")[0]!
 }
 
-/**
- * Core's model port over the MessagesClient, for the loop.
- *
- * TODO(transport v2): delete once `MessagesClient.layer` also provides core's `Model` tag.
- */
-const modelFromClient = Layer.effect(
-  Model.Model,
-  Effect.map(
-    MessagesClient.MessagesClient,
-    (c) =>
-      ({
-        create: (r: Model.ModelRequest) => c.create(r as never),
-        stream: (r: Model.ModelRequest) => c.stream(r as never)
-      }) as unknown as Model.Service
-  )
-)
-
 /** The MessagesClient: the real API when a key is configured, else the stand-in server started in this process. */
 const clientLayer = (cli: Cli.CliOptions) =>
   Effect.gen(function* () {
@@ -118,7 +100,8 @@ const program = (args: ReadonlyArray<string>) =>
     const root = yield* sandboxRoot(cli)
     const services = yield* Layer.build(
       Layer.merge(
-        modelFromClient.pipe(Layer.provideMerge(client), Layer.provide(NodeHttpClient.layer)),
+        // the client layer is also core's Model, which the loop runs on
+        client.pipe(Layer.provide(NodeHttpClient.layer)),
         Sandbox.layer(root)
       )
     )
@@ -126,7 +109,7 @@ const program = (args: ReadonlyArray<string>) =>
     const answer = (prompt: string, conversation: Conversation.Conversation | undefined) => {
       const render: (event: LoopEvent.LoopEvent) => void = cli.json
         ? Render.json(write)
-        : Render.text(write, cli.stream)
+        : Render.text(write, cli.stream, model)
       let last: Conversation.Conversation | undefined
       return AgentLoop.stream({
         model,

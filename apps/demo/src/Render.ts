@@ -3,6 +3,7 @@
  * usage line at the end of each answer — or, with `--json`, every loop event as one JSON line.
  */
 import * as Content from "@parley/core/Content"
+import * as Usage from "@parley/core/Usage"
 import type * as LoopEvent from "@parley/loop/LoopEvent"
 import type { LoopResult } from "@parley/loop/LoopResult"
 import * as StopReason from "@parley/loop/StopReason"
@@ -45,15 +46,33 @@ const summary = (text: string): string => {
   return text
 }
 
-/** The usage line that ends an answer, e.g. `[2 turns · 2 tool calls · 1,234 tokens (1,000 in, 234 out)]`. */
-export const usageLine = (result: LoopResult): string => {
+/** What a run's tokens cost on `model`, by core's dated price table. */
+const costOf = (result: LoopResult, model: string): string => {
+  const usage = result.usage
+  const cost = Usage.costOf(model, {
+    calls: result.turns,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cacheCreationInputTokens: usage.cacheCreationInputTokens,
+    cacheCreation1hInputTokens: 0,
+    cacheReadInputTokens: usage.cacheReadInputTokens
+  })
+  return cost.priced ? `$${cost.usd.toFixed(4)} (prices of ${cost.asOf})` : `no price for ${model}`
+}
+
+/**
+ * The usage line that ends an answer, e.g. `[2 turns · 2 tool calls · 1,234 tokens (1,000 in, 234 out) · $0.0068]`,
+ * the cost from core's price table (`~` when the model has no price there).
+ */
+export const usageLine = (result: LoopResult, model: string): string => {
   const n = (value: number) => value.toLocaleString("en-US")
   const plural = (count: number, word: string) => `${n(count)} ${word}${count === 1 ? "" : "s"}`
   const usage = result.usage
   const parts = [
     plural(result.turns, "turn"),
     plural(result.toolCalls, "tool call"),
-    `${plural(usage.total, "token")} (${n(usage.inputTokens)} in, ${n(usage.outputTokens)} out)`
+    `${plural(usage.total, "token")} (${n(usage.inputTokens)} in, ${n(usage.outputTokens)} out)`,
+    costOf(result, model)
   ]
   const stop = result.stopReason._tag === "EndTurn" ? "" : ` · stopped: ${StopReason.describe(result.stopReason)}`
   return `[${parts.join(" · ")}${stop}]`
@@ -63,7 +82,7 @@ export const usageLine = (result: LoopResult): string => {
  * A text renderer: call it with each event of a run. `streamed` says whether text arrives as `TextDelta` events
  * (streaming calls) or only in `TurnFinished` messages.
  */
-export const text = (write: Write, streamed: boolean): ((event: LoopEvent.LoopEvent) => void) => {
+export const text = (write: Write, streamed: boolean, model: string): ((event: LoopEvent.LoopEvent) => void) => {
   let atLineStart = true
   const out = (chunk: string) => {
     if (chunk === "") return
@@ -97,7 +116,7 @@ export const text = (write: Write, streamed: boolean): ((event: LoopEvent.LoopEv
         line(`← late (${event.call.name}, ${event.outcome}): ${clip(summary(resultText(event.result)))}`)
         break
       case "Finished":
-        line(usageLine(event.result))
+        line(usageLine(event.result, model))
         break
       default:
         break

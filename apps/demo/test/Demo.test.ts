@@ -115,7 +115,10 @@ const assertAnswered = (run: Run) => {
   assert.include(run.stdout, "← 391")
   assert.include(run.stdout, "→ current_time(")
   assert.include(run.stdout, "Asia/Tokyo")
-  assert.match(run.stdout, /\[2 turns · 2 tool calls · [\d,]+ tokens/)
+  assert.match(
+    run.stdout,
+    /\[2 turns · 2 tool calls · [\d,]+ tokens \([\d,]+ in, [\d,]+ out\) · \$\d+\.\d{4} \(prices of 2025-11-24\)\]/
+  )
   assert.match(lines(run.stderr)[0]!, standinNote)
   assert.deepStrictEqual(
     lines(run.stderr).filter((line) => line.includes("stand-in")),
