@@ -147,3 +147,15 @@ export const operationDuration = Metric.histogram(
   ]),
   "GenAI operation duration in seconds"
 )
+
+/**
+ * `parley_tool_calls`: tool calls an agent loop ran, by `gen_ai.tool.name` and `parley.tool.outcome` (`ok`,
+ * `error`, `invalid-input`, `unknown-tool`, `timeout`, `denied`, `not-run`, `interrupted`).
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const toolCalls = Metric.counter("parley_tool_calls", {
+  description: "Tool calls run by an agent loop, by tool and outcome",
+  incremental: true
+})

@@ -43,6 +43,7 @@ import * as Model from "@parley/core/Model"
 import type * as Request from "@parley/core/Request"
 import type * as RunState from "@parley/core/RunState"
 import * as StreamEvent from "@parley/core/StreamEvent"
+import * as Telemetry from "@parley/core/Telemetry"
 import * as Toolkit from "@parley/core/Toolkit"
 import * as ToolOutcome from "@parley/core/ToolOutcome"
 import type * as Validation from "@parley/core/Validation"
@@ -60,6 +61,7 @@ import * as Runtime from "effect/Runtime"
 import * as Stream from "effect/Stream"
 import * as Approval from "./Approval.js"
 import * as Events from "./internal/events.js"
+import * as Spans from "./internal/telemetry.js"
 import { LoopError } from "./LoopError.js"
 import * as LoopEvent from "./LoopEvent.js"
 import { defaults, type LoopOptions } from "./LoopOptions.js"
@@ -337,6 +339,7 @@ const drive = <R>(
 ): Effect.Effect<Outcome, LoopError, Model.Model | R> =>
   Effect.gen(function* () {
     const model = yield* Model.Model
+    const telemetry = Option.getOrUndefined(yield* Effect.serviceOption(Telemetry.Telemetry))
     const startedAt = yield* Clock.currentTimeMillis
     const limits = options.limits
     const maxTurns = limits?.maxTurns ?? defaults.maxTurns
@@ -446,6 +449,9 @@ const drive = <R>(
     const runSync = Runtime.runSyncExit(runtime)
 
     const execute = (call: Content.ToolUseBlock, turn: number): Effect.Effect<ToolOutcome.ToolRun, never, R> =>
+      telemetry === undefined ? executeCall(call, turn) : Spans.executeTool(telemetry, call, executeCall(call, turn))
+
+    const executeCall = (call: Content.ToolUseBlock, turn: number): Effect.Effect<ToolOutcome.ToolRun, never, R> =>
       Effect.suspend(() => {
         if (toolkit === undefined) {
           return Effect.succeed(
@@ -769,10 +775,13 @@ const drive = <R>(
   })
 
 const runLoop = <R>(options: LoopOptions<R>, emit: Emit): Effect.Effect<LoopResult, LoopError, Model.Model | R> =>
-  Effect.map(
-    drive(options, { state: options.state, prompt: true }, emit, Number.POSITIVE_INFINITY),
-    (outcome) => outcome.result!
-  )
+  Effect.flatMap(Effect.serviceOption(Telemetry.Telemetry), (telemetry) => {
+    const run = Effect.map(
+      drive(options, { state: options.state, prompt: true }, emit, Number.POSITIVE_INFINITY),
+      (outcome) => outcome.result!
+    )
+    return Option.isNone(telemetry) ? run : Spans.invokeAgent(options.model, options.agentName, run)
+  })
 
 /**
  * Runs the loop to its end and returns the {@link LoopResult}; builds no events. Fails with {@link LoopError} when

@@ -109,6 +109,8 @@ export interface LoopOptions<R = never> {
    * the decided calls, in the same user turn).
    */
   readonly state?: RunState.RunState | undefined
+  /** The agent's name on its `invoke_agent` span (`gen_ai.agent.name`), with `Telemetry.layer()`. Default none. */
+  readonly agentName?: string | undefined
   /** The id of a new run (kept in its state across steps and processes). Default: a fresh `run_<uuid>`. */
   readonly runId?: string | undefined
   /** A user turn appended before the first call (the first message of a new conversation, or the next one). */
