@@ -46,6 +46,8 @@ import * as FiberRef from "effect/FiberRef"
 import { dual } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
 import * as Scope from "effect/Scope"
 import { RateLimitWaitError } from "./MessagesError.js"
 import * as Stores from "./RateLimitStore.js"
@@ -171,6 +173,19 @@ export interface Service {
   /** Applies what a response says: remaining budgets and resets, and a pause after a 429 with `retry-after`. */
   readonly observe: (key: string, meta: ResponseMeta, retryAfter: Duration.Duration | undefined) => Effect.Effect<void>
 }
+
+/**
+ * `parley_ratelimit_wait_ms`: how long calls that had to wait waited for admission (a call admitted at once is not
+ * recorded), in milliseconds.
+ *
+ * @since 0.2.0
+ * @category metrics
+ */
+export const waits = Metric.histogram(
+  "parley_ratelimit_wait_ms",
+  MetricBoundaries.exponential({ start: 1, factor: 2, count: 18 }),
+  "Milliseconds a call waited for the client-side rate limiter"
+)
 
 /**
  * The rate limiter.
@@ -430,6 +445,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Store
             }
           })
           yield* Effect.onExit(admitted, () => Effect.sync(() => leave(key, lane, turn)))
+          const waited = (yield* Clock.currentTimeMillis) - startedAt
+          if (waited > 0) yield* Metric.update(waits, waited)
 
           let usage: { inputTokens?: number | undefined; outputTokens?: number | undefined } | undefined
           // on the scope itself (`Effect.addFinalizer` would also diff and restore the fiber's refs: ~15 µs a call)

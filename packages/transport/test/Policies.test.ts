@@ -5,6 +5,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as MessagesClient from "../src/MessagesClient.js"
@@ -100,9 +101,13 @@ describe("policies wired every way do what they say", () => {
       yield* server.awaitRequests(2)
       yield* L.liveSleep(100)
       assert.strictEqual(server.received.length, 2)
+      const waitsBefore = (yield* Metric.value(RateLimit.waits)).count
       yield* TestClock.adjust(Duration.minutes(1))
       assert.deepStrictEqual(yield* Fiber.join(fiber), ["ok", "ok", "ok", "ok"])
       assert.strictEqual(server.received.length, 4)
+      // the two held calls are in the wait histogram
+      const waits = yield* Metric.value(RateLimit.waits)
+      assert.strictEqual(waits.count - waitsBefore, 2)
     })
   )
 
