@@ -139,29 +139,47 @@ export interface Fitted {
  * and always keeping the last one (the current turn), so the result may stay over the target when the last turn
  * alone is. Linear in the messages.
  *
+ * With `note`, a run that is one long chain of tool calls (where no user turn is free of tool results) can be cut
+ * too: before any assistant turn, the dropped turns replaced by a user turn saying `note`, so the kept turns still
+ * start with a user turn and every `tool_result` still follows its call.
+ *
  * @since 0.2.0
  * @category strategies
  */
 export const dropOldest = (
   messages: ReadonlyArray<Message.MessageParam>,
-  options: { readonly target: number }
+  options: { readonly target: number; readonly note?: string | undefined }
 ): Fitted => {
   const sizes = messages.map((message) => Tokens.estimateMessage(message))
   // suffix[i] = the estimate of messages[i..]
   const suffix = new Array<number>(messages.length + 1).fill(0)
   for (let i = messages.length - 1; i >= 0; i--) suffix[i] = suffix[i + 1]! + sizes[i]!
-  const points = cutPoints(messages)
-  if (points.length === 0 || suffix[0]! <= options.target) {
-    return { messages, dropped: 0, tokens: suffix[0]! }
+  if (suffix[0]! <= options.target) return { messages, dropped: 0, tokens: suffix[0]! }
+  const noteMessage: Message.MessageParam | undefined =
+    options.note === undefined ? undefined : { role: "user", content: options.note }
+  const noteSize = noteMessage === undefined ? 0 : Tokens.estimateMessage(noteMessage)
+  const fresh = new Set(cutPoints(messages))
+  // every place a cut may start, in order: a fresh user turn, or (with a note) an assistant turn after a user turn
+  const points: Array<number> = []
+  for (let i = 1; i < messages.length; i++) {
+    if (fresh.has(i)) points.push(i)
+    else if (noteMessage !== undefined && messages[i]!.role === "assistant" && messages[i - 1]!.role === "user") {
+      points.push(i)
+    }
   }
+  if (points.length === 0) return { messages, dropped: 0, tokens: suffix[0]! }
+  const costOf = (point: number) => suffix[point]! + (fresh.has(point) ? 0 : noteSize)
   let cut = points[points.length - 1]!
   for (const point of points) {
-    if (suffix[point]! <= options.target) {
+    if (costOf(point) <= options.target) {
       cut = point
       break
     }
   }
-  return { messages: messages.slice(cut), dropped: cut, tokens: suffix[cut]! }
+  const kept = messages.slice(cut)
+  return fresh.has(cut) || noteMessage === undefined
+    ? { messages: kept, dropped: cut, tokens: suffix[cut]! }
+    : { messages: [noteMessage, ...kept], dropped: cut, tokens: suffix[cut]! + noteSize }
 }
 
 /**

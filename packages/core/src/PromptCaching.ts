@@ -97,7 +97,10 @@ const markLast = (message: Message.MessageParam, control: CacheControl): Message
  * @since 0.2.0
  * @category combinators
  */
-export const apply = <R extends Request.MessagesRequest>(request: R, options: Options = {}): R => {
+export const apply = <R extends Pick<Request.MessagesRequest, "messages" | "system" | "tools" | "cache_control">>(
+  request: R,
+  options: Options = {}
+): R => {
   const control: CacheControl = options.ttl === "1h" ? { type: "ephemeral", ttl: "1h" } : { type: "ephemeral" }
   let left = maxBreakpoints - breakpoints(request)
   if (left <= 0) return request

@@ -61,6 +61,26 @@ describe("ContextWindow", () => {
     assert.strictEqual(ContextWindow.dropOldest(small, { target }).messages, small)
   })
 
+  it("with a note, one long chain of tool calls is cut before an assistant turn, the note standing for the rest", () => {
+    const messages: Array<Message.MessageParam> = [{ role: "user", content: "Work through the list." }]
+    for (let i = 0; i < 2_000; i++) {
+      messages.push({
+        role: "assistant",
+        content: [{ type: "tool_use", id: `toolu_${i}`, name: "step", input: { i } }]
+      })
+      messages.push({ role: "user", content: [Content.toolResult(`toolu_${i}`, `done ${i} ${"x".repeat(40)}`)] })
+    }
+    // no user turn is free of tool results: without a note nothing can go
+    assert.strictEqual(ContextWindow.dropOldest(messages, { target: 5_000 }).dropped, 0)
+    const fitted = ContextWindow.dropOldest(messages, { target: 5_000, note: "(earlier steps removed)" })
+    assert.isAbove(fitted.dropped, 0)
+    assert.isAtMost(fitted.tokens, 5_000)
+    assert.deepStrictEqual(fitted.messages[0], { role: "user", content: "(earlier steps removed)" })
+    assert.strictEqual(fitted.messages[1]?.role, "assistant")
+    assert.deepStrictEqual(fitted.messages.slice(1), messages.slice(fitted.dropped))
+    assert.strictEqual(validates(fitted.messages), "Right")
+  })
+
   it("keeps the current turn even when it alone is over the target", () => {
     const messages = conversation(2)
     const fitted = ContextWindow.dropOldest(messages, { target: 1 })

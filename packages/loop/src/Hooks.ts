@@ -5,10 +5,15 @@
  *
  * @since 0.2.0
  */
-import type * as Conversation from "@parley/core/Conversation"
+import * as ContextWindow from "@parley/core/ContextWindow"
+import * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
 import type * as Model from "@parley/core/Model"
+import * as PromptCaching from "@parley/core/PromptCaching"
+import * as Tokens from "@parley/core/Tokens"
 import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type { UsageTotals } from "./LoopResult.js"
 
 /**
@@ -78,3 +83,106 @@ export const proceed: TurnDecision = decisions.Continue()
  * @category constructors
  */
 export const stop = (reason: string): TurnDecision => decisions.Stop({ reason })
+
+// =============================================================================
+// Ready-made hooks
+// =============================================================================
+
+/**
+ * A before-model-call hook.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type BeforeModelCall<R = never> = (
+  context: ModelCallContext
+) => Effect.Effect<ModelCallChanges | undefined, never, R>
+
+/**
+ * Prompt caching turn after turn: each call's request gets core's `PromptCaching.apply` (top-level `cache_control`,
+ * or breakpoints on the last two user turns, then system and tools), so the next call reads the prefix this one
+ * wrote. Never a fifth breakpoint.
+ *
+ * @since 0.2.0
+ * @category hooks
+ */
+export const promptCaching =
+  (options: PromptCaching.Options = {}): BeforeModelCall =>
+  ({ request }) =>
+    Effect.succeed({ request: PromptCaching.apply(request, options) })
+
+/**
+ * Keeps the conversation inside a context budget (default the docs' 180,000 of 200,000 tokens, by core's
+ * estimate): past the warning threshold, `onWarn` is called (default: a warning in the log) and the oldest turns are
+ * dropped until the estimate is at most `target` (default 80% of the threshold), cutting only where no tool call
+ * loses its result and no thinking block is split. The dropped turns are gone from the run's conversation from then
+ * on.
+ *
+ * @since 0.2.0
+ * @category hooks
+ */
+export const contextWindow =
+  <R = never>(
+    options: {
+      readonly budget?: ContextWindow.Budget | undefined
+      readonly target?: number | undefined
+      readonly onWarn?: ((measure: ContextWindow.Measure) => Effect.Effect<void, never, R>) | undefined
+      /** What the user turn that stands for the dropped turns says, when a cut needs one (a long tool chain). */
+      readonly note?: string | undefined
+    } = {}
+  ): BeforeModelCall<R> =>
+  ({ request, conversation }) =>
+    Effect.suspend(() => {
+      const budget = options.budget ?? ContextWindow.defaultBudget
+      const measure = ContextWindow.estimate({ ...request, model: request.model ?? "" }, budget)
+      if (!measure.warn) return Effect.succeed(undefined)
+      const warn =
+        options.onWarn?.(measure) ??
+        Effect.logWarning(
+          `The conversation is at ~${measure.tokens} tokens, past ${budget.warnAt} of a ${budget.window}-token window: dropping the oldest turns`
+        )
+      const messages = Conversation.messages(conversation)
+      // the target is for the whole request: what is not the messages (system, tools) stays
+      const overhead = measure.tokens - Tokens.estimateMessages(request.messages)
+      const fitted = ContextWindow.dropOldest(messages, {
+        target: (options.target ?? Math.floor(budget.warnAt * 0.8)) - overhead,
+        note: options.note ?? "(Earlier turns of this conversation were removed to fit the context window.)"
+      })
+      if (fitted.dropped === 0) return Effect.as(warn, undefined)
+      const kept = Conversation.fromMessages(fitted.messages, {
+        system: conversation.system,
+        consecutiveUsers: conversation.consecutiveUsers,
+        apiVersion: conversation.apiVersion
+      })
+      return Effect.as(warn, Either.isRight(kept) ? { conversation: kept.right } : undefined)
+    })
+
+/**
+ * Several before-model-call hooks, in order: each sees the request (and conversation) the previous one left.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const sequence =
+  <R>(...hooks: ReadonlyArray<BeforeModelCall<R>>): BeforeModelCall<R> =>
+  (context) =>
+    Effect.reduce(hooks, undefined as ModelCallChanges | undefined, (changes, hook) =>
+      Effect.map(
+        hook({
+          ...context,
+          request: changes?.request ?? context.request,
+          conversation: changes?.conversation ?? context.conversation
+        }),
+        (next): ModelCallChanges | undefined => {
+          if (next === undefined) return changes
+          const conversation = next.conversation ?? changes?.conversation
+          // a new conversation without a request: the later hooks see the request rebuilt from it, as the loop would
+          const request =
+            next.request ??
+            (next.conversation === undefined
+              ? changes?.request
+              : { ...(changes?.request ?? context.request), messages: Conversation.messages(next.conversation) })
+          return { request, conversation }
+        }
+      )
+    )
