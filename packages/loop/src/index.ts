@@ -25,3 +25,5 @@ export * as RepeatedCallGuard from "./RepeatedCallGuard.js"
 export * as Step from "./Step.js"
 /** @since 0.1.0 */
 export * as StopReason from "./StopReason.js"
+/** @since 0.2.0 */
+export * as StructuredAnswer from "./StructuredAnswer.js"
