@@ -1,6 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Conversation from "@parley/core/Conversation"
-import type * as Message from "@parley/core/Message"
 import * as Tool from "@parley/core/Tool"
 import * as Toolkit from "@parley/core/Toolkit"
 import * as AgentLoop from "@parley/loop/AgentLoop"
@@ -10,6 +9,7 @@ import * as ScriptedModel from "@parley/loop/testing/ScriptedModel"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import { reply } from "./utils/replies.js"
 
 const add = Tool.make("add", {
   description: "Adds two numbers",
@@ -18,15 +18,6 @@ const add = Tool.make("add", {
 })
 const toolkit = Toolkit.make(add).handle({ add: ({ a, b }) => Effect.succeed(a + b) })
 
-const reply = (content: Message.Message["content"], stop_reason: string): Message.Message => ({
-  id: "msg_scripted",
-  type: "message",
-  role: "assistant",
-  content,
-  stop_reason,
-  stop_sequence: null,
-  usage: { input_tokens: 10, output_tokens: 5 }
-})
 const addCall = (id: string, a: number, b: number) =>
   reply([{ type: "tool_use", id, name: "add", input: { a, b } }], "tool_use")
 const done = reply([{ type: "text", text: "Done." }], "end_turn")

@@ -17,6 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as TestClock from "effect/TestClock"
+import * as Replies from "./utils/replies.js"
 
 const add = Tool.make("add", {
   description: "Adds two numbers",
@@ -40,15 +41,8 @@ const makeToolkit = () => {
 }
 const { toolkit } = makeToolkit()
 
-const reply = (content: Message.Message["content"], stop_reason: string): Message.Message => ({
-  id: "msg_scripted",
-  type: "message",
-  role: "assistant",
-  content,
-  stop_reason,
-  stop_sequence: null,
-  usage: { input_tokens: 100, output_tokens: 10 }
-})
+const reply = (content: Message.Message["content"], stop_reason: string) =>
+  Replies.reply(content, stop_reason, { input_tokens: 100, output_tokens: 10 })
 const addCall = (id: string, a: number, b: number) =>
   reply([{ type: "tool_use", id, name: "add", input: { a, b } }], "tool_use")
 const done = reply([{ type: "text", text: "Done." }], "end_turn")

@@ -1,5 +1,4 @@
 import { assert, describe, it } from "@effect/vitest"
-import type * as Message from "@parley/core/Message"
 import * as StructuredOutput from "@parley/core/StructuredOutput"
 import * as Tool from "@parley/core/Tool"
 import * as Toolkit from "@parley/core/Toolkit"
@@ -7,16 +6,8 @@ import * as StructuredAnswer from "@parley/loop/StructuredAnswer"
 import * as ScriptedModel from "@parley/loop/testing/ScriptedModel"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { reply } from "./utils/replies.js"
 
-const reply = (content: Message.Message["content"], stop_reason: string): Message.Message => ({
-  id: "msg_scripted",
-  type: "message",
-  role: "assistant",
-  content,
-  stop_reason,
-  stop_sequence: null,
-  usage: { input_tokens: 10, output_tokens: 5 }
-})
 const text = (value: string, stop = "end_turn") => reply([{ type: "text", text: value }], stop)
 
 const Weather = Schema.Struct({ city: Schema.String, celsius: Schema.Number })

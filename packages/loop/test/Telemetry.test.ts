@@ -1,5 +1,4 @@
 import { assert, describe, it } from "@effect/vitest"
-import type * as Message from "@parley/core/Message"
 import * as Telemetry from "@parley/core/Telemetry"
 import * as Tool from "@parley/core/Tool"
 import * as Toolkit from "@parley/core/Toolkit"
@@ -9,16 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
-
-const reply = (content: Message.Message["content"], stop_reason: string): Message.Message => ({
-  id: "msg_scripted",
-  type: "message",
-  role: "assistant",
-  content,
-  stop_reason,
-  stop_sequence: null,
-  usage: { input_tokens: 10, output_tokens: 5 }
-})
+import { reply } from "./utils/replies.js"
 
 const Add = Tool.make("add", {
   description: "Adds",

@@ -1,5 +1,4 @@
 import { assert, describe, it } from "@effect/vitest"
-import type * as Message from "@parley/core/Message"
 import * as Tool from "@parley/core/Tool"
 import * as Toolkit from "@parley/core/Toolkit"
 import * as AgentLoop from "@parley/loop/AgentLoop"
@@ -14,16 +13,8 @@ import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import { reply } from "./utils/replies.js"
 
-const reply = (content: Message.Message["content"], stop_reason: string): Message.Message => ({
-  id: "msg_scripted",
-  type: "message",
-  role: "assistant",
-  content,
-  stop_reason,
-  stop_sequence: null,
-  usage: { input_tokens: 10, output_tokens: 5 }
-})
 const callOf = (id: string, name: string, input: unknown) => reply([{ type: "tool_use", id, name, input }], "tool_use")
 const done = reply([{ type: "text", text: "Done." }], "end_turn")
 
