@@ -2,6 +2,7 @@
 // and reads as the API does), and the context window on a long scripted run.
 import { assert, describe, it } from "@effect/vitest"
 import type * as ContextWindow from "@parley/core/ContextWindow"
+import * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
 import * as Tool from "@parley/core/Tool"
 import * as Toolkit from "@parley/core/Toolkit"
@@ -13,6 +14,7 @@ import * as StandinServer from "@parley/standin/StandinServer"
 import * as MessagesClient from "@parley/transport/MessagesClient"
 import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
@@ -120,6 +122,77 @@ describe("loop hooks", () => {
         assert.strictEqual(request.messages[0]?.role, "user")
         assert.deepStrictEqual(request.cache_control, { type: "ephemeral" })
       }
+    })
+  )
+
+  it.effect("summarize: past the threshold the older turns become a summary; ContextWarning events say so", () =>
+    Effect.gen(function* () {
+      const text = (value: string, i: number): Message.Message => ({
+        id: `msg_${i}`,
+        type: "message",
+        role: "assistant",
+        content: [{ type: "text", text: value }],
+        stop_reason: "end_turn",
+        stop_sequence: null,
+        usage: { input_tokens: 10, output_tokens: 5 }
+      })
+      // an earlier conversation of 20 exchanges, each long enough to matter
+      const earlier: Array<Message.MessageParam> = []
+      for (let i = 0; i < 20; i++) {
+        earlier.push({ role: "user", content: `Question ${i}: ${"detail ".repeat(60)}` })
+        earlier.push({ role: "assistant", content: `Answer ${i}.` })
+      }
+      const conversation = Conversation.fromMessages(earlier).pipe(Either.getOrThrow)
+      const model = ScriptedModel.fromMessages([text("They asked 20 detailed questions.", 0), text("Final.", 1)])
+      const budget: ContextWindow.Budget = { window: 3_000, warnAt: 1_500 }
+      const events = yield* AgentLoop.stream({
+        model: "claude-test",
+        conversation,
+        prompt: "And now?",
+        contextBudget: budget,
+        beforeModelCall: Hooks.summarize({ budget, target: 800, model: "claude-small" })
+      }).pipe(Stream.runCollect, Effect.provide(ScriptedModel.layer(model)))
+      const [summaryCall, finalCall] = model.requests()
+      assert.strictEqual(summaryCall?.model, "claude-small")
+      assert.include(JSON.stringify(summaryCall?.messages), "Question 0:")
+      const first = finalCall!.messages[0]!
+      assert.strictEqual(first.role, "user")
+      assert.include(
+        JSON.stringify(first.content),
+        "Summary of the earlier conversation: They asked 20 detailed questions."
+      )
+      assert.isBelow(finalCall!.messages.length, earlier.length)
+      const warnings = [...events].filter((event) => event._tag === "ContextWarning")
+      // the warning is about the request sent: after the summary it is under the threshold
+      assert.deepStrictEqual(warnings, [])
+      const result = [...events].find((event) => event._tag === "Finished")
+      assert.strictEqual(result?._tag === "Finished" && result.result.text, "Final.")
+    })
+  )
+
+  it.effect("ContextWarning: a request past the budget's threshold is announced before it is sent", () =>
+    Effect.gen(function* () {
+      const model = ScriptedModel.fromMessages([
+        {
+          id: "msg_1",
+          type: "message",
+          role: "assistant",
+          content: [{ type: "text", text: "ok" }],
+          stop_reason: "end_turn",
+          stop_sequence: null,
+          usage: { input_tokens: 10, output_tokens: 5 }
+        }
+      ])
+      const events = yield* AgentLoop.stream({
+        model: "claude-test",
+        prompt: "word ".repeat(2_000),
+        contextBudget: { window: 2_000, warnAt: 1_000 }
+      }).pipe(Stream.runCollect, Effect.provide(ScriptedModel.layer(model)))
+      const warnings = [...events].filter((event) => event._tag === "ContextWarning")
+      assert.strictEqual(warnings.length, 1)
+      const warning = warnings[0]!
+      assert.isTrue(warning._tag === "ContextWarning" && warning.tokens > 1_000 && warning.window === 2_000)
+      assert.deepStrictEqual([...events].map((event) => event._tag).slice(0, 2), ["TurnStarted", "ContextWarning"])
     })
   )
 })

@@ -37,6 +37,7 @@
  */
 import * as Accumulator from "@parley/core/Accumulator"
 import * as Content from "@parley/core/Content"
+import * as ContextWindow from "@parley/core/ContextWindow"
 import * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
 import * as Model from "@parley/core/Model"
@@ -588,6 +589,7 @@ const drive = <R>(
       })
 
     const beforeModelCall = options.beforeModelCall
+    const contextBudget = options.contextBudget
     const afterTurn = options.afterTurn
     const stopWhen = options.stopWhen
     const hooked = stopWhen !== undefined || afterTurn !== undefined
@@ -662,6 +664,19 @@ const drive = <R>(
           beforeModelCall === undefined
             ? { ...params, messages: Conversation.messages(state.conversation) }
             : yield* requestOf(turn)
+        if (contextBudget !== undefined && emit !== undefined) {
+          const measure = ContextWindow.estimate({ ...request, model: request.model ?? "" }, contextBudget)
+          if (measure.warn) {
+            emit.emit(
+              LoopEvent.ContextWarning({
+                turn,
+                tokens: measure.tokens,
+                warnAt: contextBudget.warnAt,
+                window: contextBudget.window
+              })
+            )
+          }
+        }
         const message = yield* callModel(turn, request)
         state.message = message
         state.text = continuing ? state.text + messageText(message) : messageText(message)

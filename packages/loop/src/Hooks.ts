@@ -8,7 +8,7 @@
 import * as ContextWindow from "@parley/core/ContextWindow"
 import * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
-import type * as Model from "@parley/core/Model"
+import * as Model from "@parley/core/Model"
 import * as PromptCaching from "@parley/core/PromptCaching"
 import * as Tokens from "@parley/core/Tokens"
 import * as Data from "effect/Data"
@@ -155,6 +155,52 @@ export const contextWindow =
         apiVersion: conversation.apiVersion
       })
       return Effect.as(warn, Either.isRight(kept) ? { conversation: kept.right } : undefined)
+    })
+
+/**
+ * Like {@link contextWindow}, but the oldest turns are summarised by a model call (core's
+ * `ContextWindow.summarizeOldest`, through the `Model` in context) instead of dropped: past the threshold, the turns
+ * before the last fresh user turn that brings the request under `target` are replaced by their summary, put in front
+ * of the kept turns. A failed summary call is logged and the call goes on unchanged.
+ *
+ * @since 0.2.0
+ * @category hooks
+ */
+export const summarize =
+  (
+    options: {
+      readonly budget?: ContextWindow.Budget | undefined
+      readonly target?: number | undefined
+      /** The model that summarises (e.g. a small, fast one). Default: the model's default. */
+      readonly model?: string | undefined
+      readonly maxTokens?: number | undefined
+      readonly instructions?: string | undefined
+    } = {}
+  ): BeforeModelCall<Model.Model> =>
+  ({ request, conversation }) =>
+    Effect.gen(function* () {
+      const budget = options.budget ?? ContextWindow.defaultBudget
+      const measure = ContextWindow.estimate({ ...request, model: request.model ?? "" }, budget)
+      if (!measure.warn) return undefined
+      const overhead = measure.tokens - Tokens.estimateMessages(request.messages)
+      const model = yield* Model.Model
+      const fitted = yield* ContextWindow.summarizeOldest(model, Conversation.messages(conversation), {
+        target: (options.target ?? Math.floor(budget.warnAt * 0.8)) - overhead,
+        model: options.model,
+        maxTokens: options.maxTokens,
+        instructions: options.instructions
+      }).pipe(
+        Effect.catchAll((error) =>
+          Effect.as(Effect.logWarning(`Summarising the oldest turns failed: ${error.message}`), undefined)
+        )
+      )
+      if (fitted === undefined || fitted.dropped === 0) return undefined
+      const kept = Conversation.fromMessages(fitted.messages, {
+        system: conversation.system,
+        consecutiveUsers: conversation.consecutiveUsers,
+        apiVersion: conversation.apiVersion
+      })
+      return Either.isRight(kept) ? { conversation: kept.right } : undefined
     })
 
 /**

@@ -24,6 +24,11 @@ import type { LoopResult, UsageTotals } from "./LoopResult.js"
 export type LoopEvent = Data.TaggedEnum<{
   /** A model call is about to be made. */
   TurnStarted: { readonly turn: number }
+  /**
+   * The request about to be sent is past the `contextBudget`'s warning threshold (by core's estimate): `tokens` of
+   * `warnAt`, in a `window`-token context. Sent before the call, after the before-model-call hook.
+   */
+  ContextWarning: { readonly turn: number; readonly tokens: number; readonly warnAt: number; readonly window: number }
   /** A piece of text of the content block at `index`, as it streams (streaming calls only). */
   TextDelta: { readonly turn: number; readonly index: number; readonly text: string }
   /** A piece of the thinking of the content block at `index`, as it streams (streaming calls only). */
@@ -71,6 +76,7 @@ export type LoopEvent = Data.TaggedEnum<{
 export const {
   $is,
   $match,
+  ContextWarning,
   Finished,
   TextDelta,
   ThinkingDelta,

@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
+
 import type * as Content from "@parley/core/Content"
+import type * as ContextWindow from "@parley/core/ContextWindow"
 import type * as Conversation from "@parley/core/Conversation"
 import type * as Request from "@parley/core/Request"
 import type * as RunState from "@parley/core/RunState"
@@ -109,6 +111,11 @@ export interface LoopOptions<R = never> {
    * the decided calls, in the same user turn).
    */
   readonly state?: RunState.RunState | undefined
+  /**
+   * A context budget: before each call whose request is past `warnAt` (core's estimate) the loop emits a
+   * `ContextWarning` event. Pair it with `Hooks.contextWindow` to also shorten the conversation. Default none.
+   */
+  readonly contextBudget?: ContextWindow.Budget | undefined
   /** The agent's name on its `invoke_agent` span (`gen_ai.agent.name`), with `Telemetry.layer()`. Default none. */
   readonly agentName?: string | undefined
   /** The id of a new run (kept in its state across steps and processes). Default: a fresh `run_<uuid>`. */

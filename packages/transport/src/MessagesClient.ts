@@ -44,6 +44,7 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as ApiVersion from "@parley/core/ApiVersion"
 import * as Message from "@parley/core/Message"
 import * as Model from "@parley/core/Model"
+import * as PromptCaching from "@parley/core/PromptCaching"
 import * as Request from "@parley/core/Request"
 import type * as StreamEvent from "@parley/core/StreamEvent"
 import * as Telemetry from "@parley/core/Telemetry"
@@ -497,6 +498,15 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
               : RateLimit.costOf(checked, Tokens.estimateRequest(checked))
         })
         const fallback = policies.rateLimitKey ?? fallbackKey
+        // under every version: a fifth cache breakpoint is a certain 400 (the full check covers it where it runs)
+        if (!versionRules.checkBeforeSending && PromptCaching.breakpoints(full) > PromptCaching.maxBreakpoints) {
+          return Effect.fail(
+            new Validation.ValidationError({
+              rule: "TooManyCacheBreakpoints",
+              message: `A request may have at most ${PromptCaching.maxBreakpoints} cache breakpoints (the top-level cache_control included); this one has ${PromptCaching.breakpoints(full)}.`
+            })
+          )
+        }
         if (!versionRules.checkBeforeSending && limiter === undefined) return Effect.sync(() => ready(full, fallback))
         return Effect.gen(function* () {
           const checked = versionRules.checkBeforeSending

@@ -158,6 +158,20 @@ describe("MessagesClient", () => {
     })
   )
 
+  it.scoped("under every API version a fifth cache breakpoint fails before sending", () =>
+    Effect.gen(function* () {
+      const server = yield* L.start((_, res) => L.json(res, 200, L.message("ok")))
+      const client = yield* L.client(server.url)
+      const cached = { type: "text" as const, text: "x", cache_control: { type: "ephemeral" as const } }
+      const four = { ...L.request, messages: [{ role: "user" as const, content: [cached, cached, cached, cached] }] }
+      yield* client.create(four)
+      const error = yield* Effect.flip(client.create({ ...four, cache_control: { type: "ephemeral" } }))
+      assert.strictEqual(error._tag, "ValidationError")
+      assert.strictEqual(error._tag === "ValidationError" && error.rule, "TooManyCacheBreakpoints")
+      assert.strictEqual(server.received.length, 1)
+    })
+  )
+
   it.scoped("a default model fills a request without one; with neither, the call fails before sending", () =>
     Effect.gen(function* () {
       const server = yield* L.start((req, res) =>
