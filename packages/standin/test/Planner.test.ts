@@ -1,5 +1,4 @@
 import Anthropic from "@anthropic-ai/sdk"
-import { betaTool } from "@anthropic-ai/sdk/helpers/beta/json-schema"
 import { assert, describe, it } from "@effect/vitest"
 import * as Content from "@parley/core/Content"
 import type * as Message from "@parley/core/Message"
@@ -13,6 +12,7 @@ import type * as Reply from "../src/Reply.js"
 import * as Responder from "../src/Responder.js"
 import * as StandinServer from "../src/StandinServer.js"
 import { messagesBody, request } from "./http.js"
+import { addTool } from "./sdkTools.js"
 
 // The demo's tools, defined the way Parley users define them: from Effect schemas.
 const calculator = Tool.make("calculator", {
@@ -372,16 +372,7 @@ describe("Planner", () => {
     Effect.gen(function* () {
       const standin = yield* StandinServer.start({ responder: Responder.planner() })
       const client = new Anthropic({ apiKey: "test", baseURL: standin.url, maxRetries: 0 })
-      const add = betaTool({
-        name: "add",
-        description: "Adds two numbers",
-        inputSchema: {
-          type: "object",
-          properties: { a: { type: "number" }, b: { type: "number" } },
-          required: ["a", "b"]
-        },
-        run: (input) => String(input.a + input.b)
-      })
+      const add = addTool()
       const final = yield* Effect.promise(async () =>
         client.beta.messages.toolRunner({
           model: "claude-test",

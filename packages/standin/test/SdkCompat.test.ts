@@ -1,5 +1,4 @@
 import Anthropic from "@anthropic-ai/sdk"
-import { betaTool } from "@anthropic-ai/sdk/helpers/beta/json-schema"
 import { jsonSchemaOutputFormat } from "@anthropic-ai/sdk/helpers/json-schema"
 import { assert, describe, it } from "@effect/vitest"
 import * as Message from "@parley/core/Message"
@@ -9,6 +8,7 @@ import * as Reply from "../src/Reply.js"
 import * as Responder from "../src/Responder.js"
 import * as StandinServer from "../src/StandinServer.js"
 import { messagesBody, request } from "./http.js"
+import { addTool } from "./sdkTools.js"
 
 const withClient = (replies: Parameters<typeof Responder.script>[0]) =>
   Effect.map(StandinServer.start({ responder: Responder.script(replies) }), (standin) => ({
@@ -135,19 +135,7 @@ describe("SdkCompat: @anthropic-ai/sdk against the stand-in", () => {
         }
       ])
       const runs: Array<unknown> = []
-      const add = betaTool({
-        name: "add",
-        description: "Adds two numbers",
-        inputSchema: {
-          type: "object",
-          properties: { a: { type: "number" }, b: { type: "number" } },
-          required: ["a", "b"]
-        },
-        run: (input) => {
-          runs.push(input)
-          return String(input.a + input.b)
-        }
-      })
+      const add = addTool((input) => runs.push(input))
       const final = yield* Effect.promise(async () =>
         client.beta.messages.toolRunner({
           model: "claude-test",
@@ -191,16 +179,7 @@ describe("SdkCompat: @anthropic-ai/sdk against the stand-in", () => {
         threads: { maxThreads: 0 }
       })
       const client = new Anthropic({ apiKey: "test", baseURL: standin.url, maxRetries: 0 })
-      const add = betaTool({
-        name: "add",
-        description: "Adds two numbers",
-        inputSchema: {
-          type: "object",
-          properties: { a: { type: "number" }, b: { type: "number" } },
-          required: ["a", "b"]
-        },
-        run: (input) => String(input.a + input.b)
-      })
+      const add = addTool()
       yield* Effect.promise(async () =>
         client.beta.messages.toolRunner({
           model: "claude-test",
@@ -327,16 +306,7 @@ describe("SdkCompat: @anthropic-ai/sdk against the stand-in", () => {
         Reply.toolUse([{ name: "add", input: { a: 20, b: 22 } }]),
         (request) => Reply.text(`Answered after ${request.messages.length} messages.`)
       ])
-      const add = betaTool({
-        name: "add",
-        description: "Adds two numbers",
-        inputSchema: {
-          type: "object",
-          properties: { a: { type: "number" }, b: { type: "number" } },
-          required: ["a", "b"]
-        },
-        run: (input) => String(input.a + input.b)
-      })
+      const add = addTool()
       const final = yield* Effect.promise(async () => {
         const runner = client.beta.messages.toolRunner({
           model: "claude-test",
