@@ -2,7 +2,7 @@ import * as path from "node:path"
 import { defineConfig } from "vitest/config"
 
 /** The workspace's libraries: tests import them from their sources, not from their built `dist/`. */
-const libraries = ["core", "transport", "loop", "standin", "ratelimit-redis", "mcp"]
+const libraries = ["core", "transport", "loop", "standin", "ratelimit-redis", "mcp", "durable"]
 const packages = path.join(import.meta.dirname, "packages")
 
 /** Settings shared by every package's vitest.config.ts. */

@@ -73,6 +73,13 @@ import * as StopReason from "./StopReason.js"
 
 type Emit = Events.Events | undefined
 
+/** Events handed to a callback as they happen (`step`'s `onEvent`): nothing is buffered, so nothing waits. */
+const callbackEvents = (onEvent: (event: LoopEvent.LoopEvent) => void): Events.Events => ({
+  emit: onEvent,
+  drain: () => Effect.void,
+  capacity: Number.POSITIVE_INFINITY
+})
+
 /** The calls of the last assistant turn, until one user turn answers them all. */
 interface Pending {
   readonly turn: number
@@ -286,6 +293,8 @@ interface Start {
 interface Outcome {
   readonly state: RunState.RunState
   readonly result: LoopResult | undefined
+  /** The tool calls the step answered (when the run goes on; a result has its own). */
+  readonly tools?: ReadonlyArray<ToolReport> | undefined
 }
 
 /** The options' toolkits as one (`Toolkit.merge`): a name two of them share fails the run. */
@@ -748,7 +757,9 @@ const drive = <R>(
       Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<Outcome, LoopError> => {
         state.elapsedMillis += now - startedAt
         state.done = true
-        if (stopReason === undefined) return Effect.succeed({ state: toRunState(state), result: undefined })
+        if (stopReason === undefined) {
+          return Effect.succeed({ state: toRunState(state), result: undefined, tools: state.reports })
+        }
         if (stopReason._tag !== "AwaitingApproval") {
           const settled = settle(state, stopReason, emit)
           if (Either.isLeft(settled)) return Effect.fail(failure("InvalidConversation", settled.left))
@@ -863,17 +874,21 @@ export const init = <R = never>(options: LoopOptions<R>): Effect.Effect<RunState
  * encode it with `RunState.Json`, continue it in another process); `Finished` carries the result (which may be
  * `AwaitingApproval`: supply decisions with `RunState.decide` and step again). The options' `conversation`,
  * `prompt` and `runId` are not used: the state has them. Limits hold across steps: `maxTurns`, `tokenBudget`,
- * the deadline (active time) and the repeated-call guard read the state.
+ * the deadline (active time) and the repeated-call guard read the state. `onEvent`, when given, receives the
+ * step's {@link LoopEvent}s as they happen (synchronously: it must not block).
  *
  * @since 0.2.0
  * @category running
  */
 export const step = <R = never>(
   options: LoopOptions<R>,
-  state: RunState.RunState
+  state: RunState.RunState,
+  onEvent?: ((event: LoopEvent.LoopEvent) => void) | undefined
 ): Effect.Effect<Step.Step, LoopError, Model.Model | R> =>
-  Effect.map(drive(options, { state, prompt: false }, undefined, 1), (outcome) =>
-    outcome.result === undefined
-      ? Step.Continue({ state: outcome.state })
-      : Step.Finished({ state: outcome.state, result: outcome.result })
+  Effect.map(
+    drive(options, { state, prompt: false }, onEvent === undefined ? undefined : callbackEvents(onEvent), 1),
+    (outcome) =>
+      outcome.result === undefined
+        ? Step.Continue({ state: outcome.state, tools: outcome.tools ?? [] })
+        : Step.Finished({ state: outcome.state, result: outcome.result })
   )

@@ -6,10 +6,11 @@
  */
 import type * as RunState from "@parley/core/RunState"
 import * as Data from "effect/Data"
-import type { LoopResult } from "./LoopResult.js"
+import type { LoopResult, ToolReport } from "./LoopResult.js"
 
 /**
- * - `Continue`: the run goes on; take the next step from `state` (now, or after storing it).
+ * - `Continue`: the run goes on; take the next step from `state` (now, or after storing it). `tools` are the tool
+ *   calls the step answered.
  * - `Finished`: the run ended with `result` (its `stopReason` says why; `AwaitingApproval` means it waits for
  *   decisions, given with `RunState.decide`, and a later step continues it).
  *
@@ -17,7 +18,11 @@ import type { LoopResult } from "./LoopResult.js"
  * @category models
  */
 export type Step = Data.TaggedEnum<{
-  Continue: { readonly state: RunState.RunState }
+  Continue: {
+    readonly state: RunState.RunState
+    /** The tool calls this step answered, with their typed outcomes. */
+    readonly tools: ReadonlyArray<ToolReport>
+  }
   Finished: { readonly state: RunState.RunState; readonly result: LoopResult }
 }>
 
