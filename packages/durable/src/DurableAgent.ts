@@ -482,9 +482,12 @@ const awaitingCalls = (
   agent: { readonly name: string },
   runId: string
 ): Effect.Effect<ReadonlyArray<Runs.AwaitingCall>, JournalError> =>
-  Effect.map(Effect.mapError(runs.get(runId), toJournalError("read the run")), (row) =>
-    row === undefined || row.agent !== agent.name || row.status !== "awaiting-approval" ? [] : row.awaiting
-  )
+  Effect.gen(function* () {
+    const row = yield* runs.get(runId)
+    if (row === undefined || row.agent !== agent.name || row.status !== "awaiting-approval") return []
+    const decided = new Set(yield* runs.decided(runId))
+    return row.awaiting.filter((call) => !decided.has(call.id))
+  }).pipe(Effect.mapError(toJournalError("read the run")))
 
 /**
  * Where a run is, from the runs table (any process with {@link DurableClient}).

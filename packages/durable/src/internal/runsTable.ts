@@ -54,6 +54,8 @@ export interface RunsTable {
     agents: ReadonlyArray<string>
   ) => Effect.Effect<ReadonlyArray<DecisionRow>, SqlError.SqlError>
   readonly markApplied: (runId: string, toolUseId: string) => Effect.Effect<void, SqlError.SqlError>
+  /** The `tool_use` ids of the run that have a decision recorded (delivered or not). */
+  readonly decided: (runId: string) => Effect.Effect<ReadonlyArray<string>, SqlError.SqlError>
 }
 
 interface RawRun {
@@ -182,5 +184,11 @@ export const make = (
       sql`UPDATE parley_durable_decisions SET applied = 1
         WHERE run_id = ${runId} AND tool_use_id = ${toolUseId}`.pipe(Effect.asVoid)
 
-    return { upsert, insertNew, get, list, putDecision, pendingDecisions, markApplied }
+    const decided = (runId: string) =>
+      Effect.map(
+        sql<{ tool_use_id: string }>`SELECT tool_use_id FROM parley_durable_decisions WHERE run_id = ${runId}`,
+        (rows) => rows.map((row) => row.tool_use_id)
+      )
+
+    return { upsert, insertNew, get, list, putDecision, pendingDecisions, markApplied, decided }
   })
