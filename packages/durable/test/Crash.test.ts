@@ -70,10 +70,15 @@ const ended = (exit: Exit) => {
   }
 }
 
-const toolResults = (messages: ReadonlyArray<{ readonly role: string; readonly content: unknown }>) =>
-  (
-    messages[2]?.content as ReadonlyArray<{ type: string; tool_use_id: string; content: unknown; is_error?: boolean }>
-  ).map((block) => [block.tool_use_id, block.content, block.is_error === true])
+const toolResults = (messages: ReadonlyArray<{ readonly role: string; readonly content: unknown }>) => {
+  const blocks = (messages[2]?.content ?? []) as ReadonlyArray<{
+    type: string
+    tool_use_id: string
+    content: unknown
+    is_error?: boolean
+  }>
+  return blocks.map((block) => [block.tool_use_id, block.content, block.is_error === true])
+}
 
 /** The journal opens and lists the run as finished from another process: nothing is left locked. */
 const journalUsable = (job: Job) =>
