@@ -1,8 +1,10 @@
 /**
  * An immutable, pipeable conversation: the system prompt and the turns, with operations that append a turn only if
  * the API would accept it. Each append checks the new turn against the one before it (never the whole history) and
- * shares the history with the previous value instead of copying it, so a 10,000-turn conversation is as cheap to
- * extend as a short one.
+ * shares the history with the previous value instead of copying it: appending is amortised O(1), and `messages` (the
+ * request's array, built once per value by one copy of shared references, never by walking the history) is what a
+ * loop sends each turn, so it needs no copy of its own. A 10,000-turn conversation is as cheap to extend as a short
+ * one. `role: "system"` messages (API version 2026-10-21) sit between turns: never merged, never checked as turns.
  *
  * Operations that can fail return `Either<Conversation, ValidationError>`; an `Either` can be `yield*`ed in
  * `Effect.gen`, or chained with `Either.flatMap`.
@@ -10,8 +12,7 @@
  * @example
  * ```ts
  * import { Conversation } from "@parley/core"
- * import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+ * import * as Either from "effect/Either"
  *
  * const request = Conversation.make({ system: "Answer briefly." }).pipe(
  *   Conversation.appendUser("What is latin for Ant?"),
@@ -48,7 +49,8 @@ export const TypeId: unique symbol = Symbol.for("@parley/core/Conversation")
 export type TypeId = typeof TypeId
 
 /**
- * A conversation: the system prompt and turns that alternate between user and assistant, starting with the user.
+ * A conversation: the system prompt and turns that alternate between user and assistant, starting with the user,
+ * with `role: "system"` messages anywhere between them.
  *
  * @since 0.1.0
  * @category models
@@ -61,7 +63,7 @@ export interface Conversation extends Pipeable, Inspectable.Inspectable {
   readonly consecutiveUsers: Validation.ConsecutiveUsers
   /** The API version whose rules appends also check, if any. */
   readonly apiVersion: Validation.ApiVersion | undefined
-  /** The number of turns. */
+  /** The number of entries of `messages` (turns and system messages). */
   readonly length: number
 }
 
@@ -104,34 +106,17 @@ export type RequestParams = Omit<Request.MessagesRequest, "messages" | "system">
 // Implementation
 // =============================================================================
 
-/** One turn and the history before it: appending allocates one node and copies nothing. */
-interface Node {
-  readonly role: Message.Role
-  readonly message: Message.MessageParam
-  readonly previous: Node | undefined
-  readonly length: number
-}
-
-const leaf = (message: Message.MessageParam, previous: Node | undefined, length: number): Node => ({
-  role: message.role,
-  message,
-  previous,
-  length
-})
-
 /**
- * A turn that consecutive turns of one role were merged into: the first turn's fields, and the first `count` blocks
- * of a buffer that later merges append to in place (a buffer already grown past `count` by another value is copied
- * first), so merging n turns costs O(n) in all. The message is built once, when first read.
+ * A last turn that consecutive turns of one role were merged into: the first turn's fields, and the first `count`
+ * blocks of a buffer that later merges append to in place (a buffer already grown past `count` by another value is
+ * copied first), so merging n turns costs O(n) in all. The message is built once, when first read.
  */
-class Merged implements Node {
+class Merged {
   #message: Message.MessageParam | undefined
   constructor(
     readonly head: Message.MessageParam,
     readonly blocks: Array<Content.ContentBlock>,
-    readonly count: number,
-    readonly previous: Node | undefined,
-    readonly length: number
+    readonly count: number
   ) {}
   get role(): Message.Role {
     return this.head.role
@@ -142,6 +127,17 @@ class Merged implements Node {
   }
 }
 
+const messageOf = (last: Message.MessageParam | Merged): Message.MessageParam =>
+  last instanceof Merged ? last.message : last
+
+/**
+ * Every value holds its entries before the last one as the first `size` items of an array shared with the values it
+ * was extended from and to, and its last entry apart (so that merging into it never writes to the shared array).
+ * Appending writes the last entry to the array at `size`: in place when the array ends there, nothing at all when
+ * another value already wrote that very entry there (two branches of one parent), and a copy of the first `size`
+ * items only when the array holds another entry there (a branch diverging from one that went on). An append is
+ * thus amortised O(1), and `messages` is one copy of the array's references, made once per value.
+ */
 class ConversationImpl implements Conversation {
   readonly [TypeId]: TypeId = TypeId
   #messages: ReadonlyArray<Message.MessageParam> | undefined
@@ -149,22 +145,63 @@ class ConversationImpl implements Conversation {
     readonly system: Request.SystemPrompt | undefined,
     readonly consecutiveUsers: Validation.ConsecutiveUsers,
     readonly apiVersion: Validation.ApiVersion | undefined,
-    readonly last: Node | undefined
+    /** The entries before the last one: `items[0 .. size)`. */
+    readonly items: Array<Message.MessageParam>,
+    readonly size: number,
+    /** The last entry; `undefined` when there is none. */
+    readonly last: Message.MessageParam | Merged | undefined,
+    /** The index of the last entry that is not a `role: "system"` message (the last turn), or -1. */
+    readonly turn: number,
+    /**
+     * The index of the last turn before the one at `turn` of the other role (the turn the API reads before it:
+     * turns of one role separated by system messages are one turn to the API), or -1.
+     */
+    readonly before: number
   ) {}
   get length(): number {
-    return this.last?.length ?? 0
+    return this.last === undefined ? this.size : this.size + 1
   }
-  /** The turns as an array, built once per value (values are immutable, so the cache never goes stale). */
+  /** The entry at `index` (below {@link length}). */
+  at(index: number): Message.MessageParam {
+    return index < this.size ? this.items[index]! : messageOf(this.last!)
+  }
+  roleAt(index: number): Message.Role {
+    return index < this.size ? this.items[index]!.role : this.last!.role
+  }
+  /** The entries as an array, built once per value (values are immutable, so the cache never goes stale). */
   get messages(): ReadonlyArray<Message.MessageParam> {
     if (this.#messages === undefined) {
-      const out = new Array<Message.MessageParam>(this.length)
-      for (let node = this.last; node !== undefined; node = node.previous) out[node.length - 1] = node.message
-      this.#messages = out
+      if (this.last === undefined) this.#messages = []
+      else {
+        const out = this.items.slice(0, this.size)
+        out.push(messageOf(this.last))
+        this.#messages = out
+      }
     }
     return this.#messages
   }
-  with(last: Node | undefined): ConversationImpl {
-    return new ConversationImpl(this.system, this.consecutiveUsers, this.apiVersion, last)
+  /** The shared array with this value's last entry written at `size` (see the class). */
+  sealed(): Array<Message.MessageParam> {
+    const items = this.items
+    if (this.last === undefined) return items
+    const message = messageOf(this.last)
+    if (items.length === this.size) {
+      items.push(message)
+      return items
+    }
+    if (items[this.size] === message) return items
+    const copy = items.slice(0, this.size)
+    copy.push(message)
+    return copy
+  }
+  with(
+    items: Array<Message.MessageParam>,
+    size: number,
+    last: Message.MessageParam | Merged,
+    turn: number,
+    before: number
+  ): ConversationImpl {
+    return new ConversationImpl(this.system, this.consecutiveUsers, this.apiVersion, items, size, last, turn, before)
   }
   pipe() {
     // biome-ignore lint/complexity/noArguments: pipeArguments takes the arguments object (the Effect idiom)
@@ -186,39 +223,90 @@ const impl = (self: Conversation) => self as ConversationImpl
 const blocksOf = (content: Message.MessageParam["content"]): ReadonlyArray<Content.ContentBlock> =>
   typeof content === "string" ? [{ type: "text", text: content }] : content
 
+/**
+ * The error of a check made as if the checked turn were at `from`, for the turn at `to`. The checks take the turn
+ * before the checked one to sit right before it; when system messages sit between them, the check is made at the
+ * index after the turn before, and its location moved to where the checked turn is.
+ */
+const relocate = (
+  error: Validation.ValidationError | undefined,
+  from: number,
+  to: number
+): Validation.ValidationError | undefined =>
+  error === undefined || from === to
+    ? error
+    : new Validation.ValidationError({
+        rule: error.rule,
+        ...(error.turn === undefined ? {} : { turn: error.turn === from ? to : error.turn }),
+        ...(error.block === undefined ? {} : { block: error.block }),
+        message: error.message.replaceAll(`messages[${from}]`, `messages[${to}]`)
+      })
+
 const push = (
   self: ConversationImpl,
   message: Message.MessageParam
 ): Either.Either<ConversationImpl, Validation.ValidationError> => {
-  const last = self.last
+  const index = self.length
+  // A system message is no turn of the alternation: nothing to check, never merged with anything.
+  if (message.role === "system") {
+    return Either.right(self.with(self.sealed(), index, message, self.turn, self.before))
+  }
   const options = { apiVersion: self.apiVersion }
-  const continues = last?.role === message.role && (message.role === "assistant" || self.consecutiveUsers === "merge")
-  if (last !== undefined && continues) {
-    // The API treats consecutive turns of one role as one turn; so does the conversation, explicitly. Only the new
-    // blocks are checked: the turn they join was checked when it was appended.
+  const sameRole = self.turn >= 0 && self.roleAt(self.turn) === message.role
+  const continues = sameRole && (message.role === "assistant" || self.consecutiveUsers === "merge")
+  const before = self.before
+  const previous = before >= 0 ? self.at(before) : undefined
+  if (continues) {
+    // The API treats consecutive turns of one role (system messages between them or not) as one turn; so does the
+    // conversation, explicitly. Only the new blocks are checked: the turn they join was checked when it was appended.
     const added = blocksOf(message.content)
-    const merged = last instanceof Merged ? last : undefined
-    const count = merged?.count ?? blocksOf(last.message.content).length
-    const lastBlock = merged !== undefined ? merged.blocks[count - 1] : blocksOf(last.message.content)[count - 1]
-    const error = Validation.checkAppend(
-      { role: message.role, index: last.length - 1, count, lastBlock },
-      added,
-      last.previous?.message,
-      options
+    const last = self.last!
+    if (self.turn === self.size) {
+      // right after the turn: merged into it
+      const merged = last instanceof Merged ? last : undefined
+      const content = merged === undefined ? blocksOf(messageOf(last).content) : undefined
+      const count = merged?.count ?? content!.length
+      const lastBlock = merged !== undefined ? merged.blocks[count - 1] : content![count - 1]
+      const error = relocate(
+        Validation.checkAppend({ role: message.role, index: before + 1, count, lastBlock }, added, previous, options),
+        before + 1,
+        self.size
+      )
+      if (error !== undefined) return Either.left(error)
+      const blocks =
+        merged === undefined
+          ? [...content!]
+          : merged.blocks.length === count
+            ? merged.blocks
+            : merged.blocks.slice(0, count)
+      for (const block of added) blocks.push(block)
+      const head = merged?.head ?? messageOf(last)
+      return Either.right(
+        self.with(self.items, self.size, new Merged(head, blocks, count + added.length), self.turn, before)
+      )
+    }
+    // after system messages: a message of its own, checked as the continuation of the turn before them
+    const joined = blocksOf(self.at(self.turn).content)
+    const error = relocate(
+      Validation.checkAppend(
+        { role: message.role, index: before + 1, count: 0, lastBlock: joined[joined.length - 1] },
+        added,
+        previous,
+        options
+      ),
+      before + 1,
+      index
     )
     if (error !== undefined) return Either.left(error)
-    const blocks =
-      merged === undefined
-        ? [...blocksOf(last.message.content)]
-        : merged.blocks.length === count
-          ? merged.blocks
-          : merged.blocks.slice(0, count)
-    for (const block of added) blocks.push(block)
-    const head = merged?.head ?? last.message
-    return Either.right(self.with(new Merged(head, blocks, count + added.length, last.previous, last.length)))
+    return Either.right(self.with(self.sealed(), index, message, index, before))
   }
-  const error = Validation.checkTurn(message, self.length, last?.message, options)
-  return error === undefined ? Either.right(self.with(leaf(message, last, self.length + 1))) : Either.left(error)
+  const turn = self.turn
+  const error = relocate(
+    Validation.checkTurn(message, turn + 1, turn >= 0 ? self.at(turn) : undefined, options),
+    turn + 1,
+    index
+  )
+  return error === undefined ? Either.right(self.with(self.sealed(), index, message, index, turn)) : Either.left(error)
 }
 
 // =============================================================================
@@ -232,7 +320,16 @@ const push = (
  * @category constructors
  */
 export const make = (options?: Options | undefined): Conversation =>
-  new ConversationImpl(options?.system, options?.consecutiveUsers ?? "merge", options?.apiVersion, undefined)
+  new ConversationImpl(
+    options?.system,
+    options?.consecutiveUsers ?? "merge",
+    options?.apiVersion,
+    [],
+    0,
+    undefined,
+    -1,
+    -1
+  )
 
 /**
  * A conversation holding existing turns, checked as if appended one by one (consecutive assistant turns, and user
@@ -336,6 +433,37 @@ export const appendAssistant: {
 )
 
 /**
+ * Appends a `role: "system"` message (API version 2026-10-21): instructions from this point of the conversation on,
+ * given as text, text blocks, or the message's fields without `role` (beta `clear_at`, `output_config`). It is no
+ * turn: nothing is checked, it is never merged with the message before it (consecutive system messages stay
+ * apart), and the turn after it is checked against the last turn before it.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const appendSystem: {
+  (
+    input: string | ReadonlyArray<Content.ContentBlock> | Omit<Message.SystemMessageParam, "role">
+  ): (self: Conversation) => Either.Either<Conversation, Validation.ValidationError>
+  (
+    self: Conversation,
+    input: string | ReadonlyArray<Content.ContentBlock> | Omit<Message.SystemMessageParam, "role">
+  ): Either.Either<Conversation, Validation.ValidationError>
+} = dual(
+  2,
+  (
+    self: Conversation,
+    input: string | ReadonlyArray<Content.ContentBlock> | Omit<Message.SystemMessageParam, "role">
+  ): Either.Either<Conversation, Validation.ValidationError> =>
+    push(
+      impl(self),
+      typeof input === "string" || Array.isArray(input)
+        ? { role: "system", content: input as string | ReadonlyArray<Content.ContentBlock> }
+        : { ...(input as Omit<Message.SystemMessageParam, "role">), role: "system" }
+    )
+)
+
+/**
  * Prefills the assistant's reply: the model continues from this text. The text must not end with whitespace.
  * Some models reject prefills (see `Validation.prefillUnsupportedModels`).
  *
@@ -349,7 +477,7 @@ export const prefill: {
   2,
   (self: Conversation, text: string): Either.Either<Conversation, Validation.ValidationError> =>
     Either.flatMap(push(impl(self), { role: "assistant", content: text }), (next) => {
-      const error = Validation.checkPrefill(next.last!.message, next.length - 1)
+      const error = Validation.checkPrefill(messageOf(next.last!), next.length - 1)
       return error === undefined ? Either.right(next) : Either.left(error)
     })
 )
@@ -363,11 +491,10 @@ export const prefill: {
 export const withSystem: {
   (system: Request.SystemPrompt | undefined): (self: Conversation) => Conversation
   (self: Conversation, system: Request.SystemPrompt | undefined): Conversation
-} = dual(
-  2,
-  (self: Conversation, system: Request.SystemPrompt | undefined): Conversation =>
-    new ConversationImpl(system, self.consecutiveUsers, self.apiVersion, impl(self).last)
-)
+} = dual(2, (self: Conversation, system: Request.SystemPrompt | undefined): Conversation => {
+  const { consecutiveUsers, apiVersion, items, size, last, turn, before } = impl(self)
+  return new ConversationImpl(system, consecutiveUsers, apiVersion, items, size, last, turn, before)
+})
 
 // =============================================================================
 // Reading
@@ -387,16 +514,21 @@ export const messages = (self: Conversation): ReadonlyArray<Message.MessageParam
  * @since 0.1.0
  * @category getters
  */
-export const lastTurn = (self: Conversation): Message.MessageParam | undefined => impl(self).last?.message
+export const lastTurn = (self: Conversation): Message.MessageParam | undefined => {
+  const last = impl(self).last
+  return last === undefined ? undefined : messageOf(last)
+}
 
 /**
- * The `tool_use` blocks of the last turn when it is an assistant turn: the calls the next user turn must answer.
+ * The `tool_use` blocks of the last turn when it is an assistant turn (`role: "system"` messages after it are no
+ * turns): the calls the next user turn must answer.
  *
  * @since 0.1.0
  * @category getters
  */
 export const pendingToolUses = (self: Conversation): ReadonlyArray<Content.ToolUseBlock> => {
-  const last = lastTurn(self)
+  const conversation = impl(self)
+  const last = conversation.turn >= 0 ? conversation.at(conversation.turn) : undefined
   if (last === undefined || last.role !== "assistant" || typeof last.content === "string") return []
   return last.content.filter((block): block is Content.ToolUseBlock => block.type === "tool_use")
 }

@@ -554,3 +554,294 @@ describe("merging consecutive turns of one role", () => {
     assert.deepStrictEqual(Conversation.messages(restored), Conversation.messages(built))
   })
 })
+
+describe("values share their turns and stay immutable", () => {
+  const texts = (c: Conversation.Conversation) =>
+    Conversation.messages(c).map((m) => `${m.role}:${typeof m.content === "string" ? m.content : "[blocks]"}`)
+
+  it("two appends to the same parent do not see each other's turns, whichever is extended first", () => {
+    const base = Either.getOrThrow(Conversation.fromMessages([Message.user("q"), Message.assistant("a")]))
+    const baseMessages = Conversation.messages(base)
+    const a = Either.getOrThrow(Conversation.appendUser(base, "A"))
+    const aMessages = Conversation.messages(a)
+    const b = Either.getOrThrow(Conversation.appendUser(base, "B"))
+    // b's parent entry is the one a already wrote to the shared turns; a's next turn, then b's (a diverging branch)
+    const a2 = Either.getOrThrow(Conversation.appendAssistant(a, { content: "after A" }))
+    const b2 = Either.getOrThrow(Conversation.appendAssistant(b, { content: "after B" }))
+    const b3 = Either.getOrThrow(Conversation.appendUser(b2, "B again"))
+    const a3 = Either.getOrThrow(Conversation.appendUser(a2, "A again"))
+    assert.deepStrictEqual(texts(base), ["user:q", "assistant:a"])
+    assert.deepStrictEqual(texts(a), ["user:q", "assistant:a", "user:A"])
+    assert.deepStrictEqual(texts(b), ["user:q", "assistant:a", "user:B"])
+    assert.deepStrictEqual(texts(a3), ["user:q", "assistant:a", "user:A", "assistant:after A", "user:A again"])
+    assert.deepStrictEqual(texts(b3), ["user:q", "assistant:a", "user:B", "assistant:after B", "user:B again"])
+    assert.deepStrictEqual([a.length, b.length, a3.length, b3.length], [3, 3, 5, 5])
+    // arrays read before the branches grew are unchanged, and reading again gives the same array
+    assert.strictEqual(Conversation.messages(base), baseMessages)
+    assert.strictEqual(baseMessages.length, 2)
+    assert.strictEqual(Conversation.messages(a), aMessages)
+    assert.deepStrictEqual(aMessages.length, 3)
+    // the turns before the branch point are the same objects in every branch: nothing was copied turn by turn
+    assert.strictEqual(Conversation.messages(a3)[1], Conversation.messages(b3)[1])
+  })
+
+  it("a merge into the last turn and a new turn after it, from one parent, do not see each other", () => {
+    const base = Either.getOrThrow(Conversation.fromMessages([Message.user("q"), Message.assistant("a")]))
+    const merged = Either.getOrThrow(Conversation.appendAssistant(base, { content: [Content.text("b")] }))
+    const next = Either.getOrThrow(Conversation.appendUser(base, "next"))
+    const after = Either.getOrThrow(Conversation.appendUser(merged, "after merge"))
+    assert.deepStrictEqual(Conversation.messages(base), [Message.user("q"), Message.assistant("a")])
+    assert.deepStrictEqual(Conversation.messages(merged), [
+      Message.user("q"),
+      { role: "assistant", content: [Content.text("a"), Content.text("b")] }
+    ])
+    assert.deepStrictEqual(Conversation.messages(next), [
+      Message.user("q"),
+      Message.assistant("a"),
+      Message.user("next")
+    ])
+    assert.deepStrictEqual(Conversation.messages(after), [
+      Message.user("q"),
+      { role: "assistant", content: [Content.text("a"), Content.text("b")] },
+      Message.user("after merge")
+    ])
+  })
+
+  it("any tree of appends gives each value the turns of its own path, as building that path afresh does", () => {
+    const entry = FastCheck.oneof(
+      FastCheck.constantFrom("one", "two", "three").map(Message.user),
+      FastCheck.constantFrom("yes", "no").map(Message.assistant),
+      FastCheck.constantFrom("be brief", "be kind").map(
+        (content): Message.MessageParam => ({ role: "system", content })
+      )
+    )
+    const op = FastCheck.record({ parent: FastCheck.nat(), message: entry, read: FastCheck.boolean() })
+    FastCheck.assert(
+      FastCheck.property(FastCheck.array(op, { maxLength: 40 }), (ops) => {
+        const values: Array<{
+          readonly conversation: Conversation.Conversation
+          readonly path: ReadonlyArray<Message.MessageParam>
+          readonly read: ReadonlyArray<Message.MessageParam> | undefined
+        }> = [{ conversation: Conversation.make(), path: [], read: undefined }]
+        for (const { parent, message, read } of ops) {
+          const from = values[parent % values.length]!
+          const c = from.conversation
+          const next =
+            message.role === "system"
+              ? Conversation.appendSystem(c, message.content)
+              : message.role === "user"
+                ? Conversation.appendUser(c, message.content)
+                : Conversation.appendAssistant(c, message)
+          if (Either.isLeft(next)) continue
+          values.push({
+            conversation: next.right,
+            path: [...from.path, message],
+            read: read ? [...Conversation.messages(next.right)] : undefined
+          })
+        }
+        for (const { conversation, path, read } of values) {
+          const fresh = Either.getOrThrow(Conversation.fromMessages(path))
+          assert.deepStrictEqual(Conversation.messages(conversation), Conversation.messages(fresh))
+          assert.strictEqual(conversation.length, fresh.length)
+          if (read !== undefined) assert.deepStrictEqual(Conversation.messages(conversation), read)
+        }
+      }),
+      { numRuns: 500 }
+    )
+  })
+
+  /**
+   * History turns whose property reads are counted: the work an append or a read does on the turns before the last
+   * one shows up there, whatever the machine's speed.
+   */
+  const counted = (n: number) => {
+    const reads = new Array<number>(n).fill(0)
+    const messages = Array.from({ length: n }, (_, i) => {
+      const message: Message.MessageParam =
+        i % 2 === 0
+          ? { role: "user", content: [Content.text(`question ${i}`)] }
+          : { role: "assistant", content: [Content.text(`answer ${i}`)] }
+      return new Proxy(message, {
+        get: (target, key, receiver) => {
+          reads[i]!++
+          return Reflect.get(target, key, receiver)
+        }
+      })
+    })
+    return { messages, reads }
+  }
+
+  it("an append reads only the turn before it, and reading messages reads no turn, at any length", () => {
+    const perTurn = (n: number) => {
+      const { messages, reads } = counted(n)
+      let conversation = Conversation.make()
+      const afterEachAppend: Array<number> = []
+      for (let i = 0; i < n; i++) {
+        const before = reads.slice()
+        conversation = Either.getOrThrow(
+          i % 2 === 0
+            ? Conversation.appendUser(conversation, messages[i]!.content)
+            : Conversation.appendAssistant(conversation, messages[i]!)
+        )
+        // turns older than the previous one are not read by this append
+        afterEachAppend.push(reads.slice(0, Math.max(0, i - 1)).reduce((sum, r, k) => sum + r - before[k]!, 0))
+        Conversation.messages(conversation)
+      }
+      const built = reads.slice()
+      const all = Conversation.messages(conversation)
+      Schema.encodeSync(Conversation.Json)(conversation)
+      Conversation.toRequest(conversation, { model: "m", max_tokens: 1 })
+      return { afterEachAppend, built, all, untouched: reads.every((r, i) => r === built[i]) }
+    }
+    const short = perTurn(20)
+    const long = perTurn(4_000)
+    assert.deepStrictEqual(new Set(long.afterEachAppend), new Set([0]))
+    assert.isTrue(long.untouched)
+    assert.strictEqual(long.all.length, 4_000)
+    // every turn is read the same number of times, in a short conversation and in a long one
+    const middle = (built: ReadonlyArray<number>) => new Set(built.slice(1, -1))
+    assert.strictEqual(middle(long.built).size, 1)
+    assert.deepStrictEqual(middle(long.built), middle(short.built))
+  })
+})
+
+describe("role: system messages (API version 2026-10-21)", () => {
+  const options = { apiVersion: "2026-10-21" as const }
+  const system = (content: string): Message.MessageParam => ({ role: "system", content })
+  const asked: ReadonlyArray<Message.MessageParam> = [
+    Message.user("Weather?"),
+    { role: "assistant", content: [toolUse("toolu_a")] },
+    system("Answer in Celsius.")
+  ]
+  /** The error `Validation.validateMessages` gives for the same messages: a conversation agrees with it. */
+  const linted = (messages: ReadonlyArray<Message.MessageParam>, consecutiveUsers?: "reject") =>
+    Either.flip(Validation.validateMessages(messages, { ...options, consecutiveUsers }))
+
+  it("are kept apart: consecutive system messages are not merged, through appends, fromMessages and JSON", () => {
+    const built = Either.getOrThrow(
+      Conversation.make(options).pipe(
+        Conversation.appendSystem("Be brief."),
+        Either.flatMap(Conversation.appendSystem({ content: [Content.text("Be kind.")], clear_at: "never" })),
+        Either.flatMap(Conversation.appendUser("Hi")),
+        Either.flatMap(Conversation.appendSystem("Answer in French.")),
+        Either.flatMap(Conversation.appendSystem("Use metric units."))
+      )
+    )
+    const expected: ReadonlyArray<Message.MessageParam> = [
+      system("Be brief."),
+      { role: "system", content: [Content.text("Be kind.")], clear_at: "never" },
+      Message.user("Hi"),
+      system("Answer in French."),
+      system("Use metric units.")
+    ]
+    assert.deepStrictEqual(Conversation.messages(built), expected)
+    assert.strictEqual(built.length, 5)
+    assert.deepStrictEqual(Conversation.messages(Either.getOrThrow(Conversation.fromMessages(expected))), expected)
+    const restored = Schema.decodeUnknownSync(Conversation.Json)(
+      JSON.parse(JSON.stringify(Schema.encodeSync(Conversation.Json)(built)))
+    )
+    assert.deepStrictEqual(Conversation.messages(restored), expected)
+  })
+
+  it("the turn after a system message is checked against the last turn before it", () => {
+    const conversation = Either.getOrThrow(Conversation.fromMessages(asked, options))
+    assert.deepStrictEqual(Conversation.pendingToolUses(conversation), [toolUse("toolu_a")])
+
+    const unanswered = Either.flip(Conversation.appendUser(conversation, "Never mind"))
+    assert.deepStrictEqual(
+      unanswered,
+      Either.right(
+        error({
+          rule: "UnansweredToolUse",
+          turn: 1,
+          block: 0,
+          message: `messages[1].content[0]: tool_use "toolu_a" has no tool_result in the next turn messages[3]`
+        })
+      )
+    )
+    assert.deepStrictEqual(unanswered, linted([...asked, Message.user("Never mind")]))
+
+    const stray = [Content.toolResult("toolu_zzz", "?")]
+    const wrong = Either.flip(Conversation.appendToolResults(conversation, stray))
+    assert.deepStrictEqual(
+      wrong,
+      Either.right(
+        error({
+          rule: "ToolResultWithoutToolUse",
+          turn: 3,
+          block: 0,
+          message:
+            `messages[3].content[0]: tool_result for "toolu_zzz" answers no tool_use of the previous assistant ` +
+            "turn messages[1]"
+        })
+      )
+    )
+    assert.deepStrictEqual(wrong, linted([...asked, Message.user(stray)]))
+
+    const answered = Either.getOrThrow(
+      Conversation.appendToolResults(conversation, [Content.toolResult("toolu_a", "-3C")])
+    )
+    assert.strictEqual(answered.length, 4)
+    assert.deepStrictEqual(Conversation.pendingToolUses(answered), [])
+    assert.isTrue(Either.isRight(Validation.validateMessages(Conversation.messages(answered), options)))
+  })
+
+  it("leading system messages are no turn: an assistant turn after them is the first turn", () => {
+    const leading = Either.getOrThrow(Conversation.appendSystem(Conversation.make(options), "Be brief."))
+    const failure = Either.flip(Conversation.appendAssistant(leading, { content: "Hi" }))
+    assert.deepStrictEqual(
+      failure,
+      Either.right(
+        error({ rule: "FirstTurnNotUser", turn: 1, message: "messages[1]: the first turn must be from the user" })
+      )
+    )
+    assert.deepStrictEqual(failure, linted([system("Be brief."), Message.assistant("Hi")]))
+    assert.strictEqual(Either.getOrThrow(Conversation.appendUser(leading, "Hi")).length, 2)
+  })
+
+  it("user turns on both sides of a system message are one turn to the API: accepted under merge, refused under reject", () => {
+    const split = [Message.user("One"), system("Be brief."), Message.user("Two")]
+    const merged = Either.getOrThrow(Conversation.fromMessages(split, options))
+    assert.deepStrictEqual(Conversation.messages(merged), split)
+    assert.isTrue(Either.isRight(Validation.validateMessages([...split, Message.assistant("Ok")], options)))
+
+    const rejected = Either.flip(Conversation.fromMessages(split, { ...options, consecutiveUsers: "reject" }))
+    assert.deepStrictEqual(
+      rejected,
+      Either.right(
+        error({
+          rule: "ConsecutiveUserTurns",
+          turn: 2,
+          message:
+            "messages[2]: a user turn follows the user turn messages[0]; merge them or add an assistant turn between them"
+        })
+      )
+    )
+    assert.deepStrictEqual(rejected, linted(split, "reject"))
+  })
+
+  it("the blocks of a turn continued after a system message are checked as part of that turn", () => {
+    const history: ReadonlyArray<Message.MessageParam> = [
+      ...asked.slice(0, 2),
+      Message.user([Content.toolResult("toolu_a", "-3C"), Content.text("Thanks")]),
+      system("Answer in Celsius.")
+    ]
+    const conversation = Either.getOrThrow(Conversation.fromMessages(history, options))
+    const late = [Content.toolResult("toolu_a", "again")]
+    const failure = Either.flip(Conversation.appendToolResults(conversation, late))
+    assert.deepStrictEqual(
+      failure,
+      Either.right(
+        error({
+          rule: "ToolResultNotFirst",
+          turn: 4,
+          block: 0,
+          message: "messages[4].content[0]: tool_result blocks must come before any other content"
+        })
+      )
+    )
+    assert.deepStrictEqual(failure, linted([...history, Message.user(late)]))
+    const more = Either.getOrThrow(Conversation.appendUser(conversation, "And tomorrow?"))
+    assert.deepStrictEqual(Conversation.messages(more), [...history, Message.user("And tomorrow?")])
+  })
+})
