@@ -29,7 +29,7 @@ import type * as Conversation from "@parley/core/Conversation"
 import * as Model from "@parley/core/Model"
 import * as RunState from "@parley/core/RunState"
 import * as ToolOutcome from "@parley/core/ToolOutcome"
-import { AgentLoop, type LoopError, LoopOptions, type LoopResult, StopReason } from "@parley/loop"
+import { AgentLoop, type LoopError, type LoopEvent, LoopOptions, type LoopResult, StopReason } from "@parley/loop"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -57,6 +57,11 @@ export interface Options<R = never>
    * (`ToolCall.idempotencyKey`).
    */
   readonly notRerunnable?: ReadonlyArray<string> | undefined
+  /**
+   * Receives the loop's events of the runs this process executes, as they happen (synchronously: it must not
+   * block). A run that continues after a crash replays its journaled steps first, so their events come again.
+   */
+  readonly onEvent?: ((runId: string, event: LoopEvent.LoopEvent) => void) | undefined
 }
 
 /**
@@ -234,7 +239,8 @@ const runBody = <R>(
   Effect.gen(function* () {
     const workflow = yield* Effect.context<WorkflowEngine.WorkflowEngine | WorkflowEngine.WorkflowInstance>()
     const record = (row: Runs.RunRow) => Effect.ignoreLogged(runs.upsert(row))
-    const { notRerunnable, toolTimeout, toolTimeouts, toolkit, ...loopOptions } = agent.options
+    const { notRerunnable, onEvent, toolTimeout, toolTimeouts, toolkit, ...loopOptions } = agent.options
+    const events = onEvent === undefined ? undefined : (event: LoopEvent.LoopEvent) => onEvent(payload.runId, event)
     const defaultTimeout = Duration.decode(toolTimeout ?? LoopOptions.defaults.toolTimeout)
     const settings: Journaled.ToolSettings = {
       runId: payload.runId,
@@ -279,7 +285,7 @@ const runBody = <R>(
     let state = yield* Effect.orDie(decodeState(payload.state))
     const tools: Array<ToolReport> = []
     while (true) {
-      const step = yield* AgentLoop.step(options, state).pipe(
+      const step = yield* AgentLoop.step(options, state, events).pipe(
         Effect.provideService(Model.Model, Journaled.model(real, state.turns + 1, workflow)),
         Effect.catchAll(failed)
       )

@@ -2,10 +2,13 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Conversation, Tool, Toolkit } from "@parley/core"
-import { AgentLoop } from "@parley/loop"
+import { Conversation, ModelError, Tool, Toolkit } from "@parley/core"
+import { AgentLoop, Approval, type LoopEvent } from "@parley/loop"
 import * as ScriptedModel from "@parley/loop/testing/ScriptedModel"
-import { Effect, Layer, Schema } from "effect"
+import { Responder, StandinServer } from "@parley/standin"
+import { MessagesClient } from "@parley/transport"
+import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
+import { Chunk, Effect, Layer, Redacted, Schema, Stream } from "effect"
 import { DurableAgent, DurableEngine, ToolCall } from "../src/index.js"
 import { reply, toolUse } from "./fixtures.js"
 
@@ -48,8 +51,16 @@ describe("DurableAgent on SQLite", () => {
         Effect.provide(ScriptedModel.layer(plainModel))
       )
 
+      const streamed = yield* AgentLoop.stream({ ...options, prompt: "Add 2 and 3, then message ana." }).pipe(
+        Stream.runCollect,
+        Effect.provide(ScriptedModel.layer(ScriptedModel.fromMessages(script)))
+      )
+      sends = 0
+      keys.length = 0
+
       const durableModel = ScriptedModel.fromMessages(script)
-      const agent = DurableAgent.make("adder", options)
+      const events: Array<LoopEvent.LoopEvent> = []
+      const agent = DurableAgent.make("adder", { ...options, onEvent: (_, event) => events.push(event) })
       const engine = DurableEngine.sqlite({ filename: tempJournal() })
       const outcome = yield* Effect.gen(function* () {
         const runId = yield* DurableAgent.start(agent, { runId: "run-1", prompt: "Add 2 and 3, then message ana." })
@@ -73,10 +84,155 @@ describe("DurableAgent on SQLite", () => {
         ["t1", "ok"],
         ["t2", "ok"]
       ])
+      // The same events as the plain loop's stream; all equal but the closing `Finished` (its state has the run id).
+      const plainEvents = Chunk.toReadonlyArray(streamed)
+      expect(events.map((event) => event._tag)).toEqual(plainEvents.map((event) => event._tag))
+      const timeless = (list: ReadonlyArray<LoopEvent.LoopEvent>) =>
+        list.slice(0, -1).map((event) => ("durationMillis" in event ? { ...event, durationMillis: 0 } : event))
+      expect(timeless(events)).toEqual(timeless(plainEvents))
       expect(durableModel.requests().length).toBe(2)
-      expect(sends).toBe(2) // once per loop
-      expect(keys[0]).toBeUndefined()
-      expect(keys[1]).toMatch(/^[0-9a-f]{16,}$/)
+      expect(sends).toBe(1)
+      expect(keys.length).toBe(1)
+      expect(keys[0]).toMatch(/^[0-9a-f]{16,}$/)
     })
+  )
+
+  it.live("waits for approval, decided through the journal, and stops on the same limits as the plain loop", () =>
+    Effect.gen(function* () {
+      let sends = 0
+      const toolkit = Toolkit.make(add, send).handle({
+        add: ({ a, b }) => Effect.succeed(a + b),
+        send: ({ to }) => Effect.sync(() => ((sends += 1), `sent to ${to}`))
+      })
+      const agent = DurableAgent.make("approver", {
+        model: "claude-test",
+        toolkit,
+        approve: (call) => Effect.succeed(call.name === "send" ? Approval.defer : Approval.allow)
+      })
+      const journal = tempJournal()
+      const layer = DurableAgent.layer(agent).pipe(
+        Layer.provideMerge(DurableEngine.sqlite({ filename: journal })),
+        Layer.provide(ScriptedModel.layer(ScriptedModel.fromMessages(script)))
+      )
+      yield* Effect.gen(function* () {
+        const runId = yield* DurableAgent.start(agent, { runId: "run-a", prompt: "Add, then send." })
+        const waiting = yield* DurableAgent.wait(agent, runId)
+        expect(waiting).toEqual({
+          _tag: "AwaitingApproval",
+          runId: "run-a",
+          calls: [{ id: "t2", name: "send", input: { to: "ana" } }]
+        })
+        const listed = yield* DurableAgent.list({ agent: "approver" })
+        expect(listed.map((run) => [run.runId, run.status, run.stopReason])).toEqual([
+          ["run-a", "awaiting-approval", "AwaitingApproval"]
+        ])
+        expect(sends).toBe(0)
+        const unknown = yield* Effect.flip(DurableAgent.decide("run-a", "t9", { _tag: "Allow" }))
+        expect(unknown._tag).toBe("NotAwaiting")
+        const missing = yield* Effect.flip(DurableAgent.decide("run-x", "t2", { _tag: "Allow" }))
+        expect(missing._tag).toBe("RunNotFound")
+        yield* DurableAgent.decide("run-a", "t2", { _tag: "Deny", reason: "not today" })
+        const outcome = yield* DurableAgent.wait(agent, runId)
+        if (outcome._tag !== "Ended") return expect.fail(`still ${outcome._tag}`)
+        expect(sends).toBe(0)
+        const results = Conversation.messages(outcome.end.state.conversation)[2]?.content
+        expect(results).toEqual([
+          { type: "tool_result", tool_use_id: "t1", content: "5" },
+          { type: "tool_result", tool_use_id: "t2", content: "Denied: not today", is_error: true }
+        ])
+        expect(outcome.end.tools.map((report) => [report.call.id, report.outcome])).toEqual([
+          ["t1", "ok"],
+          ["t2", "denied"]
+        ])
+        expect((yield* DurableAgent.status("run-a")).status).toBe("finished")
+        // Starting the same run id again does not run it again.
+        expect(yield* DurableAgent.start(agent, { runId: "run-a", prompt: "Add, then send." })).toBe("run-a")
+        expect((yield* DurableAgent.list()).length).toBe(1)
+      }).pipe(Effect.provide(Layer.merge(layer, DurableEngine.layerClient.pipe(Layer.provide(layer)))), Effect.scoped)
+    })
+  )
+
+  it.live("ends on maxTurns like the plain loop, and a failed model call is a typed RunFailed", () =>
+    Effect.gen(function* () {
+      const toolkit = Toolkit.make(add, send).handle({
+        add: ({ a, b }) => Effect.succeed(a + b),
+        send: ({ to }) => Effect.succeed(`sent to ${to}`)
+      })
+      const options = { model: "claude-test", toolkit, limits: { maxTurns: 1 } }
+      const plain = yield* AgentLoop.run({ ...options, prompt: "go" }).pipe(
+        Effect.provide(ScriptedModel.layer(ScriptedModel.fromMessages(script)))
+      )
+      expect(plain.stopReason).toEqual({ _tag: "MaxTurns", limit: 1 })
+      const limited = DurableAgent.make("limited", options)
+      const failing = DurableAgent.make("failing", { model: "claude-test" })
+      const overloaded = ScriptedModel.make(() =>
+        Effect.fail(
+          new ModelError.ModelFailure({ reason: "overloaded", message: "The API is overloaded.", status: 529 })
+        )
+      )
+      const journal = tempJournal()
+      const engine = DurableEngine.sqlite({ filename: journal })
+      const end = yield* Effect.gen(function* () {
+        const outcome = yield* DurableAgent.wait(limited, yield* DurableAgent.start(limited, { prompt: "go" }))
+        return outcome._tag === "Ended" ? outcome.end : undefined
+      }).pipe(
+        Effect.provide(
+          DurableAgent.layer(limited).pipe(
+            Layer.provideMerge(engine),
+            Layer.provide(ScriptedModel.layer(ScriptedModel.fromMessages(script)))
+          )
+        ),
+        Effect.scoped
+      )
+      expect(end?.stopReason).toEqual(plain.stopReason)
+      expect(Conversation.messages(end!.state.conversation)).toEqual(Conversation.messages(plain.conversation))
+
+      const failure = yield* Effect.gen(function* () {
+        const runId = yield* DurableAgent.start(failing, { runId: "run-f", prompt: "go" })
+        return yield* Effect.flip(DurableAgent.wait(failing, runId))
+      }).pipe(
+        Effect.provide(
+          DurableAgent.layer(failing).pipe(Layer.provideMerge(engine), Layer.provide(ScriptedModel.layer(overloaded)))
+        ),
+        Effect.scoped
+      )
+      expect(failure._tag).toBe("RunFailed")
+      if (failure._tag !== "RunFailed") return
+      expect([failure.runId, failure.reason]).toEqual(["run-f", "ModelCall"])
+      expect(failure.message).toContain("The API is overloaded.")
+      expect(failure.state?.turns).toBe(1) // the failed call counts, as in the plain loop
+    })
+  )
+
+  it.live("keeps the API key out of the journal", () =>
+    Effect.gen(function* () {
+      const key = "sk-ant-journal-sentinel-0123456789"
+      const standin = yield* StandinServer.start({ responder: Responder.planner() })
+      const journal = tempJournal()
+      const agent = DurableAgent.make("keyed", {
+        model: "claude-sonnet-4-5",
+        toolkit: Toolkit.make(add).handle({ add: ({ a, b }) => Effect.succeed(a + b) })
+      })
+      const client = MessagesClient.layer({ apiKey: Redacted.make(key), baseUrl: standin.url }).pipe(
+        Layer.provide(NodeHttpClient.layer)
+      )
+      const outcome = yield* Effect.gen(function* () {
+        return yield* DurableAgent.wait(agent, yield* DurableAgent.start(agent, { prompt: "What is 2 + 3? Use add." }))
+      }).pipe(
+        Effect.provide(
+          DurableAgent.layer(agent).pipe(
+            Layer.provideMerge(DurableEngine.sqlite({ filename: journal })),
+            Layer.provide(client)
+          )
+        ),
+        Effect.scoped
+      )
+      expect(outcome._tag).toBe("Ended")
+      const files = Fs.readdirSync(Path.dirname(journal)).map((name) =>
+        Fs.readFileSync(Path.join(Path.dirname(journal), name))
+      )
+      expect(files.some((bytes) => bytes.includes("What is 2 + 3?"))).toBe(true)
+      expect(files.some((bytes) => bytes.includes(key))).toBe(false)
+    }).pipe(Effect.scoped)
   )
 })
