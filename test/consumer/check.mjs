@@ -30,6 +30,7 @@ const packages = [
   "packages/ratelimit-redis",
   "packages/loop",
   "packages/mcp",
+  "packages/durable",
   "packages/standin",
   "apps/demo"
 ]
@@ -174,11 +175,25 @@ try {
   const peers = {
     ...Object.fromEntries(Object.entries(named).filter(([name]) => !name.startsWith("@parley/"))),
     typescript: locked("typescript"),
-    "@types/node": locked("@types/node")
+    "@types/node": locked("@types/node"),
+    // @parley/durable's optional peers, for its PostgreSQL engine (every public module is required below).
+    "@effect/sql-pg": locked("@effect/sql-pg"),
+    "@effect/platform-node": locked("@effect/platform-node")
   }
   fs.writeFileSync(
     path.join(app, "package.json"),
-    JSON.stringify({ name: "parley-consumer", version: "1.0.0", private: true, type: "module" }, null, 2)
+    JSON.stringify(
+      // npm 11 runs a dependency's install script only when allowed: @parley/durable's SQLite driver builds in one.
+      {
+        name: "parley-consumer",
+        version: "1.0.0",
+        private: true,
+        type: "module",
+        allowScripts: { "better-sqlite3": true }
+      },
+      null,
+      2
+    )
   )
   await npm(
     [

@@ -1,6 +1,8 @@
 // A strict TypeScript consumer of Parley (check.mjs type-checks it under node16 and bundler resolution, then runs it).
 import { Content, Conversation, Message, Tool, Toolkit } from "@parley/core"
+import type * as Model from "@parley/core/Model"
 import type * as Request from "@parley/core/Request"
+import { DurableAgent, DurableEngine, ToolCall } from "@parley/durable"
 import { AgentLoop, type LoopResult, StopReason } from "@parley/loop"
 import { McpToolkit } from "@parley/mcp"
 import { RedisStore } from "@parley/ratelimit-redis"
@@ -39,6 +41,17 @@ export const mcpTools: Effect.Effect<Toolkit.Handled, McpToolkit.McpError> = Eff
 export const SharedRateLimit: Layer.Layer<RateLimit.RateLimiter> = RateLimit.layerStore({
   limits: { requests: { limit: 5, per: "1 second", burst: 2 }, concurrency: 2 }
 }).pipe(Layer.provide(RedisStore.layer({ url: "redis://127.0.0.1:6379", onUnavailable: "fail-closed" })))
+
+/** A durable agent on a SQLite journal (built, not run: nothing here opens the file). */
+const durable = DurableAgent.make("consumer", { model: "claude-sonnet-4-5", toolkit, notRerunnable: ["calculator"] })
+export const durableRun: Effect.Effect<DurableAgent.Outcome, unknown, Model.Model> = Effect.gen(function* () {
+  const runId = yield* DurableAgent.start(durable, { prompt: "What is 17 * 23?" })
+  yield* Effect.map(ToolCall.idempotencyKey, (key: string | undefined) => key)
+  return yield* DurableAgent.wait(durable, runId)
+}).pipe(
+  Effect.provide(DurableAgent.layer(durable).pipe(Layer.provideMerge(DurableEngine.sqlite({ filename: "runs.db" })))),
+  Effect.scoped
+)
 
 const request: Request.MessagesRequest = { model: "claude-sonnet-4-5", max_tokens: 64, messages: [Message.user("Hi")] }
 const check: Effect.Effect<Conversation.Conversation, unknown> = Conversation.appendUser(Conversation.make(), [
