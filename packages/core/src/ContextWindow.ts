@@ -100,7 +100,7 @@ const measureOf = (tokens: number, budget: Budget): Measure => ({
   over: tokens > budget.window
 })
 
-const answersToolUse = (message: Message.MessageParam): boolean =>
+const answersToolUse = (message: Message.RequestMessage): boolean =>
   typeof message.content !== "string" &&
   message.content !== undefined &&
   message.content.some((block) => block.type === "tool_result")
@@ -112,7 +112,7 @@ const answersToolUse = (message: Message.MessageParam): boolean =>
  * @since 0.2.0
  * @category cutting
  */
-export const cutPoints = (messages: ReadonlyArray<Message.MessageParam>): Array<number> => {
+export const cutPoints = (messages: ReadonlyArray<Message.RequestMessage>): Array<number> => {
   const points: Array<number> = []
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i]!
@@ -128,8 +128,9 @@ export const cutPoints = (messages: ReadonlyArray<Message.MessageParam>): Array<
  * @since 0.2.0
  * @category models
  */
-export interface Fitted {
-  readonly messages: ReadonlyArray<Message.MessageParam>
+export interface Fitted<M extends Message.RequestMessage = Message.MessageParam> {
+  /** The kept messages, after the user turn that stands for the dropped ones, if one does. */
+  readonly messages: ReadonlyArray<M | Message.MessageParam>
   readonly dropped: number
   readonly tokens: number
 }
@@ -146,10 +147,10 @@ export interface Fitted {
  * @since 0.2.0
  * @category strategies
  */
-export const dropOldest = (
-  messages: ReadonlyArray<Message.MessageParam>,
+export const dropOldest = <M extends Message.RequestMessage = Message.MessageParam>(
+  messages: ReadonlyArray<M>,
   options: { readonly target: number; readonly note?: string | undefined }
-): Fitted => {
+): Fitted<M> => {
   const sizes = messages.map((message) => Tokens.estimateMessage(message))
   // suffix[i] = the estimate of messages[i..]
   const suffix = new Array<number>(messages.length + 1).fill(0)
@@ -190,23 +191,27 @@ export const dropOldest = (
  * @since 0.2.0
  * @category strategies
  */
-export const summarizeOldest = (
+export const summarizeOldest = <M extends Message.RequestMessage = Message.MessageParam>(
   model: Model.Service,
-  messages: ReadonlyArray<Message.MessageParam>,
+  messages: ReadonlyArray<M>,
   options: {
     readonly target: number
     readonly model?: string | undefined
     readonly maxTokens?: number | undefined
     readonly instructions?: string | undefined
   }
-): Effect.Effect<Fitted, ModelError> => {
+): Effect.Effect<Fitted<M>, ModelError> => {
   const fitted = dropOldest(messages, { target: options.target })
   if (fitted.dropped === 0) return Effect.succeed(fitted)
   const older = messages.slice(0, fitted.dropped)
   const transcript = older
-    .map(
-      (message) =>
-        `${message.role}: ${typeof message.content === "string" ? message.content : JSON.stringify(message.content)}`
+    // a content-less system message (beta) only changed settings: there is nothing of it to summarise
+    .flatMap((message) =>
+      message.content === undefined
+        ? []
+        : [
+            `${message.role}: ${typeof message.content === "string" ? message.content : JSON.stringify(message.content)}`
+          ]
     )
     .join("\n")
   const instructions =
@@ -231,7 +236,7 @@ export const summarizeOldest = (
           : typeof first.content === "string"
             ? [note, { type: "text" as const, text: first.content }]
             : [note, ...(first.content ?? [])]
-      const kept: ReadonlyArray<Message.MessageParam> = [
+      const kept: ReadonlyArray<M | Message.MessageParam> = [
         { ...(first ?? { role: "user" }), role: "user", content: firstContent } as Message.MessageParam,
         ...rest
       ]

@@ -131,7 +131,9 @@ export interface MessageParamSchema
   extends Schema.Union<[typeof UserMessageParam, typeof AssistantMessageParam, typeof SystemMessageParam]> {}
 
 /**
- * One entry of a request's `messages`: a user, assistant or system message.
+ * A message with content: a user, assistant or system message. This is what a `Conversation` holds and what code
+ * reads turns through, so `MessageParam["content"]` is always there. A request's `messages` may also hold a
+ * content-less system message (beta): see {@link RequestMessage}.
  *
  * @since 0.1.0
  */
@@ -144,6 +146,63 @@ export const MessageParam: MessageParamSchema = Schema.Union(
 })
 /** @since 0.1.0 */
 export type MessageParam = typeof MessageParam.Type
+
+const systemSettingsParamFields = {
+  role: Schema.Literal("system"),
+  // absent by definition: a system message with content is a SystemMessageParam (and fails there if invalid)
+  content: Schema.optional(Schema.Never),
+  clear_at: optionalNullable(openLiteral("next_user_message", "never")),
+  output_config: optionalNullable(SystemMessageOutputConfig)
+}
+
+/**
+ * The schema type of {@link SystemSettingsParam}: a named interface keeps declarations small.
+ *
+ * @since 0.2.0
+ */
+export interface SystemSettingsParamSchema extends Schema.Struct<typeof systemSettingsParamFields> {}
+
+/**
+ * A `role: "system"` message without `content` (beta, `BetaSystemMessageParam` with no content): it only changes
+ * the per-turn settings (`output_config`, e.g. the effort) from this point of the conversation on. It is not a turn
+ * and holds nothing to read, so it is kept apart from {@link MessageParam} (whose `content` is always there); only a
+ * request's `messages` ({@link RequestMessage}) holds it. The API rejects one that has no `output_config` setting
+ * either (the linter's `EmptyContent`).
+ *
+ * @since 0.2.0
+ */
+export const SystemSettingsParam: SystemSettingsParamSchema = open(systemSettingsParamFields).annotations({
+  identifier: "SystemSettingsParam"
+})
+/** @since 0.2.0 */
+export type SystemSettingsParam = typeof SystemSettingsParam.Type
+
+/**
+ * The schema type of {@link RequestMessage}: a named interface keeps declarations small.
+ *
+ * @since 0.2.0
+ */
+export interface RequestMessageSchema extends Schema.Union<[MessageParamSchema, SystemSettingsParamSchema]> {}
+
+/**
+ * One entry of a request's `messages` as the wire allows it: a {@link MessageParam}, or (beta) a content-less
+ * system message ({@link SystemSettingsParam}). Code that reads `content` narrows with {@link hasContent} first.
+ *
+ * @since 0.2.0
+ */
+export const RequestMessage: RequestMessageSchema = Schema.Union(MessageParam, SystemSettingsParam).annotations({
+  identifier: "RequestMessage"
+})
+/** @since 0.2.0 */
+export type RequestMessage = typeof RequestMessage.Type
+
+/**
+ * Whether an entry of a request's `messages` has content (is a {@link MessageParam}), as opposed to a content-less
+ * system message that only changes settings.
+ *
+ * @since 0.2.0
+ */
+export const hasContent = (message: RequestMessage): message is MessageParam => message.content !== undefined
 
 /**
  * The stop reasons documented today. {@link StopReason} accepts any future string too.
@@ -643,14 +702,16 @@ export const assistant = (content: string | ReadonlyArray<ContentBlock>): Messag
 })
 
 /**
- * The concatenated text of a message's text blocks.
+ * The concatenated text of a message's text blocks ("" for a content-less system message).
  *
  * @since 0.1.0
  */
-export const textOf = (message: { readonly content: string | ReadonlyArray<ContentBlock> }): string =>
+export const textOf = (message: { readonly content?: string | ReadonlyArray<ContentBlock> | undefined }): string =>
   typeof message.content === "string"
     ? message.content
-    : message.content
-        .filter((block): block is TextBlock => block.type === "text")
-        .map((block) => block.text)
-        .join("")
+    : message.content === undefined
+      ? ""
+      : message.content
+          .filter((block): block is TextBlock => block.type === "text")
+          .map((block) => block.text)
+          .join("")

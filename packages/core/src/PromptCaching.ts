@@ -61,6 +61,7 @@ export const breakpoints = (
   for (const tool of request.tools ?? []) if (hasCache(tool)) count++
   if (Array.isArray(request.system)) for (const block of request.system) if (hasCache(block)) count++
   for (const message of request.messages) {
+    // a content-less system message (beta) has no block to count
     if (typeof message.content === "string" || message.content === undefined) continue
     for (const block of message.content) {
       if (hasCache(block)) count++
@@ -82,7 +83,7 @@ const markLast = (message: Message.MessageParam, control: CacheControl): Message
       ? undefined
       : ({ ...message, content: [{ type: "text", text: content, cache_control: control }] } as Message.MessageParam)
   }
-  if (content === undefined || content.length === 0) return undefined
+  if (content.length === 0) return undefined
   const last = content[content.length - 1]!
   if (hasCache(last)) return undefined
   // thinking blocks cannot carry cache_control
@@ -112,9 +113,10 @@ export const apply = <R extends Pick<Request.MessagesRequest, "messages" | "syst
   const messages = [...request.messages]
   let users = 0
   for (let i = messages.length - 1; i >= 0 && left > 0 && users < 2; i--) {
-    if (messages[i]!.role !== "user") continue
+    const message = messages[i]!
+    if (message.role !== "user") continue
     users++
-    const withMark = markLast(messages[i]!, control)
+    const withMark = markLast(message, control)
     if (withMark !== undefined) {
       messages[i] = withMark
       left--

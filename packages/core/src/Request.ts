@@ -7,7 +7,7 @@
 import * as Schema from "effect/Schema"
 import { CacheControl, TextBlock } from "./Content.js"
 import { ToolDefinition } from "./internal/tools.js"
-import { MessageParam } from "./Message.js"
+import { RequestMessage } from "./Message.js"
 import { open, openLiteral, openUnion, optionalNullable, type UnknownMember } from "./Wire.js"
 
 /**
@@ -560,7 +560,7 @@ const beta = {
 const messagesRequestFields = {
   model: Schema.String,
   max_tokens: Schema.Number,
-  messages: Schema.Array(MessageParam),
+  messages: Schema.Array(RequestMessage),
   system: Schema.optional(SystemPrompt),
   stop_sequences: Schema.optional(Schema.Array(Schema.String)),
   temperature: Schema.optional(Schema.Number),
@@ -611,7 +611,7 @@ export type MessagesRequest = typeof MessagesRequest.Type
 
 const countTokensRequestFields = {
   model: Schema.String,
-  messages: Schema.Array(MessageParam),
+  messages: Schema.Array(RequestMessage),
   system: Schema.optional(SystemPrompt),
   tools: Schema.optional(Schema.Array(ToolDefinition)),
   tool_choice: Schema.optional(ToolChoice),

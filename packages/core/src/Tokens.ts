@@ -216,12 +216,13 @@ export const estimateBlock = (block: Content.ContentBlock): number => {
 }
 
 /**
- * The estimated tokens of one message (its blocks and the per-message overhead).
+ * The estimated tokens of one message (its blocks and the per-message overhead; a content-less system message is
+ * the overhead alone).
  *
  * @since 0.2.0
  * @category estimates
  */
-export const estimateMessage = (message: Message.MessageParam): number =>
+export const estimateMessage = (message: Message.RequestMessage): number =>
   messageOverhead +
   (typeof message.content === "string"
     ? estimateText(message.content)
@@ -235,7 +236,7 @@ export const estimateMessage = (message: Message.MessageParam): number =>
  * @since 0.2.0
  * @category estimates
  */
-export const estimateMessages = (messages: ReadonlyArray<Message.MessageParam>): number => {
+export const estimateMessages = (messages: ReadonlyArray<Message.RequestMessage>): number => {
   let total = 0
   for (const message of messages) total += estimateMessage(message)
   return total

@@ -263,8 +263,32 @@ interface Turn {
   readonly origins?: ReadonlyArray<Location> | undefined
 }
 
-/** A `role: "system"` message (API version 2026-10-21): not a turn of the user/assistant alternation. */
-const isSystem = (message: { readonly role: string }): boolean => message.role === "system"
+/**
+ * A `role: "system"` message (API version 2026-10-21, with or without content): not a turn of the user/assistant
+ * alternation.
+ */
+const isSystem = <M extends { readonly role: string }>(
+  message: M
+): message is Extract<M, { readonly role: "system" }> => message.role === "system"
+
+/**
+ * A system message without content (beta) only changes settings: the API rejects one that sets none ("a message
+ * with neither content nor output_config fields is rejected"). An `output_config` with a field set, even to `null`,
+ * is left to the API.
+ */
+const checkSystem = (
+  message: Message.SystemMessageParam | Message.SystemSettingsParam,
+  turn: number
+): ValidationError | undefined => {
+  if (message.content !== undefined) return undefined
+  const config: unknown = message.output_config
+  if (isRecord(config) && Object.values(config).some((value) => value !== undefined)) return undefined
+  return fail(
+    "EmptyContent",
+    { turn },
+    "a system message without content must set output_config (e.g. its effort); add content or remove the message"
+  )
+}
 
 const locate = (turn: Turn, block: number): Location =>
   turn.origins?.[block] ?? (turn.text === undefined ? { turn: turn.at.turn, block } : turn.at)
@@ -274,12 +298,13 @@ const single = (message: Message.MessageParam, turn: number): Turn =>
     ? { role: message.role, at: { turn }, text: message.content, blocks: [] }
     : { role: message.role, at: { turn }, text: undefined, blocks: message.content }
 
-/** The messages at `indexes` (one role, in order) as the one turn the API makes of them. */
-const merged = (messages: ReadonlyArray<Message.MessageParam>, indexes: ReadonlyArray<number>): Turn => {
+/** The messages at `indexes` (one role, in order, none a system message) as the one turn the API makes of them. */
+const merged = (messages: ReadonlyArray<Message.RequestMessage>, indexes: ReadonlyArray<number>): Turn => {
   const blocks: Array<Content.ContentBlock> = []
   const origins: Array<Location> = []
   for (const turn of indexes) {
     const message = messages[turn]!
+    if (message.content === undefined) continue
     if (typeof message.content === "string") {
       blocks.push({ type: "text", text: message.content })
       origins.push({ turn })
@@ -515,7 +540,7 @@ const check = (turn: Turn, previous: Previous, options: Options | undefined): Va
 }
 
 /** The turn before the turn at `index`, given the message before it (a leading system message is no turn). */
-const previousOf = (previous: Message.MessageParam | undefined, index: number): Previous =>
+const previousOf = (previous: Message.RequestMessage | undefined, index: number): Previous =>
   previous === undefined
     ? undefined
     : isSystem(previous)
@@ -534,23 +559,23 @@ const previousOf = (previous: Message.MessageParam | undefined, index: number): 
  * Costs O(size of the two turns), whatever the length of the history.
  *
  * An assistant turn is checked for emptiness only once a user turn follows it, as the API accepts an empty final
- * assistant turn. A `role: "system"` message is not a turn: it is accepted as it is, and a turn after a system
- * message at index 0 is checked as the first turn (after a later one, the rules that need the turn before are
- * skipped, as the message before it is not known here).
+ * assistant turn. A `role: "system"` message is not a turn: it is accepted as it is (one without content must set
+ * `output_config`), and a turn after a system message at index 0 is checked as the first turn (after a later one,
+ * the rules that need the turn before are skipped, as the message before it is not known here).
  *
  * @since 0.1.0
  * @category checks
  */
 export const checkTurn = (
-  turn: Message.MessageParam,
+  turn: Message.RequestMessage,
   index: number,
-  previous: Message.MessageParam | undefined,
+  previous: Message.RequestMessage | undefined,
   options?: Options | undefined
 ): ValidationError | undefined =>
-  isSystem(turn) ? undefined : check(single(turn, index), previousOf(previous, index), options)
+  isSystem(turn) ? checkSystem(turn, index) : check(single(turn, index), previousOf(previous, index), options)
 
 /** The ids of each previous turn's `tool_use` blocks, so that merging n turns into the turn after it costs O(n). */
-const toolUsesCache = new WeakMap<Message.MessageParam, Map<string, number> | undefined>()
+const toolUsesCache = new WeakMap<Message.RequestMessage, Map<string, number> | undefined>()
 
 /**
  * Checks blocks appended to a turn that was already checked (consecutive turns of one role merged into it), as
@@ -569,7 +594,7 @@ export const checkAppend = (
     readonly lastBlock: Content.ContentBlock | undefined
   },
   added: ReadonlyArray<Content.ContentBlock>,
-  previous: Message.MessageParam | undefined,
+  previous: Message.RequestMessage | undefined,
   options?: Options | undefined
 ): ValidationError | undefined => {
   if (isSystem(turn)) return undefined
@@ -664,16 +689,18 @@ const checkAssistantIds = (turn: Turn, seen: Map<string, Location>): ValidationE
 /**
  * Checks a whole `messages` array, in order, and returns it unchanged when the API would accept it. Consecutive
  * turns of one role are checked as the single turn the API makes of them, unless `consecutiveUsers: "reject"`;
- * `role: "system"` messages are not turns and are skipped. Adds the rules that span turns: at most 100,000
- * messages, `tool_use` ids unique in the request, server tool results answered in their turn.
+ * `role: "system"` messages are not turns and are skipped (one without content must set `output_config`). Adds
+ * the rules that span turns: at most 100,000 messages, `tool_use` ids unique in the request, server tool results
+ * answered in their turn. Takes a request's `messages` or a conversation's, and returns them as they came.
  *
  * @since 0.1.0
  * @category checks
  */
-export const validateMessages = (
-  messages: ReadonlyArray<Message.MessageParam>,
+export const validateMessages = <M extends Message.RequestMessage>(
+  input: ReadonlyArray<M>,
   options?: Options | undefined
-): Either.Either<ReadonlyArray<Message.MessageParam>, ValidationError> => {
+): Either.Either<ReadonlyArray<M>, ValidationError> => {
+  const messages: ReadonlyArray<Message.RequestMessage> = input
   if (messages.length === 0) return Either.left(fail("EmptyMessages", undefined, "messages must not be empty"))
   if (messages.length > limits.messages) {
     return Either.left(
@@ -688,23 +715,29 @@ export const validateMessages = (
   const toolUseIds = new Map<string, Location>()
   let start = 0
   while (start < messages.length) {
-    if (isSystem(messages[start]!)) {
+    const first = messages[start]!
+    if (isSystem(first)) {
+      const error = checkSystem(first, start)
+      if (error !== undefined) return Either.left(error)
       start++
       continue
     }
-    const role = messages[start]!.role
+    const role = first.role
     const group = [start]
     let end = start + 1
     const mergeable = role === "assistant" || options?.consecutiveUsers !== "reject"
     while (mergeable && end < messages.length) {
       const next = messages[end]!
-      if (!isSystem(next)) {
+      if (isSystem(next)) {
+        const error = checkSystem(next, end)
+        if (error !== undefined) return Either.left(error)
+      } else {
         if (next.role !== role) break
         group.push(end)
       }
       end++
     }
-    const turn = group.length === 1 ? single(messages[start]!, start) : merged(messages, group)
+    const turn = group.length === 1 ? single(first, start) : merged(messages, group)
     const error =
       check(turn, previous, options) ?? (role === "assistant" ? checkAssistantIds(turn, toolUseIds) : undefined)
     if (error !== undefined) return Either.left(error)
@@ -721,7 +754,7 @@ export const validateMessages = (
     const error = checkPrefill(last, messages.length - 1)
     if (error !== undefined) return Either.left(error)
   }
-  return Either.right(messages)
+  return Either.right(input)
 }
 
 // =============================================================================
@@ -772,11 +805,11 @@ const checkImage = (block: unknown, at: At): ValidationError | undefined => {
 // Requests
 // =============================================================================
 
-const isPrefill = (message: Message.MessageParam) =>
+const isPrefill = (message: Message.RequestMessage) =>
   message.role === "assistant" &&
   (typeof message.content === "string" || message.content.every((block) => block.type === "text"))
 
-const isToolResults = (message: Message.MessageParam) =>
+const isToolResults = (message: Message.RequestMessage) =>
   message.role === "user" &&
   typeof message.content !== "string" &&
   message.content.length > 0 &&
@@ -789,7 +822,7 @@ const isToolResults = (message: Message.MessageParam) =>
  * with thinking). After a user message that is not only tool results, the last assistant turn is complete and the
  * rule does not apply.
  */
-const checkFinalThinking = (messages: ReadonlyArray<Message.MessageParam>): ValidationError | undefined => {
+const checkFinalThinking = (messages: ReadonlyArray<Message.RequestMessage>): ValidationError | undefined => {
   let first: number | undefined
   for (let i = messages.length - 1; i >= 0; i--) {
     const message = messages[i]!
@@ -976,7 +1009,7 @@ const checkBlocks = (request: Request.MessagesRequest): ValidationError | undefi
   const messages = request.messages
   for (let turn = 0; turn < messages.length; turn++) {
     const content = messages[turn]!.content
-    if (typeof content === "string") continue
+    if (typeof content === "string" || content === undefined) continue
     for (let index = 0; index < content.length; index++) {
       const block = content[index]!
       const at: Location = { turn, block: index }

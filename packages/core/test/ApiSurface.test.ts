@@ -21,6 +21,7 @@ const schemas = {
   ToolChoice: Request.ToolChoice,
   ThinkingConfig: Request.ThinkingConfig,
   MessageParam: Message.MessageParam,
+  RequestMessage: Message.RequestMessage,
   Message: Message.Message,
   MessagesRequest: Request.MessagesRequest,
   CountTokensRequest: Request.CountTokensRequest,
@@ -154,6 +155,11 @@ describe("API surface fixtures (@anthropic-ai/sdk 1.16.0 types)", () => {
       ),
       []
     )
+    // the one member of a request's messages that is not a MessageParam: a system message without content
+    assert.deepStrictEqual(
+      [...covered("RequestMessage", (json) => `${String(json["role"])}${"content" in json ? "" : " without content"}`)],
+      ["system without content"]
+    )
     // ping and error are not SDK types (the SDK's stream handles them itself); StreamEvent.test.ts covers them
     assert.deepStrictEqual(
       missing(
@@ -256,6 +262,16 @@ describe("known members are exact", () => {
       fails("MessageParam", { role: "system", content: [{ type: "tool_use", id: "t", name: "n", input: {} }] })
     )
     assert.isTrue(fails("MessageParam", { role: "tool", content: "hi" }))
+    // only a system message may come without content, and only in a request's messages
+    assert.isTrue(fails("MessageParam", { role: "system", output_config: { effort: "low" } }))
+    assert.isTrue(fails("RequestMessage", { role: "user" }))
+    assert.isTrue(fails("RequestMessage", { role: "assistant", output_config: { effort: "low" } }))
+    assert.isTrue(fails("RequestMessage", { role: "system", output_config: { effort: 3 } }))
+    // a system message with invalid content is not taken for one without content
+    assert.isTrue(
+      fails("RequestMessage", { role: "system", content: [{ type: "image", source: { type: "url", url: "u" } }] })
+    )
+    assert.isTrue(fails("RequestMessage", { role: "system", content: null, output_config: { effort: "low" } }))
     assert.isTrue(fails("MessagesRequest", { model: "m", max_tokens: 1, messages: [], output_config: { effort: 3 } }))
     assert.isTrue(
       fails("Message", { id: "m", type: "message", role: "assistant", content: [], container: { id: "c" } })

@@ -81,6 +81,18 @@ describe("ContextWindow", () => {
     assert.strictEqual(validates(fitted.messages), "Right")
   })
 
+  it("takes a request's messages too: a system message without content (beta) is no cut point and is estimated", () => {
+    const settings: Message.SystemSettingsParam = { role: "system", output_config: { effort: "low" } }
+    const messages: Array<Message.RequestMessage> = conversation(3)
+    messages.splice(4, 0, settings) // before the second question
+    messages.splice(0, 0, settings)
+    assert.deepStrictEqual(ContextWindow.cutPoints(messages), [1, 6, 10, 14])
+    const target = Tokens.estimateMessages(messages.slice(6))
+    const fitted = ContextWindow.dropOldest(messages, { target })
+    assert.deepStrictEqual(fitted, { messages: messages.slice(6), dropped: 6, tokens: target })
+    assert.strictEqual(validates(fitted.messages), "Right")
+  })
+
   it("keeps the current turn even when it alone is over the target", () => {
     const messages = conversation(2)
     const fitted = ContextWindow.dropOldest(messages, { target: 1 })

@@ -58,6 +58,36 @@ describe("PromptCaching", () => {
     assert.strictEqual(PromptCaching.breakpoints(PromptCaching.apply(cached, { mode: "breakpoints" })), 4)
   })
 
+  it("breakpoints: system messages without content (beta) are passed over, neither counted nor marked", () => {
+    const request = loopRequest(2)
+    const settings = { role: "system" as const, output_config: { effort: "low" } }
+    const [first, ...rest] = request.messages
+    const withSettings: Request.MessagesRequest = {
+      ...request,
+      messages: [settings, first!, ...rest.slice(0, -1), settings, rest[rest.length - 1]!, settings]
+    }
+    assert.strictEqual(PromptCaching.breakpoints(withSettings), 0)
+    const cached = PromptCaching.apply(withSettings, { mode: "breakpoints" })
+    assert.strictEqual(PromptCaching.breakpoints(cached), 4)
+    // the last two user turns (now at 5 and 3) are marked; the settings messages are as they were
+    const marks = cached.messages.map((message) =>
+      typeof message.content === "object"
+        ? message.content.map((block) => (block as { cache_control?: unknown }).cache_control ?? null)
+        : (message.content ?? "no content")
+    )
+    assert.deepStrictEqual(marks, [
+      "no content",
+      "Start",
+      [null],
+      [{ type: "ephemeral" }],
+      [null],
+      "no content",
+      [{ type: "ephemeral" }],
+      "no content"
+    ])
+    assert.strictEqual(valid(cached), "Right")
+  })
+
   it("counts what is already there, the top-level one included, and adds only what fits", () => {
     for (let existing = 0; existing <= 5; existing++) {
       const request = loopRequest(4)
@@ -65,7 +95,7 @@ describe("PromptCaching", () => {
         ...request,
         ...(existing >= 1 ? { cache_control: { type: "ephemeral" as const } } : {}),
         messages: request.messages.map((message, i) =>
-          i > 0 && i <= existing - 1 && typeof message.content !== "string"
+          i > 0 && i <= existing - 1 && typeof message.content === "object"
             ? ({
                 ...message,
                 content: message.content.map((block) => ({ ...block, cache_control: { type: "ephemeral" } }))

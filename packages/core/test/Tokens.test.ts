@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
 import * as Content from "../src/Content.js"
+import type * as Message from "../src/Message.js"
 import type * as Request from "../src/Request.js"
 import * as Tokens from "../src/Tokens.js"
 
@@ -112,6 +113,13 @@ describe("Tokens", () => {
         messages: [{ role: "user", content: [Content.toolResult("x", "abcdefg")] }]
       }),
       2 + Tokens.messageOverhead
+    )
+    // a system message without content (beta) is the per-message overhead alone
+    const settings: Message.SystemSettingsParam = { role: "system", output_config: { effort: "low" } }
+    assert.strictEqual(Tokens.estimateMessage(settings), Tokens.messageOverhead)
+    assert.strictEqual(
+      Tokens.estimateRequest({ ...request, messages: [settings, ...request.messages] }),
+      Tokens.estimateRequest(request) + Tokens.messageOverhead
     )
   })
 

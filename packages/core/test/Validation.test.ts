@@ -6,7 +6,7 @@ import type * as Message from "../src/Message.js"
 import type * as Request from "../src/Request.js"
 import * as Validation from "../src/Validation.js"
 
-const request = (messages: ReadonlyArray<Message.MessageParam>, extra?: Partial<Request.MessagesRequest>) => ({
+const request = (messages: ReadonlyArray<Message.RequestMessage>, extra?: Partial<Request.MessagesRequest>) => ({
   model: "claude-sonnet-4-5",
   max_tokens: 100,
   messages,
@@ -279,6 +279,11 @@ const thinking = (text = "Let me think."): Content.ThinkingBlock => ({
 })
 const system = (content: string): Message.MessageParam =>
   ({ role: "system", content }) as unknown as Message.MessageParam
+/** A system message without content (beta): it only sets the effort from here on. */
+const settings = (effort: string | null = "high"): Message.SystemSettingsParam => ({
+  role: "system",
+  output_config: { effort }
+})
 
 describe("messages rules", () => {
   it("AssistantBlockInUserTurn: tool_use, thinking and redacted_thinking only in assistant turns", () => {
@@ -433,6 +438,68 @@ describe("messages rules", () => {
         user([Content.toolResult("t1", "ok")])
       ])
     )
+  })
+
+  it("a system message without content (beta) is no turn either, and must set output_config", () => {
+    // first, between the turns of one tool call, between merged user turns, and last
+    const valid = request([
+      settings("low"),
+      user("Hi"),
+      assistant([toolUse("t1")]),
+      settings("max"),
+      user([Content.toolResult("t1", "ok")]),
+      settings(),
+      user("And then?"),
+      settings(null)
+    ])
+    passes(valid)
+    passes(valid, { apiVersion: "2026-10-21" })
+    passes(
+      request(
+        [
+          settings(),
+          user("Hi"),
+          assistant([thinking(), toolUse("t1")]),
+          settings(),
+          user([Content.toolResult("t1", "ok")])
+        ],
+        {
+          thinking: { type: "enabled", budget_tokens: 1024 },
+          max_tokens: 2048
+        }
+      )
+    )
+    assert.isUndefined(Validation.checkTurn(settings(), 0, undefined))
+    assert.isUndefined(Validation.checkTurn(user("Hi"), 1, settings()))
+    assert.deepStrictEqual(
+      failure(request([settings()])),
+      error({ rule: "EmptyMessages", message: "messages must hold a user turn; system messages are not turns" })
+    )
+    assert.deepStrictEqual(
+      failure(request([settings(), assistant("Hello")])),
+      error({ rule: "FirstTurnNotUser", turn: 1, message: "messages[1]: the first turn must be from the user" })
+    )
+    // "a message with neither content nor output_config fields is rejected" (BetaSystemMessageParam)
+    const empty = (turn: number) =>
+      error({
+        rule: "EmptyContent",
+        turn,
+        message:
+          `messages[${turn}]: a system message without content must set output_config (e.g. its effort); add ` +
+          "content or remove the message"
+      })
+    const bare: ReadonlyArray<Message.SystemSettingsParam> = [
+      { role: "system" },
+      { role: "system", output_config: null },
+      { role: "system", output_config: {} },
+      { role: "system", clear_at: "never" }
+    ]
+    for (const message of bare) {
+      assert.deepStrictEqual(failure(request([message, user("Hi")])), empty(0))
+      assert.deepStrictEqual(failure(request([user("Hi"), assistant("Hello"), message, user("Go on")])), empty(2))
+      assert.deepStrictEqual(failure(request([user("Hi"), message, user("Go on")])), empty(1))
+      assert.deepStrictEqual(Validation.checkTurn(message, 3, user("Hi")), empty(3))
+    }
   })
 })
 

@@ -5,7 +5,7 @@ import type * as Request from "@parley/core/Request"
 export interface Snapshot {
   readonly system: Request.MessagesRequest["system"]
   readonly tools: Request.MessagesRequest["tools"]
-  readonly messages: ReadonlyArray<Message.MessageParam>
+  readonly messages: ReadonlyArray<Message.RequestMessage>
   readonly storedAt: number
   /** The request body bytes this state was built from, counted against `maxBytes`. */
   readonly bytes: number
