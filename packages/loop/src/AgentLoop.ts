@@ -20,8 +20,8 @@
  *
  * It needs only core's model port, the `Model` tag: provide any implementation (the transport's HTTP client, another
  * provider's adapter, or `ScriptedModel` from `@parley/loop/testing/ScriptedModel` in tests).
- * Per-turn work stays small as the history grows: the run keeps the turns in one array that grows with the
- * conversation and hands each request its own shallow copy (a pointer copy, so requests stay immutable); tool calls
+ * Per-turn work stays small as the history grows: the run keeps no copy of the turns; each request sends the
+ * conversation's own `messages` (core appends in amortised O(1) and builds that array once per value); tool calls
  * run synchronously first and get a fiber and a timer only if they suspend.
  *
  * @example
@@ -522,23 +522,26 @@ const drive = <R>(
             )
 
     /**
-     * Runs one call: emits `ToolCalled` (unless the turn `announced` its calls already), then its result (or records
-     * the call as awaiting a decision).
+     * Runs one call, then emits its result (or `ToolDeferred`, recording the call as awaiting a decision). A call of
+     * the turn just taken was `announced` with `ToolCalled` already; a deferred call decided since is `resumed`.
      */
     const handle = (
       pending: Pending,
       call: Content.ToolUseBlock,
       run: (call: Content.ToolUseBlock, turn: number) => Effect.Effect<ToolOutcome.ToolRun | undefined, never, R>,
-      announced: boolean
+      how: "announced" | "resumed"
     ): Effect.Effect<void, never, R> =>
       Effect.suspend(() => {
         pending.started.add(call.id)
         const startedAt = emit === undefined ? 0 : performance.now()
-        if (!announced) emit?.emit(LoopEvent.ToolCalled({ turn: pending.turn, call }))
+        if (how === "resumed" && emit !== undefined) {
+          emit.emit(LoopEvent.ToolResumed({ turn: pending.turn, call, decision: pending.decisions[call.id]! }))
+        }
         return Effect.map(run(call, pending.turn), (done) => {
           if (done === undefined) {
             pending.started.delete(call.id)
             pending.awaiting.push(call.id)
+            emit?.emit(LoopEvent.ToolDeferred({ turn: pending.turn, call }))
             return
           }
           const { outcome, result } = done
@@ -560,11 +563,11 @@ const drive = <R>(
       pending: Pending,
       calls: ReadonlyArray<Content.ToolUseBlock>,
       run: (call: Content.ToolUseBlock, turn: number) => Effect.Effect<ToolOutcome.ToolRun | undefined, never, R>,
-      announced: boolean
+      how: "announced" | "resumed"
     ): Effect.Effect<void, never, R> =>
       calls.length === 1
-        ? handle(pending, calls[0]!, run, announced)
-        : Effect.forEach(calls, (call) => handle(pending, call, run, announced), { concurrency, discard: true })
+        ? handle(pending, calls[0]!, run, how)
+        : Effect.forEach(calls, (call) => handle(pending, call, run, how), { concurrency, discard: true })
 
     /** Appends one user turn answering every call of `pending`, or returns the calls still awaiting a decision. */
     const answer = (pending: Pending): Effect.Effect<ReadonlyArray<string> | undefined, LoopError> =>
@@ -594,7 +597,7 @@ const drive = <R>(
             ? denied(call, decision.reason)
             : execute(decision.input === undefined ? call : { ...call, input: decision.input }, turn)
         }
-        return Effect.zipRight(handleAll(pending, decided, run, false), answer(pending))
+        return Effect.zipRight(handleAll(pending, decided, run, "resumed"), answer(pending))
       })
 
     const beforeModelCall = options.beforeModelCall
@@ -658,12 +661,16 @@ const drive = <R>(
       while (true) {
         if (steps++ >= maxSteps) return undefined
         if (state.pending !== undefined) {
+          const resumed = state.pending.turn
           const waiting = yield* resume(state.pending)
           if (waiting !== undefined) return StopReason.AwaitingApproval({ ids: waiting })
           if (prompt !== undefined && !prompted) {
             prompted = true
             yield* append(Conversation.appendUser(state.conversation, prompt), "InvalidConversation")
           }
+          // The turn whose calls waited ends here: its hooks run now (the step that deferred them did not run them).
+          const stopped = hooked && state.message !== undefined ? yield* turnEnded(resumed, state.message) : undefined
+          if (stopped !== undefined) return stopped
         }
         if (state.turns >= maxTurns) return StopReason.MaxTurns({ limit: maxTurns })
         const turn = ++state.turns
@@ -733,7 +740,7 @@ const drive = <R>(
           for (const call of calls) emit.emit(LoopEvent.ToolCalled({ turn, call }))
           yield* emit.drain(0)
         }
-        yield* handleAll(pending, calls, decide, emit !== undefined)
+        yield* handleAll(pending, calls, decide, "announced")
         const waiting = yield* answer(pending)
         if (waiting !== undefined) return StopReason.AwaitingApproval({ ids: waiting })
         const stopped = hooked ? yield* turnEnded(turn, message) : undefined

@@ -4,13 +4,19 @@
  *
  * Order within a turn: `TurnStarted`, `TextDelta`* (streaming calls only), `TurnFinished`, `TurnUsage`, then for each
  * `tool_use` block `ToolCalled` ... `ToolResult` (calls run concurrently, so their pairs may interleave; every
- * `ToolCalled` is followed by its `ToolResult`). Calls the loop answers without running them (a limit ended the run)
- * get a `ToolResult` only.
+ * `ToolCalled` is followed by its `ToolResult` or, for a call the approval hook deferred, its `ToolDeferred`). Calls
+ * the loop answers without running them (a limit ended the run) get a `ToolResult` only.
+ *
+ * A run that waited for approval: the step that continues it (another `stream`, `run` or `step`, perhaps in another
+ * process) starts with `ToolResumed` ... `ToolResult` for each call decided since, before its next `TurnStarted`. So
+ * over the whole run each call has one `ToolCalled` and one `ToolResult`, and a deferred one `ToolDeferred` and
+ * `ToolResumed` between them.
  *
  * @since 0.1.0
  */
 import type * as Content from "@parley/core/Content"
 import type * as Message from "@parley/core/Message"
+import type * as RunState from "@parley/core/RunState"
 import type * as ToolOutcome from "@parley/core/ToolOutcome"
 import * as Data from "effect/Data"
 import type { LoopResult, UsageTotals } from "./LoopResult.js"
@@ -44,6 +50,16 @@ export type LoopEvent = Data.TaggedEnum<{
   TurnUsage: { readonly turn: number; readonly usage: Message.Usage | undefined; readonly totals: UsageTotals }
   /** A `tool_use` block is about to be handled (approval, then the handler). */
   ToolCalled: { readonly turn: number; readonly call: Content.ToolUseBlock }
+  /**
+   * The approval hook deferred `call`: the run ends waiting for a decision (`AwaitingApproval`) once the turn's
+   * other calls are done.
+   */
+  ToolDeferred: { readonly turn: number; readonly call: Content.ToolUseBlock }
+  /**
+   * A deferred call of `turn` got its decision (through `RunState.decide`) and is handled now: run as allowed (with
+   * the edited input, if any) or answered as denied. Its `ToolResult` follows.
+   */
+  ToolResumed: { readonly turn: number; readonly call: Content.ToolUseBlock; readonly decision: RunState.Decision }
   /** The result that answers `call`; `result.is_error` tells failures (and denials, timeouts, calls not run). */
   ToolResult: {
     readonly turn: number
@@ -81,9 +97,11 @@ export const {
   TextDelta,
   ThinkingDelta,
   ToolCalled,
+  ToolDeferred,
   ToolInputDelta,
   ToolLate,
   ToolResult,
+  ToolResumed,
   TurnFinished,
   TurnStarted,
   TurnUsage
