@@ -128,6 +128,53 @@ export {
   WebSearch20260318
 } from "./internal/tools.js"
 
+/**
+ * The longest name the API accepts for a custom tool. The API's rule is `^[a-zA-Z0-9_-]{1,128}$`: its 400 says
+ * `tools.0.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'` (since mid-2025; it was 64 before),
+ * and the SDK's types state the same bound for custom tools ("1-128 characters; letters, digits, underscores, and
+ * hyphens", `BetaManagedAgentsCustomTool`). `Tool.make`, `Tool.fromJsonSchema` and the linter's `InvalidToolName`
+ * all read it from here.
+ *
+ * @since 0.2.0
+ * @category tools
+ */
+export const maxToolNameLength = 128
+
+/**
+ * The custom tool names the API accepts: 1 to {@link maxToolNameLength} letters, digits, `_` and `-`.
+ *
+ * @since 0.2.0
+ * @category tools
+ */
+export const toolNamePattern: RegExp = new RegExp(`^[a-zA-Z0-9_-]{1,${maxToolNameLength}}$`)
+
+const toolNameRule = `must match ${toolNamePattern.source} (letters, digits, _ and -, 1 to ${maxToolNameLength} characters)`
+
+const toolNameCharacter = /^[a-zA-Z0-9_-]$/
+
+/**
+ * Why the API would reject `name` as a custom tool's name, or `undefined` when it accepts it: the rule and what
+ * breaks it (empty, too long, or the first character that is not allowed). A name over the limit is shown by its
+ * first {@link maxToolNameLength} characters.
+ *
+ * @since 0.2.0
+ * @category tools
+ */
+export const toolNameProblem = (name: string): string | undefined => {
+  if (toolNamePattern.test(name)) return undefined
+  if (name.length > maxToolNameLength) {
+    return `"${name.slice(0, maxToolNameLength)}..." ${toolNameRule}: it is ${name.length} characters long`
+  }
+  if (name.length === 0) return `"" ${toolNameRule}: it is empty`
+  let index = 0
+  for (const char of name) {
+    if (!toolNameCharacter.test(char))
+      return `"${name}" ${toolNameRule}: ${JSON.stringify(char)} (at index ${index}) is not allowed`
+    index += char.length
+  }
+  return `"${name}" ${toolNameRule}`
+}
+
 const parallel = { disable_parallel_tool_use: Schema.optional(Schema.Boolean) }
 
 const toolChoiceAuto = open({ type: Schema.Literal("auto"), ...parallel }).annotations({ identifier: "ToolChoiceAuto" })

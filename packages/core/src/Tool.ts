@@ -45,7 +45,7 @@ export type TypeId = typeof TypeId
  */
 export interface Tool<Name extends string, I, O, E> {
   readonly [TypeId]: TypeId
-  /** The name the model calls the tool by (`^[a-zA-Z0-9_-]{1,64}$`). */
+  /** The name the model calls the tool by (`^[a-zA-Z0-9_-]{1,128}$`, `Request.toolNamePattern`). */
   readonly name: Name
   /** What the tool does and when to use it; the model reads this. */
   readonly description: string
@@ -109,7 +109,8 @@ export type Output<T> = T extends Tool<infer _N, infer _I, infer O, infer _E> ? 
 export type Failure<T> = T extends Tool<infer _N, infer _I, infer _O, infer E> ? E : never
 
 /**
- * A tool definition the API would reject: a name outside `^[a-zA-Z0-9_-]{1,64}$`, or an input Schema whose JSON
+ * A tool definition the API would reject: a name outside `^[a-zA-Z0-9_-]{1,128}$` (`Request.toolNameProblem` says
+ * why), or an input Schema whose JSON
  * Schema is not an object at the top level. Thrown by {@link make}, as it is a programming error found when the
  * module defining the tool loads.
  *
@@ -121,7 +122,11 @@ export class InvalidToolDefinition extends Schema.TaggedError<InvalidToolDefinit
   message: Schema.String
 }) {}
 
-const namePattern = /^[a-zA-Z0-9_-]{1,64}$/
+/** Throws when the API would reject `name` (the rule is `Request`'s, which the linter checks too). */
+const checkName = (name: string): void => {
+  const problem = Request.toolNameProblem(name)
+  if (problem !== undefined) throw new InvalidToolDefinition({ tool: name, message: `Tool name ${problem}` })
+}
 
 /**
  * Defines a tool. `output` defaults to `Schema.String` (the text sent back as is) and `failure` to `Schema.Never`
@@ -145,12 +150,7 @@ export const make = <const Name extends string, I, IE, O = string, OE = string, 
     readonly failure?: Schema.Schema<E, EE> | undefined
   }
 ): Tool<Name, I, O, E> => {
-  if (!namePattern.test(name)) {
-    throw new InvalidToolDefinition({
-      tool: name,
-      message: `Tool name "${name}" must match ^[a-zA-Z0-9_-]{1,64}$`
-    })
-  }
+  checkName(name)
   const input_schema = inputSchema(name, JSONSchema.make(options.input, { target: "jsonSchema2020-12" }))
   // The encoded side is erased (see the Tool interface): values only ever come from or go to JSON.
   const erase = <A, X>(schema: Schema.Schema<A, X>) => schema as unknown as Schema.Schema<A, unknown>
@@ -187,9 +187,7 @@ export const fromJsonSchema = <const Name extends string, I = unknown, O = strin
     readonly failure?: Schema.Schema<E, EE> | undefined
   }
 ): Tool<Name, I, O, E> => {
-  if (!namePattern.test(name)) {
-    throw new InvalidToolDefinition({ tool: name, message: `Tool name "${name}" must match ^[a-zA-Z0-9_-]{1,64}$` })
-  }
+  checkName(name)
   const fail = (message: string) => new InvalidToolDefinition({ tool: name, message: `Tool "${name}": ${message}` })
   const { $schema: _schema, $id: _id, ...schema } = options.inputSchema
   if (schema.type !== "object") throw fail(`the input schema must describe an object, got ${JSON.stringify(schema)}`)

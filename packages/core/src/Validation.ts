@@ -24,7 +24,7 @@ import * as ImageHeader from "./internal/imageHeader.js"
 import * as JsonText from "./internal/jsonText.js"
 import type * as Message from "./Message.js"
 import * as ModelError from "./ModelError.js"
-import type * as Request from "./Request.js"
+import * as Request from "./Request.js"
 
 // =============================================================================
 // Models
@@ -76,7 +76,7 @@ export type ApiVersion = typeof ApiVersion.Type
  * - `ForcedToolUseWithThinking`: `tool_choice` `any` or `tool` with `thinking: { type: "enabled" }`.
  * - `MissingThinking`: with `thinking: { type: "enabled" }`, the final assistant turn (a prefill, or the turn that
  *   tool results continue) does not start with a `thinking` or `redacted_thinking` block.
- * - `InvalidToolName`: a custom tool's name is not `^[a-zA-Z0-9_-]{1,128}$`.
+ * - `InvalidToolName`: a custom tool's name is not `^[a-zA-Z0-9_-]{1,128}$` (`Request.toolNamePattern`).
  * - `DuplicateToolName`: two tools share a name.
  * - `UndefinedToolChoice`: `tool_choice` names a tool that `tools` does not define.
  * - `TooManyCacheBreakpoints`: more than 4 blocks with `cache_control`, the request's top-level one included.
@@ -901,8 +901,6 @@ const checkThinking = (request: Request.MessagesRequest, options: Options | unde
   return undefined
 }
 
-const toolName = /^[a-zA-Z0-9_-]{1,128}$/
-
 /** Tool names: valid for custom tools, unique, and the one `tool_choice` names defined. */
 const checkTools = (request: Request.MessagesRequest): ValidationError | undefined => {
   const names = new Map<string, number>()
@@ -916,13 +914,8 @@ const checkTools = (request: Request.MessagesRequest): ValidationError | undefin
       continue
     }
     const type = isRecord(tool) ? tool.type : undefined
-    if ((type === undefined || type === null || type === "custom") && !toolName.test(name)) {
-      return fail(
-        "InvalidToolName",
-        `tools[${i}].name`,
-        `"${name}" must match ^[a-zA-Z0-9_-]{1,128}$ (letters, digits, _ and -, 1 to 128 characters)`
-      )
-    }
+    const problem = type === undefined || type === null || type === "custom" ? Request.toolNameProblem(name) : undefined
+    if (problem !== undefined) return fail("InvalidToolName", `tools[${i}].name`, problem)
     const first = names.get(name)
     if (first !== undefined) {
       return fail("DuplicateToolName", `tools[${i}]`, `tool names must be unique: "${name}" is also tools[${first}]`)

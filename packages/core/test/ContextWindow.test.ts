@@ -32,7 +32,7 @@ const conversation = (turns: number): Array<Message.MessageParam> => {
   return messages
 }
 
-const validates = (messages: ReadonlyArray<Message.MessageParam>) =>
+const validates = (messages: ReadonlyArray<Message.RequestMessage>) =>
   Effect.runSync(Effect.either(Validation.validateRequest({ model: "claude-sonnet-4-5", max_tokens: 100, messages })))
     ._tag
 

@@ -129,15 +129,39 @@ describe("Tool", () => {
     }
   })
 
-  it("throws InvalidToolDefinition for a name the API rejects", () => {
-    for (const name of ["has space", "", "x".repeat(65), "dot.ted"]) {
-      try {
-        Tool.make(name, { description: "", input: Schema.Struct({}) })
-        assert.fail(`expected a throw for ${JSON.stringify(name)}`)
-      } catch (error) {
-        assert.instanceOf(error, Tool.InvalidToolDefinition)
-        assert.strictEqual(error.message, `Tool name "${name}" must match ^[a-zA-Z0-9_-]{1,64}$`)
+  it("throws InvalidToolDefinition for a name the API rejects, saying what is wrong with it", () => {
+    const rule = "must match ^[a-zA-Z0-9_-]{1,128}$ (letters, digits, _ and -, 1 to 128 characters)"
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      ["has space", `Tool name "has space" ${rule}: " " (at index 3) is not allowed`],
+      ["", `Tool name "" ${rule}: it is empty`],
+      ["dot.ted", `Tool name "dot.ted" ${rule}: "." (at index 3) is not allowed`],
+      ["naïve", `Tool name "naïve" ${rule}: "ï" (at index 2) is not allowed`],
+      ["x".repeat(129), `Tool name "${"x".repeat(128)}..." ${rule}: it is 129 characters long`]
+    ]
+    for (const [name, message] of cases) {
+      for (const define of [
+        () => Tool.make(name, { description: "", input: Schema.Struct({}) }),
+        () => Tool.fromJsonSchema(name, { description: "", inputSchema: { type: "object" } })
+      ]) {
+        try {
+          define()
+          assert.fail(`expected a throw for ${JSON.stringify(name)}`)
+        } catch (error) {
+          assert.instanceOf(error, Tool.InvalidToolDefinition)
+          assert.strictEqual(error._tag, "InvalidToolDefinition")
+          assert.strictEqual(error.tool, name)
+          assert.strictEqual(error.message, message)
+        }
       }
+    }
+  })
+
+  it("accepts every name the API accepts: up to Request.maxToolNameLength (128) characters", () => {
+    assert.strictEqual(Request.maxToolNameLength, 128)
+    assert.strictEqual(Request.toolNamePattern.source, "^[a-zA-Z0-9_-]{1,128}$")
+    for (const name of ["a", "get_weather-2", "x".repeat(64), "x".repeat(65), "Z9".repeat(64)]) {
+      assert.strictEqual(Tool.make(name, { description: "", input: Schema.Struct({}) }).definition.name, name)
+      assert.strictEqual(Tool.fromJsonSchema(name, { description: "", inputSchema: { type: "object" } }).name, name)
     }
   })
 

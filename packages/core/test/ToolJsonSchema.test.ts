@@ -96,7 +96,8 @@ describe("Tool.fromJsonSchema", () => {
     )
     assert.throws(
       () => Tool.fromJsonSchema("bad name", { description: "d", inputSchema: { type: "object" } }),
-      /must match/
+      'Tool name "bad name" must match ^[a-zA-Z0-9_-]{1,128}$ (letters, digits, _ and -, 1 to 128 characters): " " ' +
+        "(at index 3) is not allowed"
     )
   })
 })

@@ -1,9 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import * as Content from "../src/Content.js"
 import type * as Message from "../src/Message.js"
-import type * as Request from "../src/Request.js"
+import * as Request from "../src/Request.js"
+import * as Tool from "../src/Tool.js"
 import * as Validation from "../src/Validation.js"
 
 const request = (messages: ReadonlyArray<Message.RequestMessage>, extra?: Partial<Request.MessagesRequest>) => ({
@@ -678,18 +680,39 @@ describe("tool rules", () => {
 
   it("InvalidToolName: custom tool names match ^[a-zA-Z0-9_-]{1,128}$", () => {
     // API: "tools.0.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'"
-    for (const name of ["get weather", "a.b", "", "x".repeat(129)]) {
+    const rule = "must match ^[a-zA-Z0-9_-]{1,128}$ (letters, digits, _ and -, 1 to 128 characters)"
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      ["get weather", `"get weather" ${rule}: " " (at index 3) is not allowed`],
+      ["a.b", `"a.b" ${rule}: "." (at index 1) is not allowed`],
+      ["", `"" ${rule}: it is empty`],
+      ["x".repeat(129), `"${"x".repeat(128)}..." ${rule}: it is 129 characters long`]
+    ]
+    for (const [name, why] of cases) {
       assert.deepStrictEqual(
         failure(request(hi, { tools: [custom("ok"), custom(name)] })),
-        error({
-          rule: "InvalidToolName",
-          message:
-            `tools[1].name: "${name}" must match ^[a-zA-Z0-9_-]{1,128}$ (letters, digits, _ and -, 1 to 128 ` +
-            "characters)"
-        })
+        error({ rule: "InvalidToolName", message: `tools[1].name: ${why}` })
       )
+      // the same words as Tool.make's, from the one rule in Request
+      assert.strictEqual(Request.toolNameProblem(name), why)
     }
     passes(request(hi, { tools: [custom("get_weather-2"), custom("x".repeat(128))] }))
+  })
+
+  it("InvalidToolName and Tool.make agree at every length around the limit", () => {
+    for (const length of [0, 1, 63, 64, 65, 127, 128, 129, 300]) {
+      const name = "n".repeat(length)
+      let defined = true
+      try {
+        Tool.make(name, { description: "", input: Schema.Struct({}) })
+      } catch {
+        defined = false
+      }
+      const linted = Effect.runSync(Effect.either(Validation.validateRequest(request(hi, { tools: [custom(name)] }))))
+      assert.deepStrictEqual(
+        [length, defined, Either.isRight(linted)],
+        [length, length >= 1 && length <= 128, length >= 1 && length <= 128]
+      )
+    }
   })
 
   it("DuplicateToolName: tool names are unique, across custom and server tools", () => {
