@@ -76,6 +76,7 @@ import * as RequestScope from "./internal/requestScope.js"
 import * as StreamCall from "./internal/streamCall.js"
 import * as StreamReader from "./internal/streamReader.js"
 import * as Spans from "./internal/telemetry.js"
+import { utf8Length } from "./internal/utf8Length.js"
 import {
   type FailureContext,
   fromResponseBody,
@@ -247,30 +248,6 @@ const isOk = (status: number) => status >= 200 && status < 300
 /** A call whose result is no message: nothing to report, nothing to add to the usage totals. */
 const noOutcome = (): undefined => undefined
 
-/**
- * The UTF-8 length of a string in bytes. The body is sent as the string itself (a raw body) rather than encoded to
- * bytes first: no byte copy of the body is made, and `node:http` joins a string body to its headers into one
- * chunk. Counted here, not with `Buffer.byteLength`: this module uses no Node API, so the client runs on any
- * platform's HttpClient.
- */
-const utf8Length = (text: string): number => {
-  let bytes = text.length
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code < 0x80) continue
-    if (code < 0x800) bytes += 1
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1)
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        // a surrogate pair: 4 bytes for 2 UTF-16 units
-        bytes += 2
-        i++
-      } else bytes += 2
-    } else bytes += 2
-  }
-  return bytes
-}
-
 /** The policies a call runs under, resolved when it starts. */
 interface Policies {
   readonly retry: Retry.Policy
@@ -384,6 +361,8 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         })
       })
 
+    // The body is sent as the string itself (a raw body), not encoded to bytes first: no byte copy of the body is
+    // made, and `node:http` joins a string body to its headers into one chunk; its length is counted natively.
     const send = (path: string, body: string, headers: Headers.Headers) =>
       http
         .execute(
