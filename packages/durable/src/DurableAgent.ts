@@ -30,6 +30,7 @@ import * as Model from "@parley/core/Model"
 import * as RunState from "@parley/core/RunState"
 import * as ToolOutcome from "@parley/core/ToolOutcome"
 import { AgentLoop, type LoopError, type LoopEvent, LoopOptions, type LoopResult, StopReason } from "@parley/loop"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -450,10 +451,12 @@ export const start = <R>(
  */
 export type Outcome =
   | { readonly _tag: "Ended"; readonly end: RunEnd }
+  | { readonly _tag: "Interrupted"; readonly runId: string }
   | { readonly _tag: "AwaitingApproval"; readonly runId: string; readonly calls: ReadonlyArray<AwaitingCall> }
 
 /**
- * Waits until the run ends (its {@link RunEnd}, or {@link RunFailed}) or waits for approval (the calls waiting).
+ * Waits until the run ends (its {@link RunEnd}, or {@link RunFailed}), was interrupted ({@link interrupt}), or waits
+ * for approval (the calls waiting).
  *
  * @since 0.1.0
  * @category running
@@ -470,7 +473,9 @@ export const wait = <R>(
     while (true) {
       const result = yield* engine.workflows.poll(agent.workflow, executionId)
       if (result !== undefined && result._tag === "Complete") {
-        const end = yield* result.exit
+        const exit = result.exit
+        if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return { _tag: "Interrupted", runId } as const
+        const end = yield* exit
         return { _tag: "Ended", end } as const
       }
       const row = yield* Effect.mapError(engine.runs.get(runId), toJournalError("read the run"))
@@ -559,4 +564,35 @@ export const decide = (
         message: `A decision about ${toolUseId} in run ${runId} was already recorded; the first one stands.`
       })
     }
+  })
+
+/**
+ * Interrupts a run: one waiting for approval (or for a runner) ends at once; one executing ends at its next wait
+ * or when its process restarts. Its status becomes `interrupted`. A run that already ended is left as it is.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const interrupt = <R>(
+  agent: DurableAgent<R>,
+  runId: string
+): Effect.Effect<void, RunNotFound | JournalError, DurableEngine> =>
+  Effect.gen(function* () {
+    const engine = yield* DurableEngine
+    const row = yield* Effect.mapError(engine.runs.get(runId), toJournalError("read the run"))
+    if (row === undefined || row.agent !== agent.name) return yield* new RunNotFound({ runId })
+    if (row.status === "finished" || row.status === "failed" || row.status === "interrupted") return
+    const executionId = yield* agent.workflow.executionId({ runId, state: "" })
+    yield* engine.workflows.interrupt(agent.workflow, executionId)
+    const at = yield* now
+    yield* Effect.mapError(
+      engine.runs.upsert({
+        ...row,
+        status: "interrupted",
+        awaiting: [],
+        detail: "the run was interrupted",
+        updatedAt: at
+      }),
+      toJournalError("record the interruption")
+    )
   })

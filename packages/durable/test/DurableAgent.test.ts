@@ -10,7 +10,7 @@ import { MessagesClient } from "@parley/transport"
 import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
 import { Chunk, Effect, Layer, Redacted, Schema, Stream } from "effect"
 import { DurableAgent, DurableEngine, ToolCall } from "../src/index.js"
-import { reply, toolUse } from "./fixtures.js"
+import { reply, toolUse, twoTurns } from "./fixtures.js"
 
 const tempJournal = () => Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "parley-durable-")), "runs.db")
 
@@ -102,7 +102,11 @@ describe("DurableAgent on SQLite", () => {
       let sends = 0
       const toolkit = Toolkit.make(add, send).handle({
         add: ({ a, b }) => Effect.succeed(a + b),
-        send: ({ to }) => Effect.sync(() => ((sends += 1), `sent to ${to}`))
+        send: ({ to }) =>
+          Effect.sync(() => {
+            sends += 1
+            return `sent to ${to}`
+          })
       })
       const agent = DurableAgent.make("approver", {
         model: "claude-test",
@@ -112,7 +116,7 @@ describe("DurableAgent on SQLite", () => {
       const journal = tempJournal()
       const layer = DurableAgent.layer(agent).pipe(
         Layer.provideMerge(DurableEngine.sqlite({ filename: journal })),
-        Layer.provide(ScriptedModel.layer(ScriptedModel.fromMessages(script)))
+        Layer.provide(ScriptedModel.layer(twoTurns(script[0]!, script[1]!)))
       )
       yield* Effect.gen(function* () {
         const runId = yield* DurableAgent.start(agent, { runId: "run-a", prompt: "Add, then send." })
@@ -145,9 +149,21 @@ describe("DurableAgent on SQLite", () => {
           ["t2", "denied"]
         ])
         expect((yield* DurableAgent.status("run-a")).status).toBe("finished")
+
+        // A second run, interrupted while it waits: it ends, and no decision is taken for it any more.
+        const second = yield* DurableAgent.start(agent, { runId: "run-b", prompt: "Add, then send." })
+        expect((yield* DurableAgent.wait(agent, second))._tag).toBe("AwaitingApproval")
+        yield* DurableAgent.interrupt(agent, second)
+        expect(yield* DurableAgent.wait(agent, second)).toEqual({ _tag: "Interrupted", runId: "run-b" })
+        expect((yield* DurableAgent.status("run-b")).status).toBe("interrupted")
+        expect((yield* Effect.flip(DurableAgent.decide("run-b", "t2", { _tag: "Allow" })))._tag).toBe("NotAwaiting")
+        expect(sends).toBe(0)
         // Starting the same run id again does not run it again.
         expect(yield* DurableAgent.start(agent, { runId: "run-a", prompt: "Add, then send." })).toBe("run-a")
-        expect((yield* DurableAgent.list()).length).toBe(1)
+        expect((yield* DurableAgent.list()).map((run) => [run.runId, run.status])).toEqual([
+          ["run-a", "finished"],
+          ["run-b", "interrupted"]
+        ])
       }).pipe(Effect.provide(Layer.merge(layer, DurableEngine.layerClient.pipe(Layer.provide(layer)))), Effect.scoped)
     })
   )

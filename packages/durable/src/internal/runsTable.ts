@@ -40,6 +40,7 @@ export interface DecisionRow {
 }
 
 export interface RunsTable {
+  /** Writes the row; an interrupted run stays interrupted (a replay after the interruption does not undo it). */
   readonly upsert: (row: RunRow) => Effect.Effect<void, SqlError.SqlError>
   /** Inserts the row unless the run exists; true when it was inserted. */
   readonly insertNew: (row: RunRow) => Effect.Effect<boolean, SqlError.SqlError>
@@ -132,7 +133,8 @@ export const make = (
         ON CONFLICT (run_id) DO UPDATE SET
           status = excluded.status, stop_reason = excluded.stop_reason, detail = excluded.detail,
           awaiting = excluded.awaiting, text = excluded.text, turns = excluded.turns,
-          tool_calls = excluded.tool_calls, updated_at = excluded.updated_at`.pipe(Effect.asVoid)
+          tool_calls = excluded.tool_calls, updated_at = excluded.updated_at
+        WHERE parley_durable_runs.status <> 'interrupted' OR excluded.status = 'interrupted'`.pipe(Effect.asVoid)
 
     const insertNew = (row: RunRow) =>
       Effect.map(
