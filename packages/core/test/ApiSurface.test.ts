@@ -2,6 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 import ts from "typescript"
@@ -10,6 +11,7 @@ import * as Content from "../src/Content.js"
 import * as Message from "../src/Message.js"
 import * as Request from "../src/Request.js"
 import * as StreamEvent from "../src/StreamEvent.js"
+import * as Validation from "../src/Validation.js"
 import * as Wire from "../src/Wire.js"
 
 const testDir = path.dirname(fileURLToPath(import.meta.url))
@@ -174,6 +176,89 @@ describe("API surface fixtures (@anthropic-ai/sdk 1.16.0 types)", () => {
         covered("StreamEvent", (json) => record(json["delta"])["type"])
       ),
       []
+    )
+  })
+})
+
+describe("every valid fixture passes the linter (no false positive)", () => {
+  const base = { model: "claude-sonnet-4-5", max_tokens: 4096 }
+  const hi = { role: "user", content: "Hi" }
+  /** Blocks the API accepts only in assistant turns (a server tool's result follows its call in the same turn). */
+  const assistantSide = (type: string) =>
+    ["tool_use", "server_tool_use", "mcp_tool_use", "thinking", "redacted_thinking", "compaction", "fallback"].includes(
+      type
+    ) ||
+    type === "mcp_tool_listing" ||
+    (type.endsWith("_tool_result") && type !== "tool_result")
+  /** The request a fixture is sent in: as it is, or in the smallest conversation where it belongs. */
+  const requestOf = (fixture: Fixture): unknown => {
+    const json = record(fixture.json)
+    switch (fixture.schema) {
+      case "MessagesRequest":
+        return json
+      case "CountTokensRequest":
+        return { ...json, max_tokens: base.max_tokens }
+      case "MessageParam":
+      case "RequestMessage":
+        return {
+          ...base,
+          messages: json.role === "user" ? [json] : json.role === "assistant" ? [hi, json] : [json, hi]
+        }
+      case "ToolDefinition":
+        return { ...base, messages: [hi], tools: [json] }
+      case "ToolChoice":
+        return {
+          ...base,
+          messages: [hi],
+          tools: [{ name: "get_weather", input_schema: { type: "object" } }],
+          tool_choice: json
+        }
+      case "ThinkingConfig":
+        return { ...base, max_tokens: 20_000, messages: [hi], thinking: json }
+      case "ContentBlock": {
+        const type = String(json.type)
+        const id = json.tool_use_id
+        if (type === "tool_result") {
+          const call = { type: "tool_use", id, name: "n", input: {} }
+          return { ...base, messages: [hi, { role: "assistant", content: [call] }, { role: "user", content: [json] }] }
+        }
+        if (!assistantSide(type)) return { ...base, messages: [{ role: "user", content: [json] }] }
+        const mcp = type === "mcp_tool_result"
+        const call = mcp
+          ? { type: "mcp_tool_use", id, name: "n", server_name: "s", input: {} }
+          : { type: "server_tool_use", id, name: "web_search", input: {} }
+        const after =
+          type === "tool_use" ? { role: "user", content: [{ type: "tool_result", tool_use_id: json.id }] } : hi
+        return {
+          ...base,
+          messages: [hi, { role: "assistant", content: [...(id === undefined ? [] : [call]), json] }, after]
+        }
+      }
+      default:
+        return undefined
+    }
+  }
+
+  it("each request, message, tool, tool choice, thinking config and request-side block, where it belongs", () => {
+    const sent = fixtures.filter((fixture) => fixture.schema !== "ContentBlock" || fixture.file.startsWith("param."))
+    const problems = sent.flatMap((fixture) => {
+      const request = requestOf(fixture)
+      if (request === undefined) return []
+      const decoded = Wire.decodeUnknownEither(Request.MessagesRequest)(request)
+      if (Either.isLeft(decoded)) return [`${fixture.file}: ${decoded.left.message}`]
+      const linted = Effect.runSync(Effect.either(Validation.validateRequest(decoded.right)))
+      return Either.isLeft(linted) ? [`${fixture.file}: ${linted.left.message}`] : []
+    })
+    assert.deepStrictEqual(problems, [])
+    // what is not sent is what the API sends: responses, events, errors and response-side blocks
+    const notSent = fixtures.filter((fixture) => !sent.includes(fixture) || requestOf(fixture) === undefined)
+    assert.deepStrictEqual(
+      [
+        ...new Set(
+          notSent.map((fixture) => (fixture.schema === "ContentBlock" ? fixture.file.split(".")[0] : fixture.schema))
+        )
+      ].sort(),
+      ["CountTokensResponse", "ErrorBody", "Message", "StreamEvent", "block"]
     )
   })
 })

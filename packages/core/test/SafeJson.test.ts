@@ -4,10 +4,12 @@ import * as Either from "effect/Either"
 import * as FastCheck from "effect/FastCheck"
 import * as Schema from "effect/Schema"
 import * as Accumulator from "../src/Accumulator.js"
+import * as ApiError from "../src/ApiError.js"
 import * as Content from "../src/Content.js"
 import * as Conversation from "../src/Conversation.js"
 import * as JsonText from "../src/internal/jsonText.js"
 import * as Message from "../src/Message.js"
+import * as Request from "../src/Request.js"
 import * as StreamEvent from "../src/StreamEvent.js"
 import * as Tokens from "../src/Tokens.js"
 import * as Tool from "../src/Tool.js"
@@ -64,7 +66,35 @@ describe("Wire.decodeUnknownEither: no input makes a decoder or its error messag
       "StreamEvent",
       StreamEvent.StreamEvent,
       (value: unknown) => ({ type: "content_block_start", index: 0, content_block: value })
-    ]
+    ],
+    ["MessageParam", Message.MessageParam, (value: unknown) => ({ role: "user", content: [value] })],
+    ["RequestMessage", Message.RequestMessage, (value: unknown) => ({ role: "system", output_config: value })],
+    [
+      "MessagesRequest",
+      Request.MessagesRequest,
+      (value: unknown) => ({
+        model: "m",
+        max_tokens: 1,
+        messages: [{ role: "user", content: "x" }],
+        tools: [{ name: "t", input_schema: { type: "object", properties: { a: value } } }]
+      })
+    ],
+    [
+      "CountTokensRequest",
+      Request.CountTokensRequest,
+      (value: unknown) => ({ model: "m", messages: [{ role: "user", content: [value] }] })
+    ],
+    [
+      "CountTokensResponse",
+      Request.CountTokensResponse,
+      (value: unknown) => ({ input_tokens: 1, context_management: value })
+    ],
+    [
+      "ToolDefinition",
+      Request.ToolDefinition,
+      (value: unknown) => ({ type: "web_fetch_20250910", name: "web_fetch", url_sources: value })
+    ],
+    ["ErrorBody", ApiError.ErrorBody, (value: unknown) => ({ type: "error", error: { type: "x", message: value } })]
   ] as const) {
     it(`${name}: nested 3,000, 5,000 and 100,000 deep fails with a typed error whose message reads`, () => {
       const decode = Wire.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
@@ -75,6 +105,19 @@ describe("Wire.decodeUnknownEither: no input makes a decoder or its error messag
       }
     })
   }
+
+  it("an own __proto__ key anywhere in a request (outside tool inputs) is refused, never made a prototype", () => {
+    const decode = Wire.decodeUnknownEither(Request.MessagesRequest)
+    for (const at of [
+      '"metadata":{"__proto__":{"user_id":"x"}}',
+      '"tools":[{"name":"t","input_schema":{"type":"object","properties":{"__proto__":{"type":"string"}}}}]',
+      '"output_config":{"__proto__":{"effort":"max"}}'
+    ]) {
+      const result = decode(JSON.parse(`{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"x"}],${at}}`))
+      assert.isTrue(Either.isLeft(result))
+      if (Either.isLeft(result)) assert.strictEqual(result.left.message, protoKey)
+    }
+  })
 
   it("a value within the limit decodes exactly as the schema alone decodes it", () => {
     const value = message([
