@@ -1,3 +1,4 @@
+import { BetaMessageStream } from "@anthropic-ai/sdk/lib/BetaMessageStream"
 import { MessageStream } from "@anthropic-ai/sdk/lib/MessageStream"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -12,7 +13,7 @@ import type * as StreamEvent from "../src/StreamEvent.js"
  */
 type Event = Record<string, unknown>
 
-const sdkFinal = async (events: ReadonlyArray<Event>): Promise<unknown> => {
+const sdkFinal = async (events: ReadonlyArray<Event>, beta = false): Promise<unknown> => {
   const bytes = new TextEncoder().encode(events.map((event) => `${JSON.stringify(event)}\n`).join(""))
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -20,11 +21,12 @@ const sdkFinal = async (events: ReadonlyArray<Event>): Promise<unknown> => {
       controller.close()
     }
   })
+  const final = beta
+    ? await BetaMessageStream.fromReadableStream(body).finalMessage()
+    : await MessageStream.fromReadableStream(body).finalMessage()
   // a JSON copy: the SDK keeps its partial-JSON buffers as non-enumerable properties of the blocks; `parsed_output`
   // is its structured-output helper's field (null without an output format), not the wire's
-  const { parsed_output: _, ...message } = JSON.parse(
-    JSON.stringify(await MessageStream.fromReadableStream(body).finalMessage())
-  ) as Record<string, unknown>
+  const { parsed_output: _, ...message } = JSON.parse(JSON.stringify(final)) as Record<string, unknown>
   return message
 }
 
@@ -39,6 +41,10 @@ const parleyFinal = (events: ReadonlyArray<Event>): unknown => {
 
 const same = (events: ReadonlyArray<Event>) =>
   Effect.promise(async () => assert.deepStrictEqual(parleyFinal(events), await sdkFinal(events)))
+
+/** The same against the SDK's beta accumulator (`BetaMessageStream`), which applies the beta events and fields. */
+const sameBeta = (events: ReadonlyArray<Event>) =>
+  Effect.promise(async () => assert.deepStrictEqual(parleyFinal(events), await sdkFinal(events, true)))
 
 const start = (extra: Event = {}): Event => ({
   type: "message_start",
@@ -184,5 +190,60 @@ describe("the Accumulator and the SDK's MessageStream give the same final messag
         { numRuns: 300 }
       )
     )
+  )
+})
+
+describe("the Accumulator and the SDK's BetaMessageStream give the same final message on beta events", () => {
+  it.effect("compaction_delta: the last delta's content and encrypted_content win", () =>
+    sameBeta([
+      start(),
+      blockStart(0, { type: "compaction", content: null }),
+      delta(0, { type: "compaction_delta", content: "draft" }),
+      delta(0, { type: "compaction_delta", content: "Summary of turns 1-40.", encrypted_content: "enc_1" }),
+      stop(0),
+      blockStart(1, { type: "text", text: "" }),
+      delta(1, { type: "text_delta", text: "Continuing." }),
+      stop(1),
+      messageDelta({ stop_reason: "end_turn", stop_sequence: null }, { output_tokens: 9 }),
+      end
+    ])
+  )
+
+  it.effect("message_delta: a null container keeps message_start's; context_management is kept unless null", () =>
+    sameBeta([
+      start({ container: { id: "container_1", expires_at: "2026-12-03T00:00:00Z" } }),
+      blockStart(0, { type: "text", text: "" }),
+      delta(0, { type: "text_delta", text: "Done." }),
+      stop(0),
+      {
+        ...messageDelta({ stop_reason: "end_turn", stop_sequence: null, container: null }, { output_tokens: 3 }),
+        context_management: {
+          applied_edits: [{ type: "clear_tool_uses_20250919", cleared_input_tokens: 1200, cleared_tool_uses: 2 }]
+        }
+      },
+      {
+        ...messageDelta({ stop_reason: "end_turn", stop_sequence: null }, { output_tokens: 4 }),
+        context_management: null
+      },
+      end
+    ])
+  )
+
+  it.effect("a fallback block relabels the message's model with the model that served it", () =>
+    sameBeta([
+      start(),
+      blockStart(0, {
+        type: "fallback",
+        from: { model: "claude-sonnet-4-5" },
+        to: { model: "claude-haiku-4-5" },
+        trigger: { type: "refusal", category: null }
+      }),
+      stop(0),
+      blockStart(1, { type: "text", text: "" }),
+      delta(1, { type: "text_delta", text: "Hello." }),
+      stop(1),
+      messageDelta({ stop_reason: "end_turn", stop_sequence: null }, { output_tokens: 2 }),
+      end
+    ])
   )
 })
