@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process"
 import * as path from "node:path"
 import { promisify } from "node:util"
+import * as v8 from "node:v8"
+import * as vm from "node:vm"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as TestClock from "effect/TestClock"
@@ -8,6 +10,29 @@ import * as CallTimer from "../src/internal/callTimer.js"
 import * as L from "./utils/Loopback.js"
 
 describe("CallTimer", () => {
+  it.live("a stopped timer keeps nothing of its call alive, while other calls keep the scheduler busy", () =>
+    Effect.gen(function* () {
+      v8.setFlagsFromString("--expose-gc")
+      const gc = vm.runInNewContext("gc") as () => void
+      const clock = yield* Effect.clock
+      // another call in flight, far from its deadline: the heap is not cleared when the stopped one is cancelled
+      const busy = CallTimer.make<string>(clock, () => {})
+      busy.arm(clock.unsafeCurrentTimeMillis() + 600_000, "busy")
+      const stopped = (() => {
+        const body = { text: "x".repeat(1_000_000) }
+        const timer = CallTimer.make<string>(clock, () => body.text.length)
+        timer.arm(clock.unsafeCurrentTimeMillis() + 600_000, "headers")
+        timer.stop()
+        return new WeakRef(body)
+      })()
+      yield* L.liveSleep(1)
+      gc()
+      yield* L.liveSleep(1)
+      assert.strictEqual(stopped.deref(), undefined)
+      busy.stop()
+    })
+  )
+
   it.effect("on the test clock: each timer fires once at its deadline, stopped and disarmed ones never", () =>
     Effect.gen(function* () {
       const fired: Array<string> = []

@@ -30,12 +30,18 @@ export interface CallTimer<P> {
 // One scheduler per clock
 // =============================================================================
 
-/** A scheduled wake-up of a timer; `active` is cleared when the timer no longer needs it. */
+/**
+ * A scheduled wake-up of a timer; `active` is cleared when the timer no longer needs it, and `fire` with it: an
+ * inactive entry waits in the heap until its time or a compaction, and must not keep the call (its request, its
+ * body) alive that long.
+ */
 interface Entry {
   readonly at: number
-  readonly fire: () => void
+  fire: () => void
   active: boolean
 }
+
+const released = () => {}
 
 /**
  * The wake-ups of every timer on one clock, in a min-heap, with one sleeping fiber (the clock's own `sleep`) until
@@ -171,6 +177,7 @@ const idle = (scheduler: Scheduler) => {
 const cancel = (scheduler: Scheduler, entry: Entry | undefined) => {
   if (entry === undefined || !entry.active) return
   entry.active = false
+  entry.fire = released
   scheduler.active--
   if (scheduler.active === 0 && !scheduler.idleCheck) {
     // Nothing left to wake for: end the sleep, which would otherwise hold the process open until its time. Checked
