@@ -714,7 +714,11 @@ describe("role: system messages (API version 2026-10-21)", () => {
     system("Answer in Celsius.")
   ]
   /** The error `Validation.validateMessages` gives for the same messages: a conversation agrees with it. */
-  const linted = (messages: ReadonlyArray<Message.MessageParam>, consecutiveUsers?: "reject") =>
+  /** The linter's verdict on the same messages, typed to compare with a failed append's. */
+  const linted = (
+    messages: ReadonlyArray<Message.MessageParam>,
+    consecutiveUsers?: "reject"
+  ): Either.Either<Validation.ValidationError, unknown> =>
     Either.flip(Validation.validateMessages(messages, { ...options, consecutiveUsers }))
 
   it("are kept apart: consecutive system messages are not merged, through appends, fromMessages and JSON", () => {

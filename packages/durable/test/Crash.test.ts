@@ -9,7 +9,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { DurableAgent, DurableEngine } from "../src/index.js"
 import type { Job } from "./fixtures/sqliteRunner.js"
 
@@ -205,5 +205,23 @@ describe("crash tests (SIGKILL, SQLite journal)", () => {
     expect(lines(dir, "effects.log").length).toBe(1)
     expect(lines(dir, "model.log")).toEqual(["1", "3"])
     expect((await journalUsable(job)).status).toBe("finished")
+  })
+
+  it("one engine per journal: a second process is refused while the first lives, and takes over once it is killed", async () => {
+    const { job } = setup("approval")
+    const { child, exited } = spawnRunner({ ...job, hold: true })
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()))
+    const open = Layer.build(DurableEngine.sqlite({ filename: job.journal })).pipe(Effect.scoped)
+
+    const refused = await Effect.runPromise(Effect.flip(open))
+    expect(refused._tag).toBe("JournalError")
+    expect(refused.operation).toBe(`take the journal ${job.journal}`)
+    expect(refused.message).toContain(`is in use by process ${child.pid} on ${Os.hostname()}`)
+
+    child.kill("SIGKILL")
+    expect((await exited).signal).toBe("SIGKILL")
+    await Effect.runPromise(open)
+    // Released when its scope closed: a new runner takes it and the waiting run is still there.
+    expect((await journalUsable(job)).status).toBe("awaiting-approval")
   })
 })
