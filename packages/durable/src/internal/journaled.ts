@@ -3,8 +3,9 @@
  * by its `tool_use` id. A completed call is replayed from the journal; one in flight at a crash runs again with
  * the same idempotency key, or — for a tool declared not re-runnable — is answered as interrupted.
  */
+import * as Crypto from "node:crypto"
 import * as Activity from "@effect/workflow/Activity"
-import type * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
+import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
 import * as Content from "@parley/core/Content"
 import * as Message from "@parley/core/Message"
 import type * as Model from "@parley/core/Model"
@@ -85,6 +86,16 @@ const errorResult = (call: Content.ToolUseBlock, text: string): Content.ToolResu
   is_error: true
 })
 
+/**
+ * The idempotency key of the activity `name` in the current workflow execution: the key `Activity.idempotencyKey`
+ * gives (the first 16 bytes of SHA-256 of `<executionId>-<name>`, as hex), computed synchronously instead of
+ * through the thread pool of WebCrypto's `digest`.
+ */
+export const idempotencyKeyOf = (name: string): Effect.Effect<string, never, WorkflowEngine.WorkflowInstance> =>
+  Effect.map(WorkflowEngine.WorkflowInstance, (instance) =>
+    Crypto.createHash("sha256").update(`${instance.executionId}-${name}`).digest("hex").slice(0, 32)
+  )
+
 /** How the journaled toolkit runs one call. */
 export interface ToolSettings {
   readonly runId: string
@@ -158,7 +169,7 @@ export const toolkit = <R>(
         success: ToolRunSchema,
         execute: Effect.gen(function* () {
           if (startedEarlier) return ToolOutcome.make(errorResult(call, crashText(call)), "interrupted")
-          const idempotencyKey = yield* Activity.idempotencyKey(name)
+          const idempotencyKey = yield* idempotencyKeyOf(name)
           const attempt = yield* Activity.CurrentAttempt
           const handler = real
             .execute(call)

@@ -7,9 +7,11 @@
  */
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
+import type * as Activity from "@effect/workflow/Activity"
 import type * as DurableClock from "@effect/workflow/DurableClock"
 import * as Workflow from "@effect/workflow/Workflow"
 import * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
+import type * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -50,15 +52,30 @@ const EncodedExit = Schema.parseJson(
 const encodeExit = Schema.encodeSync(EncodedExit)
 const decodeExit = Schema.decodeSync(EncodedExit)
 
-const resultSchema = (workflow: Workflow.Any) =>
+/** A schema per workflow, built once (its parser is built with it, on first use). */
+const perWorkflow = <S>(build: (workflow: Workflow.Any) => S): ((workflow: Workflow.Any) => S) => {
+  const built = new WeakMap<Workflow.Any, S>()
+  return (workflow) => {
+    let schema = built.get(workflow)
+    if (schema === undefined) {
+      schema = build(workflow)
+      built.set(workflow, schema)
+    }
+    return schema
+  }
+}
+
+const resultSchema = perWorkflow((workflow) =>
   Schema.parseJson(
     Workflow.Result({ success: workflow.successSchema, error: workflow.errorSchema }) as Schema.Schema<
       Workflow.Result<unknown, unknown>,
       unknown
     >
   )
-const payloadSchema = (workflow: Workflow.Any) =>
+)
+const payloadSchema = perWorkflow((workflow) =>
   Schema.parseJson(workflow.payloadSchema as unknown as Schema.Schema<object, unknown>)
+)
 
 const createTables = (sql: SqlClient.SqlClient) =>
   Effect.all(
@@ -234,7 +251,7 @@ export const make = (
         yield* resume(options.executionId)
       }).pipe(Effect.orDie)
 
-    const engine: WorkflowEngine.WorkflowEngine["Type"] = WorkflowEngine.makeUnsafe({
+    const base: WorkflowEngine.WorkflowEngine["Type"] = WorkflowEngine.makeUnsafe({
       register: (workflow, execute) =>
         Effect.gen(function* () {
           registered.set(workflow.name, { workflow, execute, scope: yield* Effect.scope })
@@ -276,32 +293,8 @@ export const make = (
           yield* resume(executionId)
         }).pipe(Effect.orDie),
       resume: (_workflow, executionId) => resume(executionId),
-      activityExecute: (activity, attempt) =>
-        Effect.gen(function* () {
-          const instance = yield* WorkflowEngine.WorkflowInstance
-          const execution = executions.get(instance.executionId)
-          const key = `${activity.name}/${attempt}`
-          const journaled = execution?.activities.get(key)
-          if (journaled !== undefined) return new Workflow.Complete({ exit: decodeExit(journaled) })
-          const activityInstance = WorkflowEngine.WorkflowInstance.initial(instance.workflow, instance.executionId)
-          activityInstance.interrupted = instance.interrupted
-          const result = yield* activity.executeEncoded.pipe(
-            Workflow.intoResult,
-            Effect.provideService(WorkflowEngine.WorkflowInstance, activityInstance)
-          )
-          if (result._tag === "Complete") {
-            const encoded = encodeExit(result.exit)
-            yield* Effect.orDie(
-              sql`INSERT INTO parley_wf_activities ${sql.insert({
-                execution_id: instance.executionId,
-                activity: key,
-                exit: encoded
-              })} ON CONFLICT (execution_id, activity) DO NOTHING`
-            )
-            execution?.activities.set(key, encoded)
-          }
-          return result
-        }),
+      // Replaced below by `activityExecute`, which decodes with cached parsers.
+      activityExecute: () => Effect.die("unused"),
       poll,
       deferredResult: (deferred) =>
         Effect.map(WorkflowEngine.WorkflowInstance, (instance) => {
@@ -324,6 +317,39 @@ export const make = (
         }).pipe(Effect.orDie)
     })
 
+    /**
+     * Runs an activity, or replays its journaled exit. In place of `makeUnsafe`'s wrapper, which decodes every exit
+     * through the activity's own `exitSchema` (a new schema per `Activity.make`, so its parser is built anew on
+     * each call), it decodes the value through the success or error schema, whose parsers are cached.
+     */
+    const activityExecute: WorkflowEngine.WorkflowEngine["Type"]["activityExecute"] = (activity, attempt) =>
+      Effect.gen(function* () {
+        const instance = yield* WorkflowEngine.WorkflowInstance
+        const execution = executions.get(instance.executionId)
+        const key = `${activity.name}/${attempt}`
+        const journaled = execution?.activities.get(key)
+        if (journaled !== undefined) {
+          return new Workflow.Complete({ exit: yield* decodeActivityExit(activity, decodeExit(journaled)) })
+        }
+        const activityInstance = WorkflowEngine.WorkflowInstance.initial(instance.workflow, instance.executionId)
+        activityInstance.interrupted = instance.interrupted
+        const result = yield* activity.executeEncoded.pipe(
+          Workflow.intoResult,
+          Effect.provideService(WorkflowEngine.WorkflowInstance, activityInstance)
+        )
+        if (result._tag === "Suspended") return result
+        const encoded = encodeExit(result.exit)
+        yield* Effect.orDie(
+          sql`INSERT INTO parley_wf_activities ${sql.insert({
+            execution_id: instance.executionId,
+            activity: key,
+            exit: encoded
+          })} ON CONFLICT (execution_id, activity) DO NOTHING`
+        )
+        execution?.activities.set(key, encoded)
+        return new Workflow.Complete({ exit: yield* decodeActivityExit(activity, result.exit) })
+      }) as never
+
     function poll(workflow: Workflow.Any, executionId: string) {
       return Effect.gen(function* () {
         const execution = executions.get(executionId)
@@ -341,5 +367,38 @@ export const make = (
       }).pipe(Effect.orDie)
     }
 
+    const engine: WorkflowEngine.WorkflowEngine["Type"] = { ...base, activityExecute }
     return engine
   })
+
+/** Per error schema, the schema of an activity's failure cause (built once: a new one per call costs its parser). */
+const causeSchemas = new WeakMap<Schema.Schema.Any, Schema.Schema<Cause.Cause<unknown>, unknown>>()
+
+const causeSchema = (error: Schema.Schema.Any): Schema.Schema<Cause.Cause<unknown>, unknown> => {
+  let schema = causeSchemas.get(error)
+  if (schema === undefined) {
+    schema = Schema.CauseFromSelf({ error, defect: Schema.Defect }) as unknown as Schema.Schema<
+      Cause.Cause<unknown>,
+      unknown
+    >
+    causeSchemas.set(error, schema)
+  }
+  return schema
+}
+
+/** An activity's exit with encoded values, decoded through its success or error schema. */
+const decodeActivityExit = (
+  activity: Activity.Any,
+  exit: Exit.Exit<unknown, unknown>
+): Effect.Effect<Exit.Exit<unknown, unknown>> =>
+  Effect.orDie(
+    Exit.isSuccess(exit)
+      ? Effect.map(
+          Schema.decodeUnknown(activity.successSchema as Schema.Schema<unknown, unknown>)(exit.value),
+          (value): Exit.Exit<unknown, unknown> => Exit.succeed(value)
+        )
+      : Effect.map(
+          Schema.decodeUnknown(causeSchema(activity.errorSchema as Schema.Schema.Any))(exit.cause),
+          (cause): Exit.Exit<unknown, unknown> => Exit.failCause(cause)
+        )
+  )
