@@ -258,7 +258,7 @@ const collect = <E>(
         if (emit !== undefined && isBlockDelta(event)) emitDelta(emit.emit, turn, event)
       }
       // Back-pressure: a consumer slower than the model holds the stream once the buffer is full.
-      return emit === undefined ? Effect.void : emit.drain(emit.capacity)
+      return emit === undefined ? Effect.void : emit.drain(emit.capacity - 1)
     }).pipe(Effect.flatMap(() => accumulator.finish()))
   })
 
@@ -841,10 +841,9 @@ export const stream = <R = never>(
 ): Stream.Stream<LoopEvent.LoopEvent, LoopError, Model.Model | R> =>
   Stream.unwrapScoped(
     Effect.gen(function* () {
-      const mailbox = yield* Mailbox.make<LoopEvent.LoopEvent, LoopError>()
-      const events = Events.fromMailbox(mailbox, options.eventBuffer ?? defaults.eventBuffer)
+      const { events, mailbox, stream } = yield* Events.buffered<LoopError>(options.eventBuffer ?? defaults.eventBuffer)
       yield* runLoop(options, events).pipe(Mailbox.into(mailbox), Effect.forkScoped)
-      return Mailbox.toStream(mailbox)
+      return stream
     })
   )
 

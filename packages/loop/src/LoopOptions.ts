@@ -142,16 +142,19 @@ export interface LoopOptions<R = never> {
    */
   readonly stream?: boolean | undefined
   /**
-   * `AgentLoop.stream` only: how many events may wait for the consumer. A streamed reply waits (back-pressure) when
-   * the consumer falls this far behind; before tools run, the loop waits until the consumer has taken every event.
-   * Default 1024.
+   * `AgentLoop.stream` only: how many events may wait for the consumer. A streamed reply waits (back-pressure, the
+   * loop suspended, not polling) once this many are buffered: the deltas of one chunk of the model's stream may
+   * pass the bound, and each turn's `TurnFinished`, `TurnUsage` and `Finished` are added without waiting. Before
+   * tools run, the loop waits until the consumer has taken every event. At least 1; default 1024.
    */
   readonly eventBuffer?: number | undefined
   /** How many tool calls of one turn run at the same time. Default 8. */
   readonly concurrency?: number | undefined
   /**
-   * How long one tool call may take before it is interrupted and answered with an `is_error` result. Default 60
-   * seconds.
+   * How long one tool call may take: at its timeout the call is answered with an `is_error` result (outcome
+   * `timeout`) and the loop goes on without waiting for the handler, which is abandoned (a late result is reported
+   * as `ToolLate`; the handler is interrupted, without waiting, when the run ends). A handler that never suspends
+   * cannot be bounded (see the README). Default 60 seconds.
    */
   readonly toolTimeout?: Duration.DurationInput | undefined
   /** Per-tool overrides of `toolTimeout`, by tool name. */
