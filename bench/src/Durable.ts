@@ -252,7 +252,7 @@ const partTurns = async (): Promise<string> => {
     for (const engine of built) round.push(await timed(engine.run))
     if (rep === 0) continue
     plain.samples.push(round[0] as Sample)
-    rows.forEach((row, i) => row.samples.push(round[i + 1] as Sample))
+    for (const [i, row] of rows.entries()) row.samples.push(round[i + 1] as Sample)
     log(`round ${rep}: ${round.map((sample) => fmt(perTurn(sample).wallMs)).join(" ")} ms per turn`)
   }
   for (const engine of built) await engine.close()
