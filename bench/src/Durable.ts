@@ -12,7 +12,7 @@
  *    the multi-process test's runner, tools without delay): each runner starts a third of `runs` runs (2 turns, 2
  *    tool calls each); the clock runs from the first start to the last run listed as finished in the runs table.
  *
- * `npx tsx --tsconfig tsconfig.dev.json bench/src/Durable.ts [--turns 50] [--reps 5] [--runs 300] [--only turns|cluster]
+ * `npx tsx --tsconfig tsconfig.dev.json bench/src/Durable.ts [--turns 50] [--reps 5] [--runs 300] [--concurrency 1] [--only turns|cluster]
  * [--engines sqlite,power-loss,cluster,pg]`
  * from the repository root (PostgreSQL on 127.0.0.1:5432, or PARLEY_PG_URL to a database whose user may create
  * databases); prints a Markdown section for bench/RESULTS.md.
@@ -48,6 +48,7 @@ const { values: flags } = parseArgs({
     turns: { type: "string", default: "50" },
     reps: { type: "string", default: "5" },
     runs: { type: "string", default: "300" },
+    concurrency: { type: "string", default: "1" },
     only: { type: "string" },
     engines: { type: "string", default: "sqlite,power-loss,cluster,pg" }
   }
@@ -55,6 +56,7 @@ const { values: flags } = parseArgs({
 const turns = Number(flags.turns)
 const reps = Number(flags.reps)
 const clusterRuns = Number(flags.runs)
+const startConcurrency = Number(flags.concurrency)
 const root = Path.resolve(import.meta.dirname, "../..")
 const runnerScript = Path.join(root, "packages/durable/test/fixtures/pgRunner.ts")
 const log = (line: string) => process.stderr.write(`${line}\n`)
@@ -322,7 +324,7 @@ const partCluster = async (): Promise<string> => {
   await Promise.all(runners.map((runner, i) => runner.send({ report: [warm[i]] })))
   const ids = runners.map((_, i) => Array.from({ length: Math.ceil(clusterRuns / 3) }, (_, k) => `bench-${i}-${k + 1}`))
   const started = performance.now()
-  await Promise.all(runners.map((runner, i) => runner.send({ start: ids[i] })))
+  await Promise.all(runners.map((runner, i) => runner.send({ start: ids[i], concurrency: startConcurrency })))
   const startedMs = performance.now() - started
   const finished = await Effect.runPromise(
     Effect.gen(function* () {
@@ -339,7 +341,7 @@ const partCluster = async (): Promise<string> => {
   await Promise.all(runners.map((runner) => new Promise((resolve) => runner.child.on("exit", resolve))))
   await database.drop()
   return [
-    `${total} runs (2 turns, 2 tool calls each; scripted model, tools without delay) started across 3 runner processes on one PostgreSQL database (shard lock refresh 1 s, entity poll 100 ms): all started in ${fmt(startedMs / 1000)} s, all finished after ${fmt(seconds)} s: **${fmt(total / seconds, 1)} runs/s** (${fmt((seconds * 1000) / total, 1)} ms per run, as measured from the runs table).`
+    `${total} runs (2 turns, 2 tool calls each; scripted model, tools without delay) started across 3 runner processes (each starting ${startConcurrency} at a time) on one PostgreSQL database (shard lock refresh 1 s, entity poll 100 ms): all started in ${fmt(startedMs / 1000)} s, all finished after ${fmt(seconds)} s: **${fmt(total / seconds, 1)} runs/s** (${fmt((seconds * 1000) / total, 1)} ms per run, as measured from the runs table).`
   ].join("\n")
 }
 
