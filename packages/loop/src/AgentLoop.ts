@@ -517,7 +517,14 @@ const drive = <R>(
         ? execute
         : (call: Content.ToolUseBlock, turn: number): Effect.Effect<ToolOutcome.ToolRun | undefined, never, R> =>
             approve(call).pipe(
-              Effect.catchAllCause(() => Effect.succeed(Approval.deny("the approval hook failed"))),
+              Effect.catchAllCause((cause) =>
+                Effect.as(
+                  Effect.logWarning(`the approval hook failed for tool "${call.name}"; the call is denied`, cause).pipe(
+                    Effect.annotateLogs({ tool: call.name, toolUseId: call.id })
+                  ),
+                  Approval.deny("the approval hook failed")
+                )
+              ),
               Effect.flatMap((approval) => approved(call, turn, approval))
             )
 

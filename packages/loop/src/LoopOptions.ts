@@ -161,7 +161,8 @@ export interface LoopOptions<R = never> {
   readonly toolTimeouts?: Readonly<Record<string, Duration.DurationInput>> | undefined
   /**
    * Asked before each tool call. `Approval.deny(reason)` answers the call with `Denied: <reason>` (`is_error`)
-   * without running it; a hook that dies denies the call. Default: every call is allowed.
+   * without running it; a hook that dies denies the call (its cause is logged as a warning). Default: every call is
+   * allowed.
    */
   readonly approve?: ((call: Content.ToolUseBlock) => Effect.Effect<Approval, never, R>) | undefined
   /**
