@@ -3,19 +3,23 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
+import * as ModelError from "@parley/core/ModelError"
 import * as RunState from "@parley/core/RunState"
 import * as Tool from "@parley/core/Tool"
 import * as Toolkit from "@parley/core/Toolkit"
 import * as AgentLoop from "@parley/loop/AgentLoop"
 import * as Approval from "@parley/loop/Approval"
 import type { LoopOptions } from "@parley/loop/LoopOptions"
+import type { LoopResult, ToolReport } from "@parley/loop/LoopResult"
 import type * as Step from "@parley/loop/Step"
 import * as StopReason from "@parley/loop/StopReason"
 import * as ScriptedModel from "@parley/loop/testing/ScriptedModel"
+import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import * as Replies from "./utils/replies.js"
 
@@ -239,5 +243,139 @@ describe("RunState and AgentLoop.step", () => {
         }
       )
     }).pipe(Effect.provide(ScriptedModel.layer(model)), Effect.orDie)
+  })
+
+  it.effect("run, stream and steps through JSON take the same steps: requests, result, outcomes", () => {
+    const script = () =>
+      ScriptedModel.fromMessages([
+        addCall("toolu_1", 1, 1),
+        reply(
+          [
+            { type: "tool_use", id: "toolu_2", name: "add", input: { a: 2, b: 2 } },
+            { type: "tool_use", id: "toolu_3", name: "add", input: { a: "x" } }
+          ],
+          "tool_use"
+        ),
+        reply([{ type: "text", text: "The sums are" }], "max_tokens"),
+        reply([{ type: "text", text: " 2 and 4." }], "end_turn")
+      ])
+    const options: LoopOptions = { model: "m", toolkit, onMaxTokens: "continue", runId: "run_same" }
+    /** What a driver's result says, without the state (compared on its own below). */
+    const summary = (result: LoopResult, tools: ReadonlyArray<ToolReport>) => ({
+      stopReason: result.stopReason,
+      text: result.text,
+      turns: result.turns,
+      toolCalls: result.toolCalls,
+      usage: result.usage,
+      messages: Conversation.messages(result.conversation),
+      tools: tools.map((report) => [report.turn, report.call.id, report.outcome])
+    })
+    return Effect.gen(function* () {
+      const byRun = script()
+      const ran = yield* AgentLoop.run({ ...options, prompt: "add" }).pipe(Effect.provide(ScriptedModel.layer(byRun)))
+
+      const byStream = script()
+      const events = yield* AgentLoop.stream({ ...options, prompt: "add" }).pipe(
+        Stream.runCollect,
+        Effect.map(Chunk.toReadonlyArray),
+        Effect.provide(ScriptedModel.layer(byStream))
+      )
+      const streamed = (events.at(-1) as Extract<(typeof events)[number], { _tag: "Finished" }>).result
+
+      const bySteps = script()
+      let state = roundTrip(yield* AgentLoop.init({ ...options, prompt: "add" }))
+      const tools: Array<ToolReport> = []
+      let steps = 0
+      let stepped: LoopResult | undefined
+      while (stepped === undefined) {
+        const next = yield* AgentLoop.step(options, state).pipe(Effect.provide(ScriptedModel.layer(bySteps)))
+        steps++
+        if (next._tag === "Finished") {
+          tools.push(...next.result.tools)
+          stepped = next.result
+        } else {
+          tools.push(...next.tools)
+          state = roundTrip(next.state)
+        }
+      }
+
+      assert.strictEqual(steps, 4)
+      const expected = {
+        stopReason: StopReason.EndTurn(),
+        text: "The sums are 2 and 4.",
+        turns: 4,
+        toolCalls: 3,
+        usage: { inputTokens: 400, outputTokens: 40, cacheCreationInputTokens: 0, cacheReadInputTokens: 0, total: 440 },
+        messages: Conversation.messages(ran.conversation),
+        tools: [
+          [1, "toolu_1", "ok"],
+          [2, "toolu_2", "ok"],
+          [2, "toolu_3", "invalid-input"]
+        ]
+      }
+      assert.deepStrictEqual(summary(ran, ran.tools), expected)
+      assert.deepStrictEqual(summary(streamed, streamed.tools), expected)
+      assert.deepStrictEqual(summary(stepped, tools), expected)
+      assert.strictEqual(Conversation.messages(ran.conversation).length, 6)
+      assert.deepStrictEqual(byStream.requests(), byRun.requests())
+      assert.deepStrictEqual(bySteps.requests(), byRun.requests())
+      assert.deepStrictEqual(roundTrip(stepped.state), roundTrip(ran.state))
+      assert.deepStrictEqual(roundTrip(streamed.state), roundTrip(ran.state))
+    }).pipe(Effect.orDie)
+  })
+
+  it.effect("the token budget counts across stored steps", () => {
+    const model = ScriptedModel.fromMessages([
+      addCall("toolu_1", 1, 1),
+      addCall("toolu_2", 2, 2),
+      addCall("toolu_3", 3, 3),
+      done
+    ])
+    return Effect.gen(function* () {
+      const options: LoopOptions = { model: "m", toolkit, limits: { tokenBudget: 300 } }
+      let state = yield* AgentLoop.init({ ...options, prompt: "spend" })
+      state = roundTrip(continued(yield* AgentLoop.step(options, state)))
+      state = roundTrip(continued(yield* AgentLoop.step(options, state)))
+      assert.strictEqual(state.usage.total, 220)
+      const result = yield* AgentLoop.run({ ...options, state })
+      assert.deepStrictEqual(result.stopReason, StopReason.TokenBudget({ limit: 300, used: 330 }))
+      assert.strictEqual(result.turns, 3)
+      assert.strictEqual(model.requests().length, 3)
+      assert.deepStrictEqual(
+        result.tools.map((report) => [report.call.id, report.outcome]),
+        [["toolu_3", "not-run"]]
+      )
+    }).pipe(Effect.provide(ScriptedModel.layer(model)), Effect.orDie)
+  })
+
+  it.effect("a run that failed on a 429 continues from LoopError.state through JSON; the failed call counts", () => {
+    const limited = new ModelError.ModelFailure({
+      reason: "rate-limit",
+      errorType: "rate_limit_error",
+      message: "slow down",
+      status: 429
+    })
+    const model = ScriptedModel.make((_, index) =>
+      index === 0 ? Effect.succeed(addCall("toolu_1", 1, 1)) : index === 1 ? Effect.fail(limited) : Effect.succeed(done)
+    )
+    return Effect.gen(function* () {
+      const options: LoopOptions = { model: "m", toolkit, limits: { maxTurns: 3 } }
+      const error = yield* Effect.flip(AgentLoop.run({ ...options, prompt: "add" }))
+      assert.strictEqual(error.reason, "ModelCall")
+      assert.strictEqual(error.modelError?.reason, "rate-limit")
+      assert.strictEqual(error.turn, 2)
+      const stored = roundTrip(error.state!)
+      assert.strictEqual(stored.turns, 2)
+      assert.strictEqual(stored.toolCalls, 1)
+      assert.strictEqual(stored.usage.total, 110)
+      const result = yield* AgentLoop.run({ ...options, state: stored })
+      assert.deepStrictEqual(result.stopReason, StopReason.EndTurn())
+      assert.strictEqual(result.turns, 3)
+      assert.strictEqual(result.usage.total, 220)
+      assert.strictEqual(result.text, "Done.")
+      // The retry sends what the failed call sent.
+      assert.strictEqual(model.requests().length, 3)
+      assert.deepStrictEqual(model.requests()[2], model.requests()[1])
+    }).pipe(Effect.provide(ScriptedModel.layer(model)))
   })
 })
