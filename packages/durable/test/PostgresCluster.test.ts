@@ -3,7 +3,8 @@
  * for this test run (dropped after); 50 runs are started, one runner is SIGKILLed while a tool call runs on it; the
  * other two take its runs over. Asserted: every run finishes with its complete conversation, every tool call ran
  * with its own idempotency key, only calls the killed runner had started ran again (with the same key), each at
- * most once more; the runs table lists every run as finished.
+ * most once more; the runs table lists every run as finished. Then the database going away for a moment: every
+ * connection of a runner terminated while its tool calls run, and every run still finishes.
  */
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -322,6 +323,66 @@ describe("PgEngine: many runner processes on PostgreSQL", () => {
         expect(byKey.get(inFlight.key)?.map((e) => e.pid === victim.pid)).toEqual([true, false])
         expect(starts.length).toBe(100 + again.length)
         for (const survivor of survivors) expect(withoutPgDeprecation(survivor.stderr())).toBe("")
+      }),
+    90_000
+  )
+
+  Services.live(
+    postgres,
+    "the database's connections terminated mid-run: the runner reconnects and every run finishes, each tool call with one key",
+    () =>
+      Effect.gen(function* () {
+        const database = yield* freshDatabase
+        const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "parley-pg-"))
+        const runner = spawnRunner({
+          url: database.url,
+          port: yield* Effect.promise(freePort),
+          dir,
+          toolDelayMs: 400,
+          timings: { refresh: 500, expiration: 2000, poll: 100 }
+        })
+        yield* Effect.addFinalizer(() =>
+          Effect.promise(async () => {
+            runner.child.stdin?.end()
+            const timer = setTimeout(() => runner.child.kill("SIGKILL"), 5000)
+            await runner.exited
+            clearTimeout(timer)
+          })
+        )
+        yield* Effect.promise(() => runner.next())
+        const ids = runIds.slice(0, 10)
+        runner.send({ start: ids, spacingMs: 30 })
+        expect(yield* Effect.promise(() => runner.next())).toEqual({ started: 10 })
+
+        // A tool call in flight, then every connection of the runner to the database is cut.
+        yield* Effect.promise(() =>
+          until("a tool call in flight", 20_000, async () =>
+            executions(dir).some((e) => e.phase === "start") ? true : undefined
+          )
+        )
+        const terminated = yield* database.sql.unsafe<{ terminated: boolean }>(
+          "SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        expect(terminated.length).toBeGreaterThanOrEqual(1)
+        expect(terminated.every((row) => row.terminated)).toBe(true)
+
+        const client = PgEngine.clientLayer({ url: database.url })
+        const finished = yield* Effect.promise(() =>
+          until("the 10 runs to finish", 60_000, async () => {
+            const runs = await Effect.runPromise(DurableAgent.list({ agent: "pg-test" }).pipe(Effect.provide(client)))
+            return runs.filter((run) => run.status === "finished").length === 10 ? runs : undefined
+          })
+        )
+        expect(finished.map((run) => [run.runId, run.text]).sort()).toEqual(
+          ids.map((runId) => [runId, `Charged ${runId.slice(4)} to Ana.`]).sort()
+        )
+        // The same process ran every call; a call cut off mid-way may run again with its key, never a third time.
+        const starts = executions(dir).filter((e) => e.phase === "start")
+        const byKey = new Map<string, number>()
+        for (const e of starts) byKey.set(e.key, (byKey.get(e.key) ?? 0) + 1)
+        expect(byKey.size).toBe(20)
+        for (const [key, count] of byKey) expect(count, key).toBeLessThanOrEqual(2)
+        expect(runner.child.exitCode).toBe(null)
       }),
     90_000
   )
