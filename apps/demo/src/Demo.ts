@@ -7,165 +7,274 @@
  * Without `ANTHROPIC_API_KEY` the stand-in server runs in-process on a loopback port (offline, rule-based); with it,
  * the same code talks to the real API (`ANTHROPIC_BASE_URL` and `--base-url` override the endpoint). This is the only
  * place layers are chosen.
+ *
+ * Ctrl-C (the Terminal's `interrupt`) cancels the answer being written, and a session goes on from the conversation
+ * as it was before that question; Ctrl-C at a session's prompt, during startup or during a one-prompt run ends the
+ * run with {@link Interrupted} (exit code 130). When the reader of stdout goes away the run stops, quietly (exit 0).
  */
+import { constants as fsConstants } from "node:fs"
 import * as fs from "node:fs/promises"
 import * as os from "node:os"
 import * as path from "node:path"
 import type * as Conversation from "@parley/core/Conversation"
 import * as AgentLoop from "@parley/loop/AgentLoop"
 import type { LoopError } from "@parley/loop/LoopError"
-import type * as LoopEvent from "@parley/loop/LoopEvent"
 import * as Responder from "@parley/standin/Responder"
 import * as StandinServer from "@parley/standin/StandinServer"
 import * as MessagesClient from "@parley/transport/MessagesClient"
 import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
 import * as Cause from "effect/Cause"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Cli from "./Cli.js"
 import * as Render from "./Render.js"
-import { Terminal } from "./Terminal.js"
+import * as Settings from "./Settings.js"
+import * as StatusLine from "./StatusLine.js"
+import { type Service, Terminal } from "./Terminal.js"
 import * as Tools from "./Tools.js"
 import { Sandbox, seedSandbox } from "./tools/Sandbox.js"
 
-const defaultModel = "claude-sonnet-4-5"
+/** Ctrl-C ended the run: at a session's prompt, during startup, or during a one-prompt run (exit code 130). */
+export class Interrupted extends Schema.TaggedError<Interrupted>()("Interrupted", {}) {
+  override get message(): string {
+    return "Interrupted by Ctrl-C."
+  }
+}
 
 const system =
   "You are the Parley demo assistant. Use the tools for every calculation, time lookup, unit conversion and file " +
   "access instead of answering from memory. The file tools only see a sandbox directory. Be brief."
 
-/** One line on standard error. */
-const note = (text: string) => Effect.flatMap(Terminal, (terminal) => Effect.sync(() => terminal.stderr(`${text}\n`)))
+/** Ends `text` as a sentence: a final `.` unless it already ends with `.`, `!`, `?` or `…`. */
+export const sentence = (text: string): string => {
+  const trimmed = text.trim()
+  return trimmed === "" || /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`
+}
 
-/** Warnings (e.g. the transport retrying a request) as one line each on stderr, so stdout stays the answer. */
-const logger = Logger.replaceEffect(
-  Logger.defaultLogger,
-  Effect.map(Terminal, (terminal) =>
+/** One line on standard error. */
+const note = (terminal: Service, text: string) => Effect.sync(() => terminal.stderr(`${text}\n`))
+
+/** Warnings (e.g. the transport retrying a request) as one sentence each on stderr, so stdout stays the answer. */
+const logger = (terminal: Service) =>
+  Logger.replace(
+    Logger.defaultLogger,
     Logger.make(({ logLevel, message }) => {
       const parts = Array.isArray(message) ? message : [message]
-      terminal.stderr(`${logLevel.label.toLowerCase()}: ${parts.map(String).join(" ")}\n`)
+      terminal.stderr(`${logLevel.label.toLowerCase()}: ${sentence(parts.map(String).join(" "))}\n`)
     })
-  )
-).pipe(Layer.merge(Logger.minimumLogLevel(LogLevel.Warning)))
+  ).pipe(Layer.merge(Logger.minimumLogLevel(LogLevel.Warning)))
 
-/** One line for any failure: the error's own message, no stack trace. */
+/** One line for any failure: the error's own message as a sentence, no stack trace. */
 const oneLine = (cause: Cause.Cause<unknown>): string => {
   const error = Cause.squash(cause)
   const message =
     typeof error === "object" && error !== null && "message" in error && typeof error.message === "string"
       ? error.message
       : String(error)
-  return message.split("\n")[0]!
+  return sentence(message.split("\n")[0]!)
 }
 
+/** Runs `effect` until it ends or Ctrl-C is pressed; a Ctrl-C interrupts it and fails with {@link Interrupted}. */
+const untilCtrlC = <A, E, R>(terminal: Service, effect: Effect.Effect<A, E, R>) =>
+  Effect.raceFirst(effect, Effect.zipRight(terminal.interrupt, Effect.fail(new Interrupted())))
+
 /** The MessagesClient: the real API when a key is configured, else the stand-in server started in this process. */
-const clientLayer = (cli: Cli.CliOptions) =>
+const clientLayer = (terminal: Service, endpoint: Settings.Endpoint) =>
   Effect.gen(function* () {
-    const apiKey = yield* Config.option(Config.redacted("ANTHROPIC_API_KEY"))
-    if (Option.isSome(apiKey)) {
-      const baseUrl = cli.baseUrl ?? Option.getOrUndefined(yield* Config.option(Config.string("ANTHROPIC_BASE_URL")))
-      return MessagesClient.layer({ apiKey: apiKey.value, ...(baseUrl !== undefined ? { baseUrl } : {}) })
+    if (endpoint._tag === "Api") {
+      return MessagesClient.layer({
+        apiKey: endpoint.apiKey,
+        ...(endpoint.baseUrl !== undefined ? { baseUrl: endpoint.baseUrl } : {})
+      })
     }
     const standin = yield* StandinServer.start({ responder: Responder.planner() })
-    yield* note(`No ANTHROPIC_API_KEY set: using the offline stand-in model at ${standin.url}`)
+    // The root README's transcript shows this line as it is.
+    yield* note(terminal, `No ANTHROPIC_API_KEY set: using the offline stand-in model at ${standin.url}`)
+    if (endpoint.ignoredBaseUrl !== undefined) {
+      yield* note(terminal, `ANTHROPIC_BASE_URL (${endpoint.ignoredBaseUrl}) is not used without ANTHROPIC_API_KEY.`)
+    }
     return MessagesClient.layer({ apiKey: Redacted.make("standin"), baseUrl: standin.url })
   })
 
-/** The sandbox root: `--sandbox <dir>`, or a temporary directory seeded with demo files and removed at exit. */
+/** Checks `--sandbox <dir>` before anything starts: an existing directory the demo may list and read. */
+const checkSandbox = (dir: string): Effect.Effect<void, Cli.CliError> =>
+  Effect.tryPromise(async () => {
+    const stat = await fs.stat(dir)
+    if (!stat.isDirectory()) return "not-a-directory" as const
+    await fs.access(dir, fsConstants.R_OK | fsConstants.X_OK)
+    return "ok" as const
+  }).pipe(
+    Effect.mapError((error) => {
+      const code = (error.error as NodeJS.ErrnoException | undefined)?.code
+      return new Cli.CliError({
+        message:
+          code === "ENOENT"
+            ? `The sandbox directory ${dir} does not exist. Give --sandbox an existing directory, or leave it out to use a temporary one with demo files.`
+            : `The sandbox directory ${dir} cannot be read (${code ?? "unknown error"}). Give --sandbox a directory you can read.`
+      })
+    }),
+    Effect.flatMap((status) =>
+      status === "ok"
+        ? Effect.void
+        : Effect.fail(
+            new Cli.CliError({
+              message: `The sandbox path ${dir} is not a directory. Give --sandbox a directory, not a file.`
+            })
+          )
+    )
+  )
+
+/** The sandbox root: `--sandbox <dir>` (checked), or a temporary directory seeded with demo files and removed at exit. */
 const sandboxRoot = (cli: Cli.CliOptions) =>
   cli.sandbox !== undefined
-    ? Effect.succeed(cli.sandbox)
+    ? Effect.as(checkSandbox(cli.sandbox), cli.sandbox)
     : Effect.acquireRelease(
         Effect.promise(() => fs.mkdtemp(path.join(os.tmpdir(), "parley-demo-"))),
         (dir) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
       ).pipe(Effect.tap(seedSandbox))
 
-const program = (args: ReadonlyArray<string>) =>
+/** Answers and sessions, once the settings are known, on `terminal` (erasing the status line, if any). */
+const converse = (
+  cli: Cli.CliOptions,
+  settings: Settings.Settings,
+  terminal: Service,
+  status: StatusLine.StatusLine | undefined
+) =>
   Effect.gen(function* () {
-    const terminal = yield* Terminal
     const write = terminal.stdout
-    const cli = yield* Cli.parse(args)
-    if (cli.help) return yield* Effect.sync(() => write(`${Cli.usage}\n`))
-
-    const model =
-      cli.model ?? Option.getOrElse(yield* Config.option(Config.string("ANTHROPIC_MODEL")), () => defaultModel)
-    const client = yield* clientLayer(cli)
-    const root = yield* sandboxRoot(cli)
-    const services = yield* Layer.build(
-      Layer.merge(
+    const model = settings.model
+    const services = yield* untilCtrlC(
+      terminal,
+      Effect.gen(function* () {
+        const root = yield* sandboxRoot(cli)
+        const client = yield* clientLayer(terminal, settings.endpoint)
         // the client layer is also core's Model, which the loop runs on
-        client.pipe(Layer.provide(NodeHttpClient.layer)),
-        Sandbox.layer(root)
-      )
+        return yield* Layer.build(Layer.merge(client.pipe(Layer.provide(NodeHttpClient.layer)), Sandbox.layer(root)))
+      })
     )
 
-    const answer = (prompt: string, conversation: Conversation.Conversation | undefined) => {
-      const render: (event: LoopEvent.LoopEvent) => void = cli.json
-        ? Render.json(write)
-        : Render.text(write, cli.stream, model)
-      let last: Conversation.Conversation | undefined
-      return AgentLoop.stream({
-        model,
-        system,
-        prompt,
-        toolkit: Tools.handled,
-        streaming: cli.stream,
-        ...(conversation !== undefined ? { conversation } : {}),
-        ...(cli.maxTurns !== undefined ? { limits: { maxTurns: cli.maxTurns } } : {})
-      }).pipe(
-        Stream.runForEach((event) =>
-          Effect.sync(() => {
-            if (event._tag === "Finished") last = event.result.conversation
-            render(event)
-          })
-        ),
-        Effect.map(() => last)
-      )
-    }
+    /**
+     * One answer, until it ends or Ctrl-C cancels it: the conversation after it, or `None` when cancelled. A second
+     * Ctrl-C while the answer is being cancelled ends the run ({@link Interrupted}). Either way the renderer closes
+     * the answer's line. A failure is the loop's error, which carries the conversation so far.
+     */
+    const answer = (prompt: string, conversation: Conversation.Conversation | undefined) =>
+      Effect.gen(function* () {
+        const renderer = cli.json ? Render.json(write) : Render.text(write, { streamed: cli.stream, model, status })
+        let last = conversation
+        const running = yield* AgentLoop.stream({
+          model,
+          system,
+          prompt,
+          toolkit: Tools.handled,
+          streaming: cli.stream,
+          ...(conversation !== undefined ? { conversation } : {}),
+          ...(cli.maxTurns !== undefined ? { limits: { maxTurns: cli.maxTurns } } : {})
+        }).pipe(
+          Stream.runForEach((event) =>
+            Effect.sync(() => {
+              if (event._tag === "Finished") last = event.result.conversation
+              renderer.event(event)
+            })
+          ),
+          Effect.provide(services),
+          Effect.fork
+        )
+        const finished = yield* Effect.raceFirst(
+          Effect.as(Fiber.join(running), true),
+          Effect.as(terminal.interrupt, false)
+        ).pipe(Effect.tapError(() => Effect.sync(() => renderer.stopped("failed"))))
+        if (finished) return Option.some(last)
+        yield* untilCtrlC(terminal, Fiber.interrupt(running)).pipe(
+          Effect.ensuring(Effect.sync(() => renderer.stopped("cancelled")))
+        )
+        return Option.none()
+      })
 
     if (cli.prompt !== undefined) {
-      yield* answer(cli.prompt, undefined).pipe(Effect.provide(services))
+      const outcome = yield* answer(cli.prompt, undefined)
+      if (Option.isNone(outcome)) return yield* new Interrupted()
       return
     }
 
-    // A session: every line is the next user turn of the same conversation; errors are reported and the session
-    // goes on from the conversation the error carried.
+    // A session: every line is the next user turn of the same conversation. An error is reported and the session
+    // goes on from the conversation the error carried; a cancelled answer leaves the conversation as it was.
     const input = yield* terminal.input
-    if (input.interactive) yield* note("Parley demo: type a question, or Ctrl-D to quit.")
+    if (input.interactive) {
+      yield* note(
+        terminal,
+        "Parley demo. Type a question; Ctrl-C cancels an answer, and Ctrl-D or Ctrl-C at the prompt quits."
+      )
+    }
     let conversation: Conversation.Conversation | undefined
     while (true) {
-      const line = yield* input.readLine
+      const line = yield* untilCtrlC(terminal, input.readLine).pipe(
+        // At a terminal the cursor is after the prompt: end its line before the shell's prompt comes back.
+        Effect.tapError(() => Effect.sync(() => input.interactive && write("\n")))
+      )
       if (line === undefined) return
       const prompt = line.trim()
       if (prompt === "") continue
       if (prompt === "exit" || prompt === "quit") return
-      conversation = yield* answer(prompt, conversation).pipe(
-        Effect.provide(services),
+      const outcome = yield* answer(prompt, conversation).pipe(
         Effect.catchTag("LoopError", (error: LoopError) =>
-          note(`error: ${error.message}`).pipe(Effect.as(error.conversation))
+          note(terminal, `error: ${sentence(error.message)}`).pipe(Effect.as(Option.some(error.conversation)))
         )
       )
+      if (Option.isSome(outcome)) conversation = outcome.value
+      else yield* note(terminal, "Cancelled. The conversation goes on without that question.")
     }
+  })
+
+const program = (args: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const base = yield* Terminal
+    const cli = yield* Cli.parse(args)
+    if (cli.help) return yield* Effect.sync(() => base.stdout(`${Cli.usage}\n`))
+    if (cli.version) return yield* Effect.sync(() => base.stdout(`${Settings.version()}\n`))
+    const settings = yield* Settings.resolve(cli)
+    const { status, terminal } =
+      base.isTTY && !cli.json ? yield* StatusLine.make(base) : { status: undefined, terminal: base }
+    yield* converse(cli, settings, terminal, status).pipe(Effect.provide(logger(terminal)))
   }).pipe(Effect.scoped)
 
 /**
- * Runs the demo with the arguments after `demo` (e.g. `process.argv.slice(2)`). A failure has been reported as one
- * `error: ...` line on stderr when the effect fails; an interruption is not reported. {@link exitCode} gives the
+ * Runs the demo with the arguments after the command (e.g. `process.argv.slice(2)`). A failure has been reported
+ * as one `error: ...` sentence on stderr when the effect fails; Ctrl-C ({@link Interrupted}) and an interruption are
+ * not reported. The run succeeds, stopped early, when the reader of stdout goes away. {@link exitCode} gives the
  * process's exit code for its outcome.
  */
 export const run = (args: ReadonlyArray<string>) =>
-  program(args).pipe(
-    Effect.tapErrorCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : note(`error: ${oneLine(cause)}`))),
-    Effect.provide(logger)
+  Effect.flatMap(Terminal, (terminal) =>
+    Effect.raceFirst(program(args), terminal.outputClosed).pipe(
+      Effect.tapErrorCause((cause) =>
+        Cause.isInterruptedOnly(cause) || Cause.failureOption(cause).pipe(Option.exists(isInterrupted))
+          ? Effect.void
+          : note(terminal, `error: ${oneLine(cause)}`)
+      )
+    )
   )
 
-/** The exit code of a run: 0 when it succeeded, 130 (the shell's code for SIGINT) when interrupted, else 1. */
-export const exitCode = (exit: Exit.Exit<unknown, unknown>): number =>
-  Exit.isSuccess(exit) ? 0 : Cause.isInterruptedOnly(exit.cause) ? 130 : 1
+const isInterrupted = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && "_tag" in error && error._tag === "Interrupted"
+
+/**
+ * The exit code of a run: 0 when it succeeded, 2 for bad usage (a {@link Cli.CliError}: a bad flag or setting), 130
+ * (the shell's code for SIGINT) when Ctrl-C ended it or it was interrupted, else 1.
+ */
+export const exitCode = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (Exit.isSuccess(exit)) return 0
+  if (Cause.isInterruptedOnly(exit.cause)) return 130
+  const failure = Cause.failureOption(exit.cause)
+  if (Option.exists(failure, isInterrupted)) return 130
+  if (Option.exists(failure, (error) => error instanceof Cli.CliError)) return 2
+  return 1
+}

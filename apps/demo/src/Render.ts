@@ -7,6 +7,7 @@ import * as Usage from "@parley/core/Usage"
 import type * as LoopEvent from "@parley/loop/LoopEvent"
 import type { LoopResult } from "@parley/loop/LoopResult"
 import * as StopReason from "@parley/loop/StopReason"
+import type { StatusLine } from "./StatusLine.js"
 
 /** Where rendered output goes (stdout in the app). */
 export type Write = (text: string) => void
@@ -78,11 +79,30 @@ export const usageLine = (result: LoopResult, model: string): string => {
   return `[${parts.join(" · ")}${stop}]`
 }
 
+/** Shows the events of one answer. */
+export interface Renderer {
+  /** Shows an event. */
+  readonly event: (event: LoopEvent.LoopEvent) => void
+  /**
+   * Ends an answer that stopped before its `Finished` event: `cancelled` by Ctrl-C, or `failed` (its error is
+   * reported on stderr). The text renderer erases the status line and closes a line left open by a stream; the JSON
+   * renderer writes `{"_tag":"Cancelled"}` for a cancelled answer, so a reader knows the answer ended.
+   */
+  readonly stopped: (how: "cancelled" | "failed") => void
+}
+
+/** The text of the status line shown while the model has not answered yet. */
+export const waiting = "Waiting for the model…"
+
 /**
- * A text renderer: call it with each event of a run. `streamed` says whether text arrives as `TextDelta` events
- * (streaming calls) or only in `TurnFinished` messages.
+ * A text renderer for one answer. `streamed` says whether text arrives as `TextDelta` events (streaming calls) or
+ * only in `TurnFinished` messages. With a `status` line (on a terminal), each model call shows {@link waiting} until
+ * its first output; the status line erases itself when anything is written.
  */
-export const text = (write: Write, streamed: boolean, model: string): ((event: LoopEvent.LoopEvent) => void) => {
+export const text = (
+  write: Write,
+  options: { readonly streamed: boolean; readonly model: string; readonly status?: StatusLine | undefined }
+): Renderer => {
   let atLineStart = true
   const out = (chunk: string) => {
     if (chunk === "") return
@@ -93,48 +113,61 @@ export const text = (write: Write, streamed: boolean, model: string): ((event: L
     if (!atLineStart) out("\n")
     out(`${content}\n`)
   }
-  return (event) => {
-    switch (event._tag) {
-      case "TextDelta":
-        out(event.text)
-        break
-      case "TurnFinished":
-        if (!streamed) {
-          const texts = event.message.content.filter(Content.is("text")).map((block) => block.text)
-          if (texts.length > 0) out(texts.join(""))
+  return {
+    event: (event) => {
+      switch (event._tag) {
+        case "TurnStarted":
+          if (atLineStart) options.status?.show(waiting)
+          break
+        case "TextDelta":
+          out(event.text)
+          break
+        case "TurnFinished":
+          if (!options.streamed) {
+            const texts = event.message.content.filter(Content.is("text")).map((block) => block.text)
+            if (texts.length > 0) out(texts.join(""))
+          }
+          break
+        case "ToolCalled":
+          line(`→ ${event.call.name}(${clip(JSON.stringify(event.call.input) ?? "")})`)
+          break
+        case "ToolResult": {
+          const body = clip(summary(resultText(event.result)))
+          line(event.outcome === "ok" ? `← ${body}` : `← ${event.outcome}: ${body}`)
+          break
         }
-        break
-      case "ToolCalled":
-        line(`→ ${event.call.name}(${clip(JSON.stringify(event.call.input) ?? "")})`)
-        break
-      case "ToolResult": {
-        const body = clip(summary(resultText(event.result)))
-        line(event.outcome === "ok" ? `← ${body}` : `← ${event.outcome}: ${body}`)
-        break
+        case "ToolLate":
+          line(`← late (${event.call.name}, ${event.outcome}): ${clip(summary(resultText(event.result)))}`)
+          break
+        case "Finished":
+          line(usageLine(event.result, options.model))
+          break
+        default:
+          break
       }
-      case "ToolLate":
-        line(`← late (${event.call.name}, ${event.outcome}): ${clip(summary(resultText(event.result)))}`)
-        break
-      case "Finished":
-        line(usageLine(event.result, model))
-        break
-      default:
-        break
+    },
+    stopped: () => {
+      options.status?.clear()
+      if (!atLineStart) out("\n")
     }
   }
 }
 
 /**
  * A JSON-lines renderer: one JSON object per event. `Finished` carries the result without the conversation and the
- * run state (every turn of it has already been reported by `TurnFinished` and `ToolResult`).
+ * run state (every turn of it has already been reported by `TurnFinished` and `ToolResult`). A cancelled answer ends
+ * with `{"_tag":"Cancelled"}`.
  */
-export const json =
-  (write: Write) =>
-  (event: LoopEvent.LoopEvent): void => {
+export const json = (write: Write): Renderer => ({
+  event: (event) => {
     if (event._tag === "Finished") {
       const { conversation: _conversation, state: _state, ...result } = event.result
       write(`${JSON.stringify({ _tag: "Finished", ...result })}\n`)
     } else {
       write(`${JSON.stringify(event)}\n`)
     }
+  },
+  stopped: (how) => {
+    if (how === "cancelled") write(`${JSON.stringify({ _tag: "Cancelled" })}\n`)
   }
+})
