@@ -450,11 +450,12 @@ const drive = <R>(
       )
     }
 
-    // A tool call first runs synchronously, without forking a fiber or arming a timer: most tools (pure functions,
-    // lookups) finish there. One that suspends (I/O, sleeps) goes on in its own fiber, which the loop then awaits
+    // A tool call first runs synchronously, without arming a timer: most tools (pure functions, lookups) finish
+    // there. One that suspends asynchronously (I/O, sleeps) goes on in its own fiber, which the loop then awaits
     // with the tool's timeout; at the timeout it is abandoned (see `abandon`), and it is interrupted (and awaited)
     // when the loop itself is interrupted. A handler that never suspends runs to its end before the loop goes on:
-    // no timeout can bound it (see the README).
+    // no timeout can bound it (see the README). `Effect.yieldNow()` is no suspension here: `runSyncExit` drains
+    // Effect's scheduler inline.
     const runtime = yield* Effect.runtime<R>()
     const runSync = Runtime.runSyncExit(runtime)
 

@@ -9,6 +9,7 @@ import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
@@ -155,6 +156,131 @@ describe("Tools in the loop", () => {
         "ToolCalled",
         "handler",
         "ToolResult"
+      ])
+    }).pipe(Effect.provide(ScriptedModel.layer(model)))
+  })
+
+  it.effect(
+    "at its timeout a handler is abandoned, not interrupted: its AbortSignal fires when the run ends (TestClock)",
+    () => {
+      // The second model call takes 5 s: the run ends at 6 s, and the abandoned handler is interrupted then.
+      const model = ScriptedModel.make((_, index) =>
+        index === 0
+          ? Effect.succeed(callOf("toolu_f", "fetch", {}))
+          : Effect.as(Effect.sleep(Duration.seconds(5)), done)
+      )
+      const fetch = Tool.make("fetch", { description: "Fetches", input: Schema.Struct({}), output: Schema.String })
+      return Effect.gen(function* () {
+        const aborted = yield* Deferred.make<void>()
+        const toolkit = Toolkit.make(fetch).handle({
+          fetch: () =>
+            Effect.tryPromise({
+              try: (signal) =>
+                new Promise<string>((_, reject) =>
+                  signal.addEventListener("abort", () => {
+                    Deferred.unsafeDone(aborted, Exit.void)
+                    reject(new Error("aborted"))
+                  })
+                ),
+              catch: () => "aborted"
+            }).pipe(Effect.orDie)
+        })
+        const fiber = yield* AgentLoop.stream({ model: "m", prompt: "fetch", toolkit, toolTimeout: "1 second" }).pipe(
+          Stream.runCollect,
+          Effect.map(Chunk.toReadonlyArray),
+          Effect.fork
+        )
+        yield* TestClock.adjust(Duration.seconds(1))
+        assert.isFalse(yield* Deferred.isDone(aborted))
+        yield* TestClock.adjust(Duration.seconds(4))
+        assert.isFalse(yield* Deferred.isDone(aborted))
+        yield* TestClock.adjust(Duration.seconds(1))
+        const events = yield* Fiber.join(fiber)
+        assert.deepStrictEqual(
+          events.map((event) => (event._tag === "ToolResult" ? `ToolResult ${event.outcome}` : event._tag)),
+          [
+            "TurnStarted",
+            "TurnFinished",
+            "TurnUsage",
+            "ToolCalled",
+            "ToolResult timeout",
+            "TurnStarted",
+            "TurnFinished",
+            "TurnUsage",
+            "Finished"
+          ]
+        )
+        // Aborted when the run ended (6 s), not at the timeout (1 s); an interrupted handler reports no ToolLate.
+        yield* Deferred.await(aborted)
+      }).pipe(Effect.provide(ScriptedModel.layer(model)))
+    }
+  )
+})
+
+/** Blocks the thread for `millis` of real time, as CPU-bound work does. */
+const busy = (millis: number): void => {
+  const end = performance.now() + millis
+  while (performance.now() < end) {
+    // spin
+  }
+}
+
+describe("what a timeout can bound (real time: the handlers block the thread)", () => {
+  const crunch = Tool.make("crunch", { description: "Crunches", input: Schema.Struct({}), output: Schema.Number })
+  /** 40 chunks of 25 ms of CPU work, with `between` after each; counts the chunks done. */
+  const chunked = (between: Effect.Effect<void>) => {
+    const progress = { chunks: 0 }
+    const toolkit = Toolkit.make(crunch).handle({
+      crunch: () =>
+        Effect.gen(function* () {
+          for (let i = 0; i < 40; i++) {
+            busy(25)
+            progress.chunks++
+            yield* between
+          }
+          return progress.chunks
+        })
+    })
+    return { progress, toolkit }
+  }
+
+  it.live("CPU work in chunks with Effect.sleep(0) between them is bounded: abandoned at 100 ms of 1 s", () => {
+    const { progress, toolkit } = chunked(Effect.sleep(0))
+    const model = ScriptedModel.fromMessages([callOf("toolu_c", "crunch", {}), done])
+    return Effect.gen(function* () {
+      const started = performance.now()
+      const result = yield* AgentLoop.run({ model: "m", prompt: "crunch", toolkit, toolTimeout: "100 millis" })
+      const took = performance.now() - started
+      assert.deepStrictEqual(
+        result.tools.map((report) => report.outcome),
+        ["timeout"]
+      )
+      assert.isBelow(took, 500, `the run took ${took} ms`)
+      assert.isBelow(progress.chunks, 20)
+      // The run ended, so the abandoned handler was interrupted: it stops at its next suspension.
+      const stoppedAt = progress.chunks
+      yield* Effect.sleep("100 millis")
+      assert.isAtMost(progress.chunks, stoppedAt + 1)
+    }).pipe(Effect.provide(ScriptedModel.layer(model)))
+  })
+
+  it.live("a handler that never yields to the event loop is not bounded: it runs to its end, outcome ok", () => {
+    // Effect.yieldNow() yields to Effect's scheduler only (microtasks, and the loop's synchronous fast path runs
+    // them inline): no timer can fire between the chunks. So does a plain synchronous handler.
+    const { progress, toolkit } = chunked(Effect.yieldNow())
+    const model = ScriptedModel.fromMessages([callOf("toolu_c", "crunch", {}), done])
+    return Effect.gen(function* () {
+      const started = performance.now()
+      const result = yield* AgentLoop.run({ model: "m", prompt: "crunch", toolkit, toolTimeout: "100 millis" })
+      const took = performance.now() - started
+      assert.deepStrictEqual(
+        result.tools.map((report) => report.outcome),
+        ["ok"]
+      )
+      assert.strictEqual(progress.chunks, 40)
+      assert.isAtLeast(took, 1000)
+      assert.deepStrictEqual(model.requests()[1]!.messages[2]!.content, [
+        { type: "tool_result", tool_use_id: "toolu_c", content: "40" }
       ])
     }).pipe(Effect.provide(ScriptedModel.layer(model)))
   })
