@@ -688,4 +688,42 @@ describe("AgentLoop with a scripted client", () => {
       assert.deepStrictEqual(tools.calls, { add: 1000 })
     })
   )
+
+  it.effect("each request holds the conversation's own messages array: the loop keeps no mirror of the turns", () =>
+    Effect.gen(function* () {
+      const tools = makeTools()
+      let index = 0
+      const client = ScriptedModel.make(() =>
+        Effect.sync(() => {
+          index++
+          return index <= 200
+            ? message([{ type: "tool_use", id: `toolu_${index}`, name: "add", input: { a: index, b: 1 } }], "tool_use")
+            : message([{ type: "text", text: "done" }], "end_turn")
+        })
+      )
+      const seen: Array<ReadonlyArray<unknown>> = []
+      const result = yield* AgentLoop.run({
+        model: "m",
+        prompt: "count",
+        toolkit: tools.handled,
+        limits: { maxTurns: 201 },
+        beforeModelCall: ({ request, conversation }) =>
+          Effect.sync(() => {
+            // The very array the conversation value holds, not a copy the loop made.
+            assert.strictEqual(request.messages, Conversation.messages(conversation))
+            seen.push(request.messages)
+            return undefined
+          })
+      }).pipe(Effect.provide(ScriptedModel.layer(client)))
+      assert.strictEqual(result.turns, 201)
+      const sent = client.requests()
+      assert.strictEqual(sent.length, 201)
+      sent.forEach((request, i) => {
+        assert.strictEqual(request.messages, seen[i])
+        assert.strictEqual(request.messages.length, 1 + 2 * i)
+      })
+      // Earlier requests are not changed by later appends (a client may keep them).
+      assert.deepStrictEqual(sent[0]!.messages, [{ role: "user", content: "count" }])
+    })
+  )
 })

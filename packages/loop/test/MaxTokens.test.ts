@@ -5,8 +5,10 @@ import * as AgentLoop from "@parley/loop/AgentLoop"
 import type { LoopOptions } from "@parley/loop/LoopOptions"
 import * as StopReason from "@parley/loop/StopReason"
 import * as ScriptedModel from "@parley/loop/testing/ScriptedModel"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { reply } from "./utils/replies.js"
 
 const text = (t: string, stop: string) => reply([{ type: "text", text: t }], stop)
@@ -61,5 +63,38 @@ describe('onMaxTokens: "continue"', () => {
       }).pipe(Effect.provide(ScriptedModel.layer(ScriptedModel.fromMessages([text("Second.", "end_turn")]))))
       assert.strictEqual(second.text, "Second.")
     }).pipe(Effect.provide(ScriptedModel.layer(model)), Effect.orDie)
+  })
+
+  it.effect("streamed: every piece's text deltas in order, and the whole text in the result", () => {
+    const model = ScriptedModel.fromMessages([text("The answer", "max_tokens"), text(" is 42.", "end_turn")], {
+      chunks: { textChunkSize: 4 }
+    })
+    return Effect.gen(function* () {
+      const events = yield* AgentLoop.stream({
+        model: "m",
+        onMaxTokens: "continue",
+        streaming: true,
+        prompt: "q"
+      }).pipe(Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
+      assert.deepStrictEqual(
+        events.map((event) => (event._tag === "TextDelta" ? `${event.turn}:${event.text}` : event._tag)),
+        [
+          "TurnStarted",
+          "1:The ",
+          "1:answ",
+          "1:er",
+          "TurnFinished",
+          "TurnUsage",
+          "TurnStarted",
+          "2: is ",
+          "2:42.",
+          "TurnFinished",
+          "TurnUsage",
+          "Finished"
+        ]
+      )
+      const finished = events.at(-1)
+      assert.strictEqual(finished?._tag === "Finished" ? finished.result.text : undefined, "The answer is 42.")
+    }).pipe(Effect.provide(ScriptedModel.layer(model)))
   })
 })
