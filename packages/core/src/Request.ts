@@ -713,8 +713,11 @@ export const CountTokensResponse: CountTokensResponseSchema = open(countTokensRe
 export type CountTokensResponse = typeof CountTokensResponse.Type
 
 /**
- * The parameters of a messages request that `count_tokens` does not take: generation and sampling settings, and
- * the request's routing and accounting (`metadata`, `service_tier`, `container`, `inference_geo`, `diagnostics`).
+ * The parameters of a messages request that `count_tokens` does not take: generation and sampling settings, the
+ * request's routing and accounting (`metadata`, `service_tier`, `container`, `inference_geo`, `diagnostics`), and the
+ * beta's fallback and thread parameters (`fallbacks`, `fallback_credit_token`, `thread`). The body parameters of the
+ * SDK's `MessageCreateParams` that its `MessageCountTokensParams` lacks, GA and beta (1.16.0), and the sampling
+ * parameters of API version 2023-06-01, which count_tokens never took.
  *
  * @since 0.1.0
  */
@@ -729,7 +732,10 @@ export const notCounted: ReadonlyArray<string> = [
   "service_tier",
   "container",
   "inference_geo",
-  "diagnostics"
+  "diagnostics",
+  "fallbacks",
+  "fallback_credit_token",
+  "thread"
 ]
 
 /**
