@@ -341,6 +341,23 @@ describe("demo (in-process): Ctrl-C, the reader going away, the status line", ()
       })
   )
 
+  it.scopedLive("a second Ctrl-C while the answer is being cancelled ends the session with 130, the line closed", () =>
+    Effect.gen(function* () {
+      const first = (yield* demo(["What is 17 * 23?"])).stdout
+      const standin = yield* slowStandin()
+      const { memory, exited } = yield* session([], slowEnv(standin))
+      memory.send("What is 17 * 23?")
+      yield* waitUntil("the first text", () => memory.stdout().length > 0)
+      memory.interrupt()
+      memory.interrupt()
+      const run = yield* exited
+      assert.strictEqual(run.code, 130)
+      // Not cancelled and then quit at the prompt: the second press ended the cancelling.
+      assert.strictEqual(run.stderr, "")
+      assertClosedPrefix(run.stdout, first)
+    })
+  )
+
   it.scopedLive(
     "Ctrl-C in a one-prompt run closes the line and exits with 130; --json ends with a Cancelled line",
     () =>
