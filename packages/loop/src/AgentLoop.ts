@@ -297,23 +297,45 @@ interface Outcome {
   readonly tools?: ReadonlyArray<ToolReport> | undefined
 }
 
+/** A run that cannot start with its tools (no call was made): `InvalidToolkit`, with the state given, if any. */
+const invalidToolkit = <R>(
+  options: LoopOptions<R>,
+  cause: Toolkit.DuplicateToolName,
+  state: RunState.RunState | undefined
+): LoopError =>
+  new LoopError({
+    reason: "InvalidToolkit",
+    turn: state?.turns ?? 0,
+    cause,
+    conversation: state?.conversation ?? options.conversation ?? Conversation.make(),
+    usage: state?.usage ?? emptyUsage,
+    toolCalls: state?.toolCalls ?? 0,
+    state
+  })
+
 /** The options' toolkits as one (`Toolkit.merge`): a name two of them share fails the run. */
-const toolkitOf = <R>(options: LoopOptions<R>): Effect.Effect<Toolkit.Handled<R> | undefined, LoopError> => {
+const toolkitOf = <R>(
+  options: LoopOptions<R>,
+  state: RunState.RunState | undefined
+): Effect.Effect<Toolkit.Handled<R> | undefined, LoopError> => {
   const given = options.toolkit
   if (given === undefined || !Array.isArray(given)) return Effect.succeed(given as Toolkit.Handled<R> | undefined)
   return Effect.try({
     try: () => Toolkit.merge(...(given as ReadonlyArray<Toolkit.Handled<R>>)) as Toolkit.Handled<R>,
-    catch: (error) =>
-      new LoopError({
-        reason: "InvalidToolkit",
-        turn: 0,
-        cause: error as Toolkit.DuplicateToolName,
-        conversation: options.conversation ?? Conversation.make(),
-        usage: emptyUsage,
-        toolCalls: 0,
-        state: undefined
-      })
+    catch: (error) => invalidToolkit(options, error as Toolkit.DuplicateToolName, state)
   })
+}
+
+/** The first name two tools of a request share (custom and server tools alike), if any. */
+const sharedToolName = (tools: ReadonlyArray<Request.ToolDefinition>): string | undefined => {
+  const names = new Set<string>()
+  for (const tool of tools) {
+    const name = (tool as { readonly name?: unknown }).name
+    if (typeof name !== "string") continue
+    if (names.has(name)) return name
+    names.add(name)
+  }
+  return undefined
 }
 
 const newRunId = (): string => `run_${globalThis.crypto.randomUUID()}`
@@ -358,7 +380,7 @@ const drive = <R>(
     const repeatedCalls = limits?.repeatedCalls ?? defaults.repeatedCalls
     const concurrency = options.concurrency ?? defaults.concurrency
     const toolTimeout = Duration.decode(options.toolTimeout ?? defaults.toolTimeout)
-    const toolkit = yield* toolkitOf(options)
+    const toolkit = yield* toolkitOf(options, from.state)
     const approve = options.approve
     const streaming = (options.streaming ?? options.stream) === true
     const continueOnMaxTokens = options.onMaxTokens === "continue"
@@ -376,6 +398,21 @@ const drive = <R>(
     // (immutable, built once per value) array of turns.
     const { tools: extraTools, ...settings } = options.request ?? {}
     const tools: ReadonlyArray<Request.ToolDefinition> = [...(toolkit?.definitions ?? []), ...(extraTools ?? [])]
+    if (extraTools !== undefined && extraTools.length > 0) {
+      const shared = sharedToolName(tools)
+      if (shared !== undefined) {
+        return yield* Effect.fail(
+          invalidToolkit(
+            options,
+            new Toolkit.DuplicateToolName({
+              tool: shared,
+              message: `Two tools of the request are named "${shared}" (the toolkits' and request.tools)`
+            }),
+            stored
+          )
+        )
+      }
+    }
     const params: Omit<Model.ModelRequest, "messages"> = {
       ...settings,
       model: options.model,

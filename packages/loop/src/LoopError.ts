@@ -22,7 +22,8 @@ import * as Schema from "effect/Schema"
  *   of a conversation (`ValidationError`, e.g. a thinking block without its signature).
  * - `InvalidConversation`: the conversation given cannot take the next turn (`ValidationError`, e.g. a prompt after
  *   a user turn in a conversation that rejects consecutive user turns).
- * - `InvalidToolkit`: two of the toolkits given have a tool of the same name (`DuplicateToolName`).
+ * - `InvalidToolkit`: two of the toolkits given, or a toolkit and the `request` option's `tools`, have a tool of the
+ *   same name (`DuplicateToolName`); no call was made.
  *
  * @since 0.1.0
  * @category models

@@ -124,7 +124,8 @@ export interface LoopOptions<R = never> {
   readonly prompt?: string | ReadonlyArray<Content.ContentBlock> | undefined
   /**
    * The tools the model may call, with their handlers: one handled toolkit, or several (merged with
-   * `Toolkit.merge`; a tool name two of them share fails the run with `LoopError` reason `InvalidToolkit`).
+   * `Toolkit.merge`; a tool name two of them share, or one of them and `request.tools`, fails the run with
+   * `LoopError` reason `InvalidToolkit`).
    * Default: none.
    */
   readonly toolkit?: Toolkit.Handled<R> | ReadonlyArray<Toolkit.Handled<R>> | undefined

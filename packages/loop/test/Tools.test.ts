@@ -135,6 +135,44 @@ describe("Tools in the loop", () => {
     }).pipe(Effect.provide(ScriptedModel.layer(model)))
   })
 
+  it.effect(
+    "a toolkit tool and a request.tools tool of one name fail the run with InvalidToolkit before any call",
+    () => {
+      const model = ScriptedModel.fromMessages([done, done])
+      return Effect.gen(function* () {
+        const writes = Toolkit.make(write).handle({ write: () => Effect.succeed("written") })
+        const webSearch = { type: "web_search_20250305", name: "web_search" } as const
+        const custom = { name: "write", description: "Another write", input_schema: { type: "object" as const } }
+        const error = yield* Effect.flip(
+          AgentLoop.run({ model: "m", prompt: "go", toolkit: writes, request: { tools: [webSearch, custom] } })
+        )
+        assert.strictEqual(error.reason, "InvalidToolkit")
+        assert.strictEqual(
+          error.message,
+          'The toolkits cannot be used together: Two tools of the request are named "write" (the toolkits\' and request.tools)'
+        )
+        assert.strictEqual(model.requests().length, 0)
+        // A server tool of another name is sent after the toolkit's tools.
+        const ok = yield* AgentLoop.run({ model: "m", prompt: "go", toolkit: writes, request: { tools: [webSearch] } })
+        assert.deepStrictEqual(ok.stopReason, StopReason.EndTurn())
+        assert.deepStrictEqual(
+          model.requests()[0]!.tools?.map((tool) => ("name" in tool ? tool.name : "")),
+          ["write", "web_search"]
+        )
+        // Continuing a stored run with clashing toolkits: the error keeps the state, to continue once fixed.
+        const reads = Toolkit.make(read).handle({ read: () => Effect.succeed("contents") })
+        const again = Toolkit.make(write).handle({ write: () => Effect.succeed("again") })
+        const clash = yield* Effect.flip(
+          AgentLoop.run({ model: "m", state: ok.state, toolkit: [writes, reads, again] })
+        )
+        assert.strictEqual(clash.reason, "InvalidToolkit")
+        assert.strictEqual(clash.state, ok.state)
+        assert.strictEqual(clash.turn, 1)
+        assert.strictEqual(model.requests().length, 1)
+      }).pipe(Effect.provide(ScriptedModel.layer(model)))
+    }
+  )
+
   it.effect("TurnFinished and ToolCalled reach the consumer before a synchronous tool runs", () => {
     const model = ScriptedModel.fromMessages([callOf("toolu_r", "read", {}), done])
     return Effect.gen(function* () {
