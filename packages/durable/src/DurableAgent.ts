@@ -35,11 +35,13 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { DurableClient, DurableEngine, type JournalError, toJournalError } from "./DurableEngine.js"
+import { DurableClient, DurableEngine, JournalError, toJournalError } from "./DurableEngine.js"
 import * as Journaled from "./internal/journaled.js"
+import * as JournalUnavailable from "./internal/journalUnavailable.js"
 import type * as Runs from "./internal/runsTable.js"
 import { StopReasonSchema } from "./internal/stopReasonSchema.js"
 
@@ -230,6 +232,19 @@ const rowOf = (
 const encodeState = Schema.encode(RunState.Json)
 const decodeState = Schema.decode(RunState.Json)
 
+/**
+ * Suspends the run because its journal could not be written: it is not complete (an engine running it again
+ * continues it where its journal ends), and a `wait` in this process reports the failure.
+ */
+const suspendFor = (
+  failure: JournalUnavailable.JournalUnavailable
+): Effect.Effect<never, never, WorkflowEngine.WorkflowInstance> =>
+  Effect.flatMap(WorkflowEngine.WorkflowInstance, (instance) => {
+    instance.suspended = true
+    instance.cause = Cause.die(failure)
+    return Effect.interrupt
+  })
+
 /** The body of a run: `AgentLoop.step` until the run ends, waiting for decisions in the journal when it must. */
 const runBody = <R>(
   agent: DurableAgent<R>,
@@ -243,7 +258,11 @@ const runBody = <R>(
     const { notRerunnable, onEvent, toolTimeout, toolTimeouts, toolkit, ...loopOptions } = agent.options
     const events = onEvent === undefined ? undefined : (event: LoopEvent.LoopEvent) => onEvent(payload.runId, event)
     const defaultTimeout = Duration.decode(toolTimeout ?? LoopOptions.defaults.toolTimeout)
+    let journalFailure: JournalUnavailable.JournalUnavailable | undefined
     const settings: Journaled.ToolSettings = {
+      journalFailed: (failure) => {
+        journalFailure ??= failure
+      },
       runId: payload.runId,
       notRerunnable: new Set(notRerunnable ?? []),
       timeoutOf: (name) => {
@@ -288,8 +307,13 @@ const runBody = <R>(
     while (true) {
       const step = yield* AgentLoop.step(options, state, events).pipe(
         Effect.provideService(Model.Model, Journaled.model(real, state.turns + 1, workflow)),
-        Effect.catchAll(failed)
+        Effect.catchAll(failed),
+        Effect.catchSomeDefect((defect) =>
+          defect instanceof JournalUnavailable.JournalUnavailable ? Option.some(suspendFor(defect)) : Option.none()
+        )
       )
+      // A call that could not be journaled ends the body here: the step is not kept, the journal ends before it.
+      if (journalFailure !== undefined) return yield* suspendFor(journalFailure)
       state = step.state
       if (step._tag === "Continue") {
         for (const report of step.tools) tools.push({ turn: report.turn, call: report.call, outcome: report.outcome })
@@ -472,9 +496,24 @@ export const wait = <R>(
     const interval = options?.pollInterval ?? Duration.millis(50)
     while (true) {
       const result = yield* engine.workflows.poll(agent.workflow, executionId)
+      const unavailable =
+        result === undefined
+          ? Option.none()
+          : result._tag === "Suspended"
+            ? JournalUnavailable.find(result.cause ?? Cause.empty)
+            : Exit.isFailure(result.exit)
+              ? JournalUnavailable.find(result.exit.cause)
+              : Option.none()
+      if (Option.isSome(unavailable)) {
+        return yield* new JournalError({
+          operation: unavailable.value.operation,
+          message: `The run ${runId} stopped: its journal could not be written (${unavailable.value.message}). It continues where its journal ends when an engine runs it again.`
+        })
+      }
       if (result !== undefined && result._tag === "Complete") {
         const exit = result.exit
         if (Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)) return { _tag: "Interrupted", runId } as const
+
         const end = yield* exit
         return { _tag: "Ended", end } as const
       }

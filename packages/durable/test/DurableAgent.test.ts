@@ -1,8 +1,10 @@
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Conversation, ModelError, Tool, Toolkit } from "@parley/core"
+import { Conversation, type Message, ModelError, Tool, Toolkit } from "@parley/core"
 import { AgentLoop, Approval, type LoopEvent } from "@parley/loop"
 import * as ScriptedModel from "@parley/loop/testing/ScriptedModel"
 import { Responder, StandinServer } from "@parley/standin"
@@ -10,7 +12,7 @@ import { MessagesClient } from "@parley/transport"
 import * as NodeHttpClient from "@parley/transport/NodeHttpClient"
 import { Chunk, Effect, Layer, Redacted, Schema, Stream } from "effect"
 import { DurableAgent, DurableEngine, ToolCall } from "../src/index.js"
-import { reply, toolUse, twoTurns } from "./fixtures.js"
+import { hasToolResult, reply, toolUse, twoTurns } from "./fixtures.js"
 
 const tempJournal = () => Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "parley-durable-")), "runs.db")
 
@@ -137,6 +139,7 @@ describe("DurableAgent on SQLite", () => {
         expect(missing._tag).toBe("RunNotFound")
         yield* DurableAgent.decide("run-a", "t2", { _tag: "Deny", reason: "not today" })
         const outcome = yield* DurableAgent.wait(agent, runId)
+        process.stderr.write(`P2 done ${JSON.stringify(outcome._tag)}\n`)
         if (outcome._tag !== "Ended") return expect.fail(`still ${outcome._tag}`)
         expect(sends).toBe(0)
         const results = Conversation.messages(outcome.end.state.conversation)[2]?.content
@@ -250,5 +253,83 @@ describe("DurableAgent on SQLite", () => {
       expect(files.some((bytes) => bytes.includes("What is 2 + 3?"))).toBe(true)
       expect(files.some((bytes) => bytes.includes(key))).toBe(false)
     }).pipe(Effect.scoped)
+  )
+
+  /**
+   * Another process breaks the journal (renames its activities table) while `when` runs: the call's result cannot
+   * be journaled. The run's wait fails with a JournalError naming it; with the journal repaired, a new engine
+   * continues the run where its journal ends, and it ends as it would have.
+   */
+  const journalAway = (when: "tool" | "model") =>
+    Effect.gen(function* () {
+      const journal = tempJournal()
+      const onJournal = (statement: string) =>
+        Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(statement)).pipe(
+          Effect.provide(SqliteClient.layer({ filename: journal })),
+          Effect.orDie
+        )
+      const breakJournal = onJournal("ALTER TABLE parley_wf_activities RENAME TO parley_wf_activities_away")
+      let sends = 0
+      let modelCalls = 0
+      const toolkit = Toolkit.make(add, send).handle({
+        add: ({ a, b }) => Effect.succeed(a + b),
+        send: () =>
+          Effect.suspend(() => {
+            sends += 1
+            return when === "tool" && sends === 1 ? breakJournal : Effect.void
+          }).pipe(Effect.as("sent"))
+      })
+      const model = ScriptedModel.make((request) =>
+        Effect.suspend(() => {
+          modelCalls += 1
+          const answer = Effect.succeed(
+            hasToolResult(request.messages) ? (script[1] as Message.Message) : (script[0] as Message.Message)
+          )
+          return when === "model" && modelCalls === 2 ? Effect.zipRight(breakJournal, answer) : answer
+        })
+      )
+      const agent = DurableAgent.make("journal-away", { model: "claude-test", toolkit })
+      const runner = DurableAgent.layer(agent).pipe(
+        Layer.provideMerge(DurableEngine.sqlite({ filename: journal })),
+        Layer.provide(ScriptedModel.layer(model))
+      )
+
+      const failure = yield* Effect.gen(function* () {
+        const runId = yield* DurableAgent.start(agent, { runId: "away-1", prompt: "Add 2 and 3, then tell Ana." })
+        return yield* Effect.flip(DurableAgent.wait(agent, runId))
+      }).pipe(Effect.provide(runner), Effect.scoped, Effect.timeout("10 seconds"))
+      if (failure._tag !== "JournalError") return expect.fail(`not a JournalError: ${failure._tag}`)
+      expect(failure.operation).toBe(
+        when === "tool" ? "journal the result of tool/t2" : "journal the result of model/2"
+      )
+      expect(failure.message).toBe(
+        "The run away-1 stopped: its journal could not be written (Failed to execute statement: no such table: parley_wf_activities). It continues where its journal ends when an engine runs it again."
+      )
+      expect(
+        yield* DurableAgent.status("away-1").pipe(
+          Effect.provide(DurableEngine.sqliteClientLayer({ filename: journal }))
+        )
+      ).toMatchObject({ status: "running" })
+
+      yield* onJournal("ALTER TABLE parley_wf_activities_away RENAME TO parley_wf_activities")
+      const outcome = yield* DurableAgent.wait(agent, "away-1").pipe(
+        Effect.provide(runner),
+        Effect.scoped,
+        Effect.timeout("10 seconds")
+      )
+      if (outcome._tag !== "Ended") return expect.fail(`not ended: ${outcome._tag}`)
+      expect(outcome.end.text).toBe("2 + 3 = 5, and the message is sent.")
+      expect(Conversation.messages(outcome.end.state.conversation).length).toBe(4)
+      // The call whose result was not journaled runs again (with its idempotency key); the model call too.
+      expect([sends, modelCalls]).toEqual(when === "tool" ? [2, 2] : [1, 3])
+    })
+
+  it.live(
+    "a journal that cannot be written while a tool call runs: a JournalError from wait, the run continued later",
+    () => journalAway("tool")
+  )
+  it.live(
+    "a journal that cannot be written after a model call: a JournalError from wait, the run continued later",
+    () => journalAway("model")
   )
 })

@@ -21,6 +21,7 @@ import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { ToolCall } from "../ToolCall.js"
+import * as JournalUnavailable from "./journalUnavailable.js"
 
 /** What an Activity needs from the workflow it runs in. */
 export type WorkflowContext = Context.Context<WorkflowEngine.WorkflowEngine | WorkflowEngine.WorkflowInstance>
@@ -102,6 +103,11 @@ export interface ToolSettings {
   /** Tool names whose call, in flight at a crash, is answered as interrupted instead of run again. */
   readonly notRerunnable: ReadonlySet<string>
   readonly timeoutOf: (name: string) => Duration.Duration
+  /**
+   * Told when a call's Activity could not be journaled. The call then answers a placeholder that no model sees:
+   * the run body fails the step with the failure before the next model call.
+   */
+  readonly journalFailed: (failure: JournalUnavailable.JournalUnavailable) => void
 }
 
 /** The text the model gets for a call that was in flight at a crash and must not run twice. */
@@ -147,20 +153,34 @@ export const toolkit = <R>(
   settings: ToolSettings,
   workflow: WorkflowContext
 ): Toolkit.Handled<R> => {
+  // The handler's own failures are outcomes inside the Activity (the real toolkit catches them), so a defect out of
+  // the Activity is the engine's: the journal could not be written.
+  const journalFailure = (call: Content.ToolUseBlock) => (defect: unknown) =>
+    Effect.sync(() => {
+      settings.journalFailed(JournalUnavailable.fromDefect(`journal the call ${call.id} of ${call.name}`)(defect))
+      return { result: errorResult(call, "Error: the call could not be journaled."), outcome: "error" as const }
+    })
   const execute = (call: Content.ToolUseBlock): Effect.Effect<ToolOutcome.ToolRun, never, R> =>
     Effect.gen(function* () {
       const name = `tool/${call.id}`
       let startedEarlier = false
       if (settings.notRerunnable.has(call.name)) {
         let markedNow = false
-        yield* Activity.make({
+        const marked = yield* Activity.make({
           name: `${name}/started`,
           success: Schema.Literal(true),
           execute: Effect.sync(() => {
             markedNow = true
             return true as const
           })
-        }).pipe(Effect.provide(workflow), Effect.orDie)
+        }).pipe(
+          Effect.provide(workflow),
+          Effect.orDie,
+          Effect.as(undefined),
+          Effect.catchAllDefect(journalFailure(call))
+        )
+        // Not marked as started, it must not run: the step fails before the next model call, and runs again.
+        if (marked !== undefined) return ToolOutcome.make(marked.result, marked.outcome)
         startedEarlier = !markedNow
       }
       const context = yield* Effect.context<R>()
@@ -180,7 +200,7 @@ export const toolkit = <R>(
           const outcome = yield* bounded(handler, call, settings.timeoutOf(call.name))
           return { result: outcome.result, outcome: outcome.outcome }
         })
-      }).pipe(Effect.provide(workflow), Effect.orDie)
+      }).pipe(Effect.provide(workflow), Effect.orDie, Effect.catchAllDefect(journalFailure(call)))
       return ToolOutcome.make(run.result, run.outcome)
     })
   return {

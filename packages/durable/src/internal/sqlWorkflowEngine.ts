@@ -19,6 +19,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberMap from "effect/FiberMap"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as JournalUnavailable from "./journalUnavailable.js"
 
 type Execute = (
   payload: object,
@@ -191,7 +192,10 @@ export const make = (
           Effect.provideService(WorkflowEngine.WorkflowEngine, engine),
           Effect.tap((result) =>
             Effect.zipRight(
-              Effect.orDie(record(executionId, result, execution.workflow)),
+              Effect.orDieWith(
+                record(executionId, result, execution.workflow),
+                JournalUnavailable.fromDefect("journal the end of the run")
+              ),
               execution.parent === undefined || result._tag !== "Complete"
                 ? Effect.void
                 : Effect.forkIn(resume(execution.parent), scope)
@@ -249,7 +253,7 @@ export const make = (
         if (known === undefined) return
         known.deferreds.set(options.deferredName, encoded)
         yield* resume(options.executionId)
-      }).pipe(Effect.orDie)
+      }).pipe(Effect.orDieWith(JournalUnavailable.fromDefect("journal a decision")))
 
     const base: WorkflowEngine.WorkflowEngine["Type"] = WorkflowEngine.makeUnsafe({
       register: (workflow, execute) =>
@@ -282,7 +286,7 @@ export const make = (
             return (polled ?? new Workflow.Suspended({})) as never
           }
           return (yield* Fiber.join(execution.fiber)) as never
-        }).pipe(Effect.orDie),
+        }).pipe(Effect.orDieWith(JournalUnavailable.fromDefect("journal the start of the run"))),
       interrupt: (_workflow, executionId) =>
         Effect.gen(function* () {
           const execution = executions.get(executionId) ?? (yield* load(executionId))?.execution
@@ -291,7 +295,7 @@ export const make = (
           execution.instance.interrupted = true
           yield* sql`UPDATE parley_wf_executions SET interrupted = 1 WHERE execution_id = ${executionId}`
           yield* resume(executionId)
-        }).pipe(Effect.orDie),
+        }).pipe(Effect.orDieWith(JournalUnavailable.fromDefect("journal the interruption"))),
       resume: (_workflow, executionId) => resume(executionId),
       // Replaced below by `activityExecute`, which decodes with cached parsers.
       activityExecute: () => Effect.die("unused"),
@@ -314,7 +318,7 @@ export const make = (
             wake_at: at
           })} ON CONFLICT (execution_id, name) DO NOTHING`
           yield* wakeAt(workflow, options.executionId, clock.name, clock.deferred.name, at)
-        }).pipe(Effect.orDie)
+        }).pipe(Effect.orDieWith(JournalUnavailable.fromDefect("journal a durable clock")))
     })
 
     /**
@@ -339,12 +343,12 @@ export const make = (
         )
         if (result._tag === "Suspended") return result
         const encoded = encodeExit(result.exit)
-        yield* Effect.orDie(
-          sql`INSERT INTO parley_wf_activities ${sql.insert({
-            execution_id: instance.executionId,
-            activity: key,
-            exit: encoded
-          })} ON CONFLICT (execution_id, activity) DO NOTHING`
+        yield* sql`INSERT INTO parley_wf_activities ${sql.insert({
+          execution_id: instance.executionId,
+          activity: key,
+          exit: encoded
+        })} ON CONFLICT (execution_id, activity) DO NOTHING`.pipe(
+          Effect.orDieWith(JournalUnavailable.fromDefect(`journal the result of ${activity.name}`))
         )
         execution?.activities.set(key, encoded)
         return new Workflow.Complete({ exit: yield* decodeActivityExit(activity, result.exit) })
@@ -354,7 +358,10 @@ export const make = (
       return Effect.gen(function* () {
         const execution = executions.get(executionId)
         const exit = execution?.fiber?.unsafePoll()
-        if (exit !== undefined && exit !== null) return Exit.isSuccess(exit) ? exit.value : undefined
+        // A body that died (its journal could not be written) is complete here, with that defect.
+        if (exit !== undefined && exit !== null) {
+          return Exit.isSuccess(exit) ? exit.value : new Workflow.Complete({ exit: Exit.failCause(exit.cause) })
+        }
         if (execution?.fiber !== undefined) return undefined
         const rows = yield* sql<{ status: string; result: string | null }>`
           SELECT status, result FROM parley_wf_executions WHERE execution_id = ${executionId}`
@@ -364,7 +371,7 @@ export const make = (
           return yield* Effect.orDie(Schema.decode(resultSchema(workflow))(row.result))
         }
         return row.status === "suspended" ? new Workflow.Suspended({}) : undefined
-      }).pipe(Effect.orDie)
+      }).pipe(Effect.orDieWith(JournalUnavailable.fromDefect("read the run's result")))
     }
 
     const engine: WorkflowEngine.WorkflowEngine["Type"] = { ...base, activityExecute }
