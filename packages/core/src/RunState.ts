@@ -15,10 +15,12 @@
  *
  * @since 0.2.0
  */
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as Content from "./Content.js"
 import * as Conversation from "./Conversation.js"
 import * as Message from "./Message.js"
+import * as Wire from "./Wire.js"
 
 /**
  * Token usage summed over a run's model calls (`total` = input + output + cache writes + cache reads).
@@ -97,6 +99,53 @@ export const Pending = Schema.Struct({
  */
 export type Pending = typeof Pending.Type
 
+const runStateFields = Schema.Struct({
+  runId: Schema.String,
+  conversation: Conversation.Json,
+  turns: Schema.Number,
+  toolCalls: Schema.Number,
+  usage: UsageTotals,
+  elapsedMillis: Schema.Number,
+  guard: Guard,
+  text: Schema.String,
+  message: Schema.optional(Message.Message),
+  pending: Schema.optional(Pending)
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type RunState = typeof runStateFields.Type
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type Encoded = typeof runStateFields.Encoded
+
+/**
+ * The free-form JSON of a run state, kept as it came: the tool inputs of its blocks, the guard's last input
+ * (`{ name, input }`) and an approval's replacement input (`{ _tag, input }`).
+ */
+const freeform = (parent: Record<string, unknown>, key: string): boolean =>
+  Wire.isToolInput(parent, key) || (key === "input" && !("type" in parent) && ("name" in parent || "_tag" in parent))
+
+const AnyEncoded = Schema.declare((_: unknown): _ is Encoded => true)
+
+/**
+ * A stored state's JSON before its schema sees it: refused when {@link Wire.unsafeJson} refuses it. Checked on
+ * decode only: a state being stored was built from values already decoded.
+ */
+const SafeEncoded: Schema.Schema<Encoded> = Schema.transformOrFail(AnyEncoded, AnyEncoded, {
+  strict: true,
+  decode: (value, _, ast) => {
+    const why = Wire.unsafeJson(value, { freeform })
+    return why === undefined ? ParseResult.succeed(value) : ParseResult.fail(new ParseResult.Type(ast, undefined, why))
+  },
+  encode: ParseResult.succeed
+}).annotations({ identifier: "SafeJson" })
+
 /**
  * The state of a run between two steps.
  *
@@ -109,33 +158,17 @@ export type Pending = typeof Pending.Type
  *   append to it); `message`: the last assistant message.
  * - `pending`: tool calls of the last turn still without a result (see {@link Pending}).
  *
+ * Decoding refuses, with a typed `ParseError`, JSON that {@link Wire.unsafeJson} refuses (nested deeper than
+ * `Wire.maxDepth`, an own `__proto__`, `toString`, `valueOf` or `toJSON` key) outside the state's free-form inputs
+ * (tool inputs, the guard's last input, an approval's input), which are kept as they came: a stored state never
+ * makes the decoder or its error's `message` throw, and no key of it becomes a prototype.
+ *
  * @since 0.2.0
  * @category schemas
  */
-export const RunState = Schema.Struct({
-  runId: Schema.String,
-  conversation: Conversation.Json,
-  turns: Schema.Number,
-  toolCalls: Schema.Number,
-  usage: UsageTotals,
-  elapsedMillis: Schema.Number,
-  guard: Guard,
-  text: Schema.String,
-  message: Schema.optional(Message.Message),
-  pending: Schema.optional(Pending)
-}).annotations({ identifier: "@parley/core/RunState" })
-
-/**
- * @since 0.2.0
- * @category models
- */
-export type RunState = typeof RunState.Type
-
-/**
- * @since 0.2.0
- * @category models
- */
-export type Encoded = typeof RunState.Encoded
+export const RunState: Schema.Schema<RunState, Encoded> = Schema.compose(SafeEncoded, runStateFields).annotations({
+  identifier: "@parley/core/RunState"
+})
 
 /**
  * A run state as a JSON string, for storage: `Schema.encode(RunState.Json)(state)` gives the string, decoding

@@ -142,8 +142,13 @@ const hasOwn = Object.prototype.hasOwnProperty
 /** Keys that would shadow the methods a value is converted to a string or a number with. */
 const methodKeys = ["toString", "valueOf", "toJSON"] as const
 
-/** Whether `key` of `parent` holds a model's free-form tool input (`tool_use`, `server_tool_use`, `mcp_tool_use`). */
-const isToolInput = (parent: Record<string, unknown>, key: string): boolean =>
+/**
+ * Whether `key` of `parent` holds a model's free-form tool input (`tool_use`, `server_tool_use`, `mcp_tool_use`): the
+ * default `freeform` of {@link unsafeJson}.
+ *
+ * @since 0.1.0
+ */
+export const isToolInput = (parent: Record<string, unknown>, key: string): boolean =>
   key === "input" && typeof parent["type"] === "string" && parent["type"].endsWith("tool_use")
 
 /**
@@ -152,20 +157,26 @@ const isToolInput = (parent: Record<string, unknown>, key: string): boolean =>
  * decoded object's prototype, or a `toString`, `valueOf` or `toJSON` key, which would shadow the methods the decoder
  * and `JSON.stringify` call (a `type` of `{"toString":{}}` made the schema decoder throw a `TypeError`). In wire JSON, tool inputs (`input` of a `*tool_use` block) are the model's own JSON and
  * may hold such keys: they are kept as they came (own keys, `Schema.Unknown` does not copy them) and checked where
- * they are decoded, by the `Toolkit` (`checkToolInputs: true`, or a value that is itself a tool input). Iterative,
- * so linear in the value's size at any depth; values with cycles (not JSON) end at the depth limit.
+ * they are decoded, by the `Toolkit` (`checkToolInputs: true`, or a value that is itself a tool input). A schema
+ * holding free-form JSON elsewhere says where with `freeform` (default {@link isToolInput}); the depth is checked
+ * everywhere. Iterative, so linear in the value's size at any depth; values with cycles (not JSON) end at the depth
+ * limit.
  *
  * @since 0.1.0
  */
 export const unsafeJson = (
   value: unknown,
-  options?: { readonly maxDepth?: number | undefined; readonly checkToolInputs?: boolean | undefined }
+  options?: {
+    readonly maxDepth?: number | undefined
+    readonly checkToolInputs?: boolean | undefined
+    readonly freeform?: ((parent: Record<string, unknown>, key: string) => boolean) | undefined
+  }
 ): string | undefined => {
   const max = options?.maxDepth ?? maxDepth
   if (typeof value !== "object" || value === null) return undefined
   const nodes: Array<object> = [value]
   const depths: Array<number> = [1]
-  const exempt = options?.checkToolInputs === true ? () => false : isToolInput
+  const exempt = options?.checkToolInputs === true ? () => false : (options?.freeform ?? isToolInput)
   const free: Array<boolean> = [false]
   while (nodes.length > 0) {
     const node = nodes.pop()!

@@ -75,3 +75,69 @@ describe("RunState", () => {
     assert.isFalse(RunState.isAwaitingApproval({ ...waiting, pending: undefined }))
   })
 })
+
+describe("RunState: a stored state never makes the decoder throw, and no key of it becomes a prototype", () => {
+  const stored = (): Record<string, unknown> => JSON.parse(Schema.encodeSync(RunState.Json)(waiting))
+  const deepType = (depth: number): unknown => JSON.parse(`{"type":${"[".repeat(depth)}${"]".repeat(depth)}}`)
+  const decode = (json: unknown) => Schema.decodeUnknownEither(RunState.RunState)(json)
+  const refused = (json: unknown, why: string) => {
+    const result = decode(json)
+    if (Either.isRight(result)) return assert.fail("decoded")
+    assert.strictEqual(
+      result.left.message,
+      `@parley/core/RunState\n└─ Encoded side transformation failure\n   └─ SafeJson\n      └─ Transformation process failure\n         └─ ${why}`
+    )
+  }
+  const tooDeep = "the JSON is nested deeper than 256 levels"
+  const protoKey = `an object has a "__proto__" key, which decoding would make its prototype`
+
+  it("JSON nested 5,000 and 100,000 deep in the last message, a pending result or the guard: a typed failure", () => {
+    for (const depth of [5_000, 100_000]) {
+      const message = { id: "m", type: "message", role: "assistant", content: [deepType(depth)] }
+      refused({ ...stored(), message }, tooDeep)
+      const pending = {
+        ...(stored().pending as object),
+        results: [{ type: "tool_result", tool_use_id: "toolu_1", content: [deepType(depth)] }]
+      }
+      refused({ ...stored(), pending }, tooDeep)
+      refused({ ...stored(), guard: deepType(depth) }, tooDeep)
+    }
+  })
+
+  it("an own __proto__ key in the decisions or a block is refused; in a free-form input it is kept as an own key", () => {
+    const pending = stored().pending as Record<string, unknown>
+    refused({ ...stored(), pending: { ...pending, decisions: JSON.parse('{"__proto__":{"_tag":"Allow"}}') } }, protoKey)
+    refused(
+      {
+        ...stored(),
+        message: JSON.parse('{"id":"m","type":"message","role":"assistant","content":[],"usage":{"__proto__":{}}}')
+      },
+      protoKey
+    )
+    const input = JSON.parse('{"__proto__":{"isAdmin":true}}')
+    const state = {
+      ...stored(),
+      guard: { last: { name: "add", input }, count: 1 },
+      pending: {
+        ...pending,
+        calls: [{ type: "tool_use", id: "toolu_1", name: "add", input }],
+        decisions: { toolu_1: { _tag: "Allow", input } }
+      }
+    }
+    const decoded = Either.getOrThrow(decode(state))
+    for (const kept of [
+      decoded.guard.last?.input,
+      decoded.pending?.calls[0]?.input,
+      (decoded.pending?.decisions.toolu_1 as { input?: unknown }).input
+    ]) {
+      assert.deepStrictEqual(Object.keys(kept as object), ["__proto__"])
+      assert.strictEqual(Object.getPrototypeOf(kept), Object.prototype)
+    }
+    assert.strictEqual(Object.getPrototypeOf(decoded.pending?.decisions), Object.prototype)
+  })
+
+  it("a valid stored state decodes as the schema alone decodes it", () => {
+    const back = Either.getOrThrow(decode(stored()))
+    assert.deepStrictEqual({ ...back, conversation: undefined }, { ...waiting, conversation: undefined })
+  })
+})
