@@ -211,6 +211,28 @@ describe("LoopEvent for UIs", () => {
     }
   )
 
+  it.effect("an eventBuffer below 1, or not a number, is 1: the stream still ends", () =>
+    Effect.gen(function* () {
+      for (const eventBuffer of [0, -5, Number.NaN, 0.5]) {
+        const { layer } = oneEventPerChunk(reply([{ type: "text", text: "abc" }], "end_turn"), { textChunkSize: 1 })
+        const events = yield* AgentLoop.stream({ model: "m", prompt: "hi", streaming: true, eventBuffer }).pipe(
+          Stream.runCollect,
+          Effect.map(Chunk.toReadonlyArray),
+          Effect.provide(layer)
+        )
+        assert.deepStrictEqual(events.map(line), [
+          "TurnStarted 1",
+          'TextDelta 1 0 "a"',
+          'TextDelta 1 0 "b"',
+          'TextDelta 1 0 "c"',
+          "TurnFinished 1",
+          "TurnUsage 1 10/5 total 15",
+          "Finished EndTurn"
+        ])
+      }
+    })
+  )
+
   it.scoped("before a tool runs, the loop waits until the consumer has taken every event of the turn", () => {
     const ran: Array<number> = []
     const counting = Toolkit.make(add).handle({

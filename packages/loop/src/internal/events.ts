@@ -53,7 +53,7 @@ export const buffered = <E>(capacity: number): Effect.Effect<Buffered<E>> =>
           mailbox.unsafeOffer(event)
         },
         drain,
-        capacity: Math.max(1, Math.floor(capacity))
+        capacity: capacity >= 1 ? Math.floor(capacity) : 1
       },
       mailbox,
       stream: Stream.mapChunks(Mailbox.toStream(mailbox), (chunk) => {
