@@ -55,6 +55,20 @@ const done = reply([{ type: "text", text: "Done." }], "end_turn")
 const roundTrip = (state: RunState.RunState): RunState.RunState =>
   Schema.decodeUnknownSync(RunState.Json)(JSON.stringify(JSON.parse(Schema.encodeSync(RunState.Json)(state))))
 
+/** Runs a fixture in a child process (tsx) with `input` on its stdin; its stdout, parsed as JSON. */
+const inChild = (fixture: string, input: string) =>
+  Effect.async<Record<string, unknown>, Error>((resume) => {
+    const root = path.resolve(import.meta.dirname, "../../..")
+    const child = execFile(
+      path.join(root, "node_modules/.bin/tsx"),
+      ["--tsconfig", path.join(root, "tsconfig.dev.json"), path.join(import.meta.dirname, fixture)],
+      { cwd: root },
+      (error, stdout, stderr) =>
+        resume(error ? Effect.fail(new Error(`${error.message}\n${stderr}`)) : Effect.succeed(JSON.parse(stdout)))
+    )
+    child.stdin?.end(input)
+  })
+
 const continued = (step: Step.Step): RunState.RunState => {
   assert.strictEqual(step._tag, "Continue")
   return step.state
@@ -212,22 +226,7 @@ describe("RunState and AgentLoop.step", () => {
       state = continued(yield* AgentLoop.step(options, state))
       state = continued(yield* AgentLoop.step(options, state))
       const stored = Schema.encodeSync(RunState.Json)(state)
-      const root = path.resolve(import.meta.dirname, "../../..")
-      const output = yield* Effect.async<string, Error>((resume) => {
-        const child = execFile(
-          path.join(root, "node_modules/.bin/tsx"),
-          [
-            "--tsconfig",
-            path.join(root, "tsconfig.dev.json"),
-            path.join(import.meta.dirname, "fixtures/continueRun.ts")
-          ],
-          { cwd: root },
-          (error, stdout, stderr) =>
-            resume(error ? Effect.fail(new Error(`${error.message}\n${stderr}`)) : Effect.succeed(stdout))
-        )
-        child.stdin?.end(stored)
-      })
-      const report = JSON.parse(output)
+      const report = yield* inChild("fixtures/continueRun.ts", stored)
       assert.notStrictEqual(report.pid, process.pid)
       assert.deepStrictEqual(
         { ...report, pid: undefined },
@@ -377,5 +376,56 @@ describe("RunState and AgentLoop.step", () => {
       assert.strictEqual(model.requests().length, 3)
       assert.deepStrictEqual(model.requests()[2], model.requests()[1])
     }).pipe(Effect.provide(ScriptedModel.layer(model)))
+  })
+
+  it.live("a run waiting for approval is decided and continued in another process, its limits intact", () => {
+    const model = ScriptedModel.fromMessages([
+      reply(
+        [
+          { type: "tool_use", id: "toolu_ok", name: "add", input: { a: 1, b: 1 } },
+          { type: "tool_use", id: "toolu_ask", name: "add", input: { a: 2, b: 2 } }
+        ],
+        "tool_use"
+      )
+    ])
+    const { toolkit, added } = makeToolkit()
+    const options: LoopOptions = {
+      model: "m",
+      toolkit,
+      limits: { maxTurns: 2 },
+      approve: (call) => Effect.succeed(call.id === "toolu_ask" ? Approval.defer : Approval.allow)
+    }
+    return Effect.gen(function* () {
+      const waiting = yield* AgentLoop.run({ ...options, prompt: "add", runId: "run_approval" })
+      assert.deepStrictEqual(waiting.stopReason, StopReason.AwaitingApproval({ ids: ["toolu_ask"] }))
+      assert.deepStrictEqual(added, ["1+1"])
+      const report = yield* inChild("fixtures/decideRun.ts", Schema.encodeSync(RunState.Json)(waiting.state))
+      assert.notStrictEqual(report.pid, process.pid)
+      assert.deepStrictEqual(
+        { ...report, pid: undefined },
+        {
+          pid: undefined,
+          waiting: true,
+          // Only the decided call ran there, with the edited input; the allowed one kept its result from here.
+          ran: ["40+2"],
+          stopReason: "EndTurn",
+          runId: "run_approval",
+          turns: 2,
+          toolCalls: 2,
+          total: 220,
+          text: "It is 42.",
+          sent: [
+            {
+              role: "user",
+              content: [
+                { type: "tool_result", tool_use_id: "toolu_ok", content: "2" },
+                { type: "tool_result", tool_use_id: "toolu_ask", content: "42" }
+              ]
+            }
+          ],
+          tools: [[1, "toolu_ask", "ok"]]
+        }
+      )
+    }).pipe(Effect.provide(ScriptedModel.layer(model)), Effect.orDie)
   })
 })
