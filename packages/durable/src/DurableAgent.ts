@@ -479,6 +479,42 @@ export type Outcome =
   | { readonly _tag: "AwaitingApproval"; readonly runId: string; readonly calls: ReadonlyArray<AwaitingCall> }
 
 /**
+ * What {@link purge} deletes: the agent's runs that ended (by default finished, failed or interrupted; never a
+ * running run or one waiting for approval) before `endedBefore`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PurgeOptions {
+  /** Runs whose last change is older than this are deleted (a `Date` or epoch milliseconds). */
+  readonly endedBefore: Date | number
+  readonly statuses?: ReadonlyArray<"finished" | "failed" | "interrupted"> | undefined
+}
+
+/**
+ * Deletes the journal of ended runs, to keep it from growing without bound: their executions, model replies,
+ * tool results, decisions and rows in the runs table. Returns the ids of the runs deleted, oldest first. A run
+ * deleted is unknown afterwards (`RunNotFound`); starting its id again starts a new run.
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const purge = <R>(
+  agent: DurableAgent<R>,
+  options: PurgeOptions
+): Effect.Effect<ReadonlyArray<string>, JournalError, DurableEngine> =>
+  Effect.gen(function* () {
+    const engine = yield* DurableEngine
+    const before = typeof options.endedBefore === "number" ? options.endedBefore : options.endedBefore.getTime()
+    const statuses = options.statuses ?? ["finished", "failed", "interrupted"]
+    const runIds = yield* engine.runs.endedBefore(agent.name, statuses, before)
+    const executionIds = yield* Effect.forEach(runIds, (runId) => agent.workflow.executionId({ runId, state: "" }))
+    yield* engine.forget(executionIds)
+    yield* engine.runs.remove(runIds)
+    return runIds
+  }).pipe(Effect.mapError(toJournalError("purge ended runs")))
+
+/**
  * Waits until the run ends (its {@link RunEnd}, or {@link RunFailed}), was interrupted ({@link interrupt}), or waits
  * for approval (the calls waiting).
  *

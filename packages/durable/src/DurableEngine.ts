@@ -15,6 +15,7 @@
  */
 import type * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlError from "@effect/sql/SqlError"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import type * as WorkflowEngine from "@effect/workflow/WorkflowEngine"
 import * as Context from "effect/Context"
@@ -51,6 +52,8 @@ export interface Engine {
   readonly workflows: WorkflowEngine.WorkflowEngine["Type"]
   /** @internal */
   readonly runs: Runs.RunsTable
+  /** @internal Deletes the journal of executions that ended. */
+  readonly forget: (executionIds: ReadonlyArray<string>) => Effect.Effect<void, SqlError.SqlError>
 }
 
 /**
@@ -113,6 +116,24 @@ export const toJournalError =
       message: error instanceof Error ? error.message : typeof error === "string" ? error : "unknown error"
     })
 
+/**
+ * Deletes what the cluster's tables hold of ended workflow executions: the messages of their entities (the
+ * workflow's, with its activities, and its clock's: all have the execution id as entity id) and their replies.
+ */
+const forgetClusterExecutions =
+  (sql: SqlClient.SqlClient) =>
+  (executionIds: ReadonlyArray<string>): Effect.Effect<void, SqlError.SqlError> =>
+    Effect.forEach(
+      executionIds,
+      (id) =>
+        sql`DELETE FROM cluster_replies WHERE request_id IN (
+          SELECT id FROM cluster_messages WHERE entity_id = ${id})`.pipe(
+          Effect.zipRight(sql`DELETE FROM cluster_messages WHERE entity_id = ${id}`),
+          sql.withTransaction
+        ),
+      { discard: true }
+    )
+
 /** @internal */
 export const engineFromSql = (
   kind: "sqlite" | "postgres"
@@ -126,7 +147,7 @@ export const engineFromSql = (
       )
     )
     if (workflows._tag === "None") return yield* new JournalError({ operation: "start", message: "no engine" })
-    return { kind, workflows: workflows.value, runs }
+    return { kind, workflows: workflows.value, runs, forget: forgetClusterExecutions(sql) }
   })
 
 /**
@@ -168,9 +189,9 @@ export const sqlite = (options: SqliteOptions): Layer.Layer<DurableEngine, Journ
         Lease.acquire(sql, options.filename),
         toJournalError(`take the journal ${options.filename}`)
       )
-      const workflows = yield* Effect.mapError(SqlWorkflowEngine.make(sql), toJournalError("start the engine"))
+      const { engine, forget } = yield* Effect.mapError(SqlWorkflowEngine.make(sql), toJournalError("start the engine"))
       const runs = yield* Effect.mapError(Runs.make(sql, "sqlite"), toJournalError("create the runs table"))
-      return { kind: "sqlite" as const, workflows, runs }
+      return { kind: "sqlite" as const, workflows: engine, runs, forget }
     })
   ).pipe(Layer.provide(sqliteClient(options.filename)))
 

@@ -139,7 +139,6 @@ describe("DurableAgent on SQLite", () => {
         expect(missing._tag).toBe("RunNotFound")
         yield* DurableAgent.decide("run-a", "t2", { _tag: "Deny", reason: "not today" })
         const outcome = yield* DurableAgent.wait(agent, runId)
-        process.stderr.write(`P2 done ${JSON.stringify(outcome._tag)}\n`)
         if (outcome._tag !== "Ended") return expect.fail(`still ${outcome._tag}`)
         expect(sends).toBe(0)
         const results = Conversation.messages(outcome.end.state.conversation)[2]?.content
@@ -167,6 +166,37 @@ describe("DurableAgent on SQLite", () => {
           ["run-a", "finished"],
           ["run-b", "interrupted"]
         ])
+
+        // Retention: a third run waits; purging what ended before now deletes the two others, journal and all.
+        const third = yield* DurableAgent.start(agent, { runId: "run-c", prompt: "Add, then send." })
+        expect((yield* DurableAgent.wait(agent, third))._tag).toBe("AwaitingApproval")
+        const rows = (table: string) =>
+          Effect.flatMap(SqlClient.SqlClient, (sql) =>
+            sql.unsafe<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)
+          ).pipe(
+            Effect.map((result) => Number(result[0]?.n)),
+            Effect.provide(SqliteClient.layer({ filename: journal })),
+            Effect.orDie
+          )
+        const tables = [
+          "parley_wf_executions",
+          "parley_wf_activities",
+          "parley_durable_runs",
+          "parley_durable_decisions"
+        ]
+        expect(yield* Effect.forEach(tables, rows)).toEqual([3, 7, 3, 1])
+        expect(yield* DurableAgent.purge(agent, { endedBefore: 0 })).toEqual([])
+        expect(yield* DurableAgent.purge(agent, { endedBefore: Date.now() + 1, statuses: ["failed"] })).toEqual([])
+        expect(yield* DurableAgent.purge(agent, { endedBefore: new Date(Date.now() + 1) })).toEqual(["run-a", "run-b"])
+        expect(yield* Effect.forEach(tables, rows)).toEqual([1, 2, 1, 0])
+        expect((yield* Effect.flip(DurableAgent.status("run-a")))._tag).toBe("RunNotFound")
+        expect((yield* DurableAgent.status("run-c")).status).toBe("awaiting-approval")
+        // The waiting run goes on; a purged id starts a new run.
+        yield* DurableAgent.decide("run-c", "t2", { _tag: "Allow" })
+        expect((yield* DurableAgent.wait(agent, third))._tag).toBe("Ended")
+        expect(sends).toBe(1)
+        expect(yield* DurableAgent.start(agent, { runId: "run-a", prompt: "Add, then send." })).toBe("run-a")
+        expect((yield* DurableAgent.wait(agent, "run-a"))._tag).toBe("AwaitingApproval")
       }).pipe(Effect.provide(Layer.merge(layer, DurableEngine.layerClient.pipe(Layer.provide(layer)))), Effect.scoped)
     })
   )

@@ -329,7 +329,7 @@ describe("PgEngine: many runner processes on PostgreSQL", () => {
 
   Services.live(
     postgres,
-    "the database's connections terminated mid-run: the runner reconnects and every run finishes, each tool call with one key",
+    "the database's connections terminated mid-run: the runner reconnects and every run finishes, each tool call with one key; purged, the journal is empty",
     () =>
       Effect.gen(function* () {
         const database = yield* freshDatabase
@@ -382,6 +382,23 @@ describe("PgEngine: many runner processes on PostgreSQL", () => {
         for (const e of starts) byKey.set(e.key, (byKey.get(e.key) ?? 0) + 1)
         expect(byKey.size).toBe(20)
         for (const [key, count] of byKey) expect(count, key).toBeLessThanOrEqual(2)
+
+        // Retention: purging the ended runs deletes their rows and the cluster's messages and replies for them.
+        const journalRows = async () => {
+          const [row] = await Effect.runPromise(
+            database.sql.unsafe<{ messages: string; replies: string; runs: string }>(
+              "SELECT (SELECT count(*) FROM cluster_messages) AS messages, (SELECT count(*) FROM cluster_replies) AS replies, (SELECT count(*) FROM parley_durable_runs) AS runs"
+            )
+          )
+          return [Number(row?.messages), Number(row?.replies), Number(row?.runs)]
+        }
+        const [messages, replies] = yield* Effect.promise(journalRows)
+        expect(messages).toBeGreaterThan(0)
+        expect(replies).toBeGreaterThan(0)
+        runner.send({ purge: Date.now() + 1 })
+        const purged = (yield* Effect.promise(() => runner.next())) as { purged: Array<string> }
+        expect([...purged.purged].sort()).toEqual([...ids].sort())
+        expect(yield* Effect.promise(journalRows)).toEqual([0, 0, 0])
         expect(runner.child.exitCode).toBe(null)
       }),
     90_000

@@ -57,6 +57,14 @@ export interface RunsTable {
   readonly markApplied: (runId: string, toolUseId: string) => Effect.Effect<void, SqlError.SqlError>
   /** The `tool_use` ids of the run that have a decision recorded (delivered or not). */
   readonly decided: (runId: string) => Effect.Effect<ReadonlyArray<string>, SqlError.SqlError>
+  /** The agent's runs in one of `statuses` last updated before `before` (epoch ms), oldest first. */
+  readonly endedBefore: (
+    agent: string,
+    statuses: ReadonlyArray<Status>,
+    before: number
+  ) => Effect.Effect<ReadonlyArray<string>, SqlError.SqlError>
+  /** Deletes the runs' rows and decisions. */
+  readonly remove: (runIds: ReadonlyArray<string>) => Effect.Effect<void, SqlError.SqlError>
 }
 
 interface RawRun {
@@ -192,5 +200,35 @@ export const make = (
         (rows) => rows.map((row) => row.tool_use_id)
       )
 
-    return { upsert, insertNew, get, list, putDecision, pendingDecisions, markApplied, decided }
+    const endedBefore = (agent: string, statuses: ReadonlyArray<Status>, before: number) =>
+      statuses.length === 0
+        ? Effect.succeed([])
+        : Effect.map(
+            sql<{ run_id: string }>`SELECT run_id FROM parley_durable_runs
+              WHERE agent = ${agent} AND ${sql.in("status", statuses)} AND updated_at < ${before}
+              ORDER BY updated_at, run_id`,
+            (rows) => rows.map((row) => row.run_id)
+          )
+
+    const remove = (runIds: ReadonlyArray<string>) =>
+      runIds.length === 0
+        ? Effect.void
+        : sql`DELETE FROM parley_durable_decisions WHERE ${sql.in("run_id", runIds)}`.pipe(
+            Effect.zipRight(sql`DELETE FROM parley_durable_runs WHERE ${sql.in("run_id", runIds)}`),
+            sql.withTransaction,
+            Effect.asVoid
+          )
+
+    return {
+      upsert,
+      insertNew,
+      get,
+      list,
+      putDecision,
+      pendingDecisions,
+      markApplied,
+      decided,
+      endedBefore,
+      remove
+    }
   })

@@ -114,9 +114,14 @@ const createTables = (sql: SqlClient.SqlClient) =>
   )
 
 /** The engine, and a function that starts the executions of a registered workflow the journal left unfinished. */
-export const make = (
-  sql: SqlClient.SqlClient
-): Effect.Effect<WorkflowEngine.WorkflowEngine["Type"], SqlError.SqlError, Scope.Scope> =>
+/** The engine, and a way to delete the journal of executions that ended. */
+export interface SqlWorkflowEngine {
+  readonly engine: WorkflowEngine.WorkflowEngine["Type"]
+  /** Deletes the executions' journals (they must have ended: a running one is left alone). */
+  readonly forget: (executionIds: ReadonlyArray<string>) => Effect.Effect<void, SqlError.SqlError>
+}
+
+export const make = (sql: SqlClient.SqlClient): Effect.Effect<SqlWorkflowEngine, SqlError.SqlError, Scope.Scope> =>
   Effect.gen(function* () {
     yield* createTables(sql)
     const scope = yield* Effect.scope
@@ -375,7 +380,27 @@ export const make = (
     }
 
     const engine: WorkflowEngine.WorkflowEngine["Type"] = { ...base, activityExecute }
-    return engine
+
+    const forget = (executionIds: ReadonlyArray<string>) => {
+      const ended = executionIds.filter((id) => {
+        const fiber = executions.get(id)?.fiber
+        return fiber === undefined || fiber.unsafePoll() !== null
+      })
+      if (ended.length === 0) return Effect.void
+      return Effect.forEach(
+        ["parley_wf_activities", "parley_wf_deferreds", "parley_wf_clocks", "parley_wf_executions"],
+        (table) => sql`DELETE FROM ${sql(table)} WHERE ${sql.in("execution_id", ended)}`,
+        { discard: true }
+      ).pipe(
+        sql.withTransaction,
+        Effect.tap(() =>
+          Effect.sync(() => {
+            for (const id of ended) executions.delete(id)
+          })
+        )
+      )
+    }
+    return { engine, forget }
   })
 
 /** Per error schema, the schema of an activity's failure cause (built once: a new one per call costs its parser). */
