@@ -5,6 +5,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
+import * as AST from "effect/SchemaAST"
 import ts from "typescript"
 import * as ApiError from "../src/ApiError.js"
 import * as Content from "../src/Content.js"
@@ -13,6 +14,7 @@ import * as Request from "../src/Request.js"
 import * as StreamEvent from "../src/StreamEvent.js"
 import * as Validation from "../src/Validation.js"
 import * as Wire from "../src/Wire.js"
+import * as SdkTypes from "./utils/sdkTypes.js"
 
 const testDir = path.dirname(fileURLToPath(import.meta.url))
 const fixturesDir = path.join(testDir, "fixtures", "api")
@@ -465,4 +467,159 @@ describe("unknown members are kept as they came", () => {
     )
     assert.isFalse(Content.isUnknown(known))
   })
+})
+
+describe("every member and field of the SDK's types is declared by Parley's schemas", () => {
+  /**
+   * The shape of a type as paths: `.tools[]{web_search_20250305}.user_location` is the `user_location` field of a
+   * `tools` item whose `type` is `web_search_20250305`. For each path of an object, the names of its fields; for each
+   * path of a string literal union (`...=`), its literals. A member is keyed by all the literals of its `type`.
+   */
+  type Shape = Map<string, Set<string>>
+  const note = (shape: Shape, at: string, name?: string) => {
+    if (!shape.has(at)) shape.set(at, new Set())
+    if (name !== undefined) shape.get(at)!.add(name)
+  }
+  const memberKey = (types: ReadonlyArray<string>) => (types.length === 0 ? "" : `{${[...types].sort().join("|")}}`)
+
+  const sdkShape = (root: ts.Type): Shape => {
+    const { checker } = SdkTypes.load()
+    const shape: Shape = new Map()
+    const walk = (type0: ts.Type, at: string, seen: ReadonlyArray<ts.Type>) => {
+      const type = checker.getNonNullableType(type0)
+      if (seen.includes(type)) return
+      const inner = [...seen, type]
+      if (type.isUnion()) {
+        if (type.types.every((member) => member.isStringLiteral())) {
+          for (const member of type.types) note(shape, `${at}=`, (member as ts.StringLiteralType).value)
+          return
+        }
+        for (const member of type.types) if (!(member.flags & ts.TypeFlags.Literal)) walk(member, at, inner)
+        return
+      }
+      if (type.isStringLiteral()) return note(shape, `${at}=`, type.value)
+      if (checker.isArrayType(type) || checker.isTupleType(type)) {
+        for (const item of checker.getTypeArguments(type as ts.TypeReference)) walk(item, `${at}[]`, inner)
+        return
+      }
+      if (!(type.flags & ts.TypeFlags.Object) || type.getProperties().length === 0) return
+      const typeField = type.getProperty("type")
+      const literal = typeField && checker.getNonNullableType(checker.getTypeOfSymbol(typeField))
+      const literals = literal
+        ? (literal.isUnion() ? literal.types : [literal])
+            .filter((t) => t.isStringLiteral())
+            .map((t) => (t as ts.StringLiteralType).value)
+        : []
+      const key = `${at}${memberKey(literals)}`
+      note(shape, key)
+      for (const property of type.getProperties()) {
+        const docs = ts.displayPartsToString(property.getDocumentationComment(checker))
+        if (docs.startsWith("Header param:")) continue
+        note(shape, key, property.name)
+        walk(checker.getTypeOfSymbol(property), `${key}.${property.name}`, inner)
+      }
+    }
+    walk(root, "", [])
+    return shape
+  }
+
+  const parleyShape = (schema: Schema.Schema.Any): Shape => {
+    const shape: Shape = new Map()
+    const literalsOf = (ast: AST.AST, out: Array<string>) => {
+      if (AST.isLiteral(ast) && typeof ast.literal === "string") out.push(ast.literal)
+      else if (AST.isUnion(ast)) for (const member of ast.types) literalsOf(member, out)
+      else if (AST.isRefinement(ast) || AST.isTransformation(ast)) literalsOf(ast.from, out)
+    }
+    const walk = (ast: AST.AST, at: string, seen: ReadonlyArray<AST.AST>) => {
+      if (seen.includes(ast)) return
+      const inner = [...seen, ast]
+      if (AST.isTransformation(ast) || AST.isRefinement(ast)) return walk(ast.from, at, inner)
+      if (AST.isSuspend(ast)) return walk(ast.f(), at, inner)
+      if (AST.isUnion(ast)) {
+        for (const member of ast.types) walk(member, at, inner)
+        return
+      }
+      if (AST.isLiteral(ast)) {
+        if (typeof ast.literal === "string") note(shape, `${at}=`, ast.literal)
+        return
+      }
+      if (AST.isTupleType(ast)) {
+        for (const item of [...ast.elements, ...ast.rest]) walk(item.type, `${at}[]`, inner)
+        return
+      }
+      if (!AST.isTypeLiteral(ast)) return
+      const literals: Array<string> = []
+      const typeField = ast.propertySignatures.find((property) => property.name === "type")
+      if (typeField !== undefined) literalsOf(typeField.type, literals)
+      const key = `${at}${memberKey([...new Set(literals)])}`
+      note(shape, key)
+      for (const property of ast.propertySignatures) {
+        note(shape, key, String(property.name))
+        walk(property.type, `${key}.${String(property.name)}`, inner)
+      }
+    }
+    walk(Schema.encodedSchema(schema).ast, "", [])
+    return shape
+  }
+
+  /** The SDK's paths and fields that the schema does not declare (a path under a missing one is not listed again). */
+  const undeclared = (sdk: Shape, parley: Shape): ReadonlyArray<string> => {
+    const missing: Array<string> = []
+    for (const [at, names] of sdk) {
+      if (missing.some((path) => at.startsWith(path))) continue
+      const declared = parley.get(at)
+      if (declared === undefined) {
+        missing.push(at)
+        continue
+      }
+      for (const name of names) if (!declared.has(name)) missing.push(`${at}${at.endsWith("=") ? "" : "."}${name}`)
+    }
+    return missing
+  }
+
+  const roots: ReadonlyArray<readonly ["Messages" | "Beta", string, Schema.Schema.Any]> = [
+    ["Messages", "MessageCreateParamsNonStreaming", Request.MessagesRequest],
+    ["Beta", "MessageCreateParamsNonStreaming", Request.MessagesRequest],
+    ["Messages", "MessageCountTokensParams", Request.CountTokensRequest],
+    ["Beta", "MessageCountTokensParams", Request.CountTokensRequest],
+    ["Messages", "Message", Message.Message],
+    ["Beta", "BetaMessage", Message.Message],
+    ["Messages", "MessageTokensCount", Request.CountTokensResponse],
+    ["Beta", "BetaMessageTokensCount", Request.CountTokensResponse],
+    ["Messages", "RawMessageStreamEvent", StreamEvent.StreamEvent],
+    ["Beta", "BetaRawMessageStreamEvent", StreamEvent.StreamEvent]
+  ]
+
+  it("requests, count_tokens, messages and stream events, GA and beta: every member, field and literal, at every depth", () => {
+    const sdk = SdkTypes.load()
+    const report = roots.map(([module, name, schema]) => {
+      const shape = sdkShape(sdk.type(module, name))
+      return { root: `${module}.${name}`, paths: shape.size, undeclared: undeclared(shape, parleyShape(schema)) }
+    })
+    assert.deepStrictEqual(
+      report.map(({ root, undeclared }) => ({ root, undeclared })),
+      roots.map(([module, name]) => ({ root: `${module}.${name}`, undeclared: [] }))
+    )
+    // the walk reaches the whole surface: hundreds of paths on each side of the request, the beta's the most
+    assert.isAbove(report.find((row) => row.root === "Beta.MessageCreateParamsNonStreaming")!.paths, 700)
+    assert.isAbove(report.find((row) => row.root === "Messages.MessageCreateParamsNonStreaming")!.paths, 350)
+  }, 60_000)
+
+  it("the comparison sees a field, a member or a literal that a schema lacks", () => {
+    const sdk = SdkTypes.load()
+    const shape = sdkShape(sdk.type("Messages", "MessageCreateParamsNonStreaming"))
+    const parley = parleyShape(Request.MessagesRequest)
+    const without = (at: string, name: string): Shape =>
+      new Map(
+        [...parley].map(([path, names]) => [path, path === at ? new Set([...names].filter((n) => n !== name)) : names])
+      )
+    const withoutPath = (at: string): Shape => new Map([...parley].filter(([path]) => path !== at))
+    assert.deepStrictEqual(undeclared(shape, without("", "inference_geo")), [".inference_geo"])
+    assert.deepStrictEqual(undeclared(shape, withoutPath(".tools[]{web_search_20250305}")), [
+      ".tools[]{web_search_20250305}"
+    ])
+    const mediaTypes = ".messages[].content[]{image}.source{base64}.media_type="
+    assert.isTrue(parley.has(mediaTypes))
+    assert.deepStrictEqual(undeclared(shape, without(mediaTypes, "image/webp")), [`${mediaTypes}image/webp`])
+  }, 60_000)
 })
