@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Conversation from "@parley/core/Conversation"
 import type * as Message from "@parley/core/Message"
 import * as Model from "@parley/core/Model"
 import * as Tool from "@parley/core/Tool"
@@ -10,6 +11,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { reply } from "./utils/replies.js"
@@ -210,6 +212,66 @@ describe("LoopEvent for UIs", () => {
       }).pipe(Effect.provide(layer), Effect.scoped)
     }
   )
+
+  it.effect("a consumer that stops while the loop waits for it interrupts the loop and the model call", () => {
+    const { counter, layer } = oneEventPerChunk(reply([{ type: "text", text: "abcdefghij" }], "end_turn"), {
+      textChunkSize: 1
+    })
+    return Effect.gen(function* () {
+      const transcript = yield* Ref.make(Conversation.make())
+      const taken = yield* AgentLoop.stream({
+        model: "m",
+        prompt: "hi",
+        streaming: true,
+        eventBuffer: 3,
+        transcript
+      }).pipe(Stream.take(2), Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
+      assert.deepStrictEqual(taken.map(line), ["TurnStarted 1", 'TextDelta 1 0 "a"'])
+      // The consumer's one take (3 events) let the loop fill the buffer once more (3 deltas, 8 stream events read);
+      // then it waited, and was interrupted there: the stream was read no further, and no turn was appended.
+      yield* Effect.yieldNow()
+      assert.strictEqual(counter.pulled, 8)
+      assert.deepStrictEqual(Conversation.messages(yield* Ref.get(transcript)), [{ role: "user", content: "hi" }])
+    }).pipe(Effect.provide(layer))
+  })
+
+  it.effect("AgentLoop.step hands its events to onEvent as they happen, one step's worth each", () => {
+    const model = ScriptedModel.fromMessages(
+      [
+        reply([{ type: "tool_use", id: "toolu_1", name: "add", input: { a: 1, b: 2 } }], "tool_use"),
+        reply([{ type: "text", text: "It is 3." }], "end_turn")
+      ],
+      { chunks: { textChunkSize: 5, jsonChunkSize: 100 } }
+    )
+    return Effect.gen(function* () {
+      const options = { model: "m", toolkit, streaming: true }
+      const seen: Array<string> = []
+      const onEvent = (event: LoopEvent.LoopEvent) => {
+        seen.push(line(event))
+      }
+      const first = yield* AgentLoop.step(options, yield* AgentLoop.init({ ...options, prompt: "1 + 2?" }), onEvent)
+      assert.strictEqual(first._tag, "Continue")
+      assert.deepStrictEqual(seen, [
+        "TurnStarted 1",
+        'ToolInputDelta 1 0 {"a":1,"b":2}',
+        "TurnFinished 1",
+        "TurnUsage 1 10/5 total 15",
+        "ToolCalled 1 toolu_1",
+        'ToolResult 1 toolu_1 ok "3"'
+      ])
+      seen.length = 0
+      const second = yield* AgentLoop.step(options, first.state, onEvent)
+      assert.strictEqual(second._tag, "Finished")
+      assert.deepStrictEqual(seen, [
+        "TurnStarted 2",
+        'TextDelta 2 0 "It is"',
+        'TextDelta 2 0 " 3."',
+        "TurnFinished 2",
+        "TurnUsage 2 10/5 total 30",
+        "Finished EndTurn"
+      ])
+    }).pipe(Effect.provide(ScriptedModel.layer(model)))
+  })
 
   it.effect("an eventBuffer below 1, or not a number, is 1: the stream still ends", () =>
     Effect.gen(function* () {
