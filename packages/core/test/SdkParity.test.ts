@@ -1,3 +1,6 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
 import { BetaMessageStream } from "@anthropic-ai/sdk/lib/BetaMessageStream"
 import { MessageStream } from "@anthropic-ai/sdk/lib/MessageStream"
 import { assert, describe, it } from "@effect/vitest"
@@ -245,5 +248,284 @@ describe("the Accumulator and the SDK's BetaMessageStream give the same final me
       messageDelta({ stop_reason: "end_turn", stop_sequence: null }, { output_tokens: 2 }),
       end
     ])
+  )
+})
+
+describe("the Accumulator and the SDK's accumulators on every block, delta and message_delta field", () => {
+  const readFixture = (name: string): Event =>
+    JSON.parse(
+      fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "api", name), "utf8")
+    ) as Event
+
+  it.effect("GA: a server tool's input in pieces, its result block, a refusal's stop_details, a new container", () =>
+    same([
+      start({ container: { id: "container_1", expires_at: "2026-12-03T00:00:00Z" }, stop_details: null }),
+      blockStart(0, { type: "server_tool_use", id: "srvtoolu_01", name: "web_search", input: {} }),
+      delta(0, { type: "input_json_delta", partial_json: '{"query": "weather' }),
+      delta(0, { type: "input_json_delta", partial_json: ' in Oslo"}' }),
+      stop(0),
+      blockStart(1, readFixture("block.web_search_tool_result.json")),
+      stop(1),
+      blockStart(2, { type: "text", text: "I cannot " }),
+      delta(2, { type: "text_delta", text: "help with that." }),
+      stop(2),
+      messageDelta(
+        {
+          stop_reason: "refusal",
+          stop_sequence: null,
+          stop_details: { type: "refusal", category: "cyber", explanation: "no" },
+          container: { id: "container_2", expires_at: "2026-12-04T00:00:00Z" }
+        },
+        {
+          output_tokens: 12,
+          input_tokens: 40,
+          cache_creation_input_tokens: 5,
+          server_tool_use: { web_search_requests: 1, web_fetch_requests: 0 },
+          output_tokens_details: { thinking_tokens: 0 }
+        }
+      ),
+      end
+    ])
+  )
+
+  it.effect(
+    "beta: an MCP tool's input in pieces and its result, an advisor, a failed compaction, every usage field",
+    () =>
+      sameBeta([
+        start({ stop_details: null, context_management: null }),
+        blockStart(0, {
+          type: "mcp_tool_use",
+          id: "mcptoolu_01",
+          name: "search_issues",
+          server_name: "github",
+          input: {}
+        }),
+        delta(0, { type: "input_json_delta", partial_json: '{"query": ' }),
+        delta(0, { type: "input_json_delta", partial_json: '"label:bug"}' }),
+        stop(0),
+        blockStart(1, readFixture("block.beta.mcp_tool_result.json")),
+        stop(1),
+        blockStart(2, { type: "server_tool_use", id: "srvtoolu_16", name: "advisor", input: {} }),
+        stop(2),
+        blockStart(3, readFixture("block.beta.advisor_tool_result.json")),
+        stop(3),
+        blockStart(4, { type: "compaction", content: null }),
+        delta(4, { type: "compaction_delta", content: null }),
+        stop(4),
+        {
+          ...messageDelta(
+            { stop_reason: "compaction", stop_sequence: null, stop_details: null, container: null },
+            {
+              output_tokens: 30,
+              input_tokens: 100,
+              cache_creation_input_tokens: 10,
+              cache_read_input_tokens: 20,
+              server_tool_use: { web_search_requests: 0 },
+              iterations: [{ type: "message", input_tokens: 100, output_tokens: 30 }],
+              fallback_credit: { status: { type: "redeemed" } },
+              output_tokens_details: { thinking_tokens: 4 }
+            }
+          ),
+          context_management: { applied_edits: [] },
+          input_transformations: [{ type: "tool_search", tokens_removed: 12 }]
+        },
+        end
+      ])
+  )
+
+  it.effect(
+    "beta: the fixtures' message_delta (a refusal with stop_details, nulls everywhere else) after a text block",
+    () =>
+      sameBeta([
+        start({ container: { id: "container_1", expires_at: "2026-12-03T00:00:00Z" } }),
+        blockStart(0, { type: "text", text: "" }),
+        delta(0, { type: "text_delta", text: "No." }),
+        stop(0),
+        readFixture("event.message_delta.beta.json"),
+        end
+      ])
+  )
+
+  const piece = FastCheck.string({ maxLength: 8 })
+  const json = FastCheck.dictionary(FastCheck.string({ maxLength: 4 }), FastCheck.jsonValue({ maxDepth: 2 }), {
+    maxKeys: 3
+  })
+  const block = FastCheck.oneof(
+    FastCheck.record({ kind: FastCheck.constant("text" as const), pieces: FastCheck.array(piece, { maxLength: 3 }) }),
+    FastCheck.record({
+      kind: FastCheck.constant("thinking" as const),
+      pieces: FastCheck.array(piece, { maxLength: 3 }),
+      signatures: FastCheck.array(piece, { maxLength: 2 })
+    }),
+    FastCheck.record({
+      kind: FastCheck.constantFrom("tool_use" as const, "server_tool_use" as const, "mcp_tool_use" as const),
+      input: json,
+      cuts: FastCheck.array(FastCheck.nat(100), { maxLength: 3 })
+    }),
+    FastCheck.record({
+      kind: FastCheck.constant("compaction" as const),
+      contents: FastCheck.array(FastCheck.option(piece, { nil: null }), { maxLength: 2 })
+    }),
+    FastCheck.record({
+      kind: FastCheck.constant("fallback" as const),
+      model: FastCheck.constantFrom("claude-a", "claude-b")
+    })
+  )
+  const nullOr = <A>(arbitrary: FastCheck.Arbitrary<A>) => FastCheck.option(arbitrary, { nil: null })
+  const messageDeltaEvent = FastCheck.record({
+    stop_reason: FastCheck.constantFrom("end_turn", "tool_use", "pause_turn", "compaction", "refusal"),
+    stop_sequence: nullOr(piece),
+    stop_details: nullOr(FastCheck.constant({ type: "refusal", category: null, explanation: null })),
+    container: nullOr(FastCheck.record({ id: piece, expires_at: FastCheck.constant("2026-12-03T00:00:00Z") })),
+    context_management: nullOr(FastCheck.constant({ applied_edits: [] })),
+    output_tokens: FastCheck.nat(1000),
+    input_tokens: nullOr(FastCheck.nat(1000)),
+    cache_read_input_tokens: nullOr(FastCheck.nat(1000)),
+    iterations: nullOr(FastCheck.constant([{ type: "message", input_tokens: 1, output_tokens: 1 }]))
+  })
+
+  it.effect(
+    "beta, any sequence: text, thinking, tool, server tool, MCP, compaction and fallback blocks in any pieces, then message_deltas",
+    () =>
+      Effect.promise(() =>
+        FastCheck.assert(
+          FastCheck.asyncProperty(
+            FastCheck.array(block, { maxLength: 5 }),
+            FastCheck.array(messageDeltaEvent, { minLength: 1, maxLength: 3 }),
+            nullOr(FastCheck.record({ id: piece, expires_at: FastCheck.constant("2026-12-01T00:00:00Z") })),
+            async (blocks, deltas, container) => {
+              const events: Array<Event> = [start({ container, stop_details: null })]
+              blocks.forEach((item, index) => {
+                switch (item.kind) {
+                  case "text":
+                    events.push(blockStart(index, { type: "text", text: "" }))
+                    for (const text of item.pieces) events.push(delta(index, { type: "text_delta", text }))
+                    break
+                  case "thinking":
+                    events.push(blockStart(index, { type: "thinking", thinking: "", signature: "" }))
+                    for (const thinking of item.pieces) events.push(delta(index, { type: "thinking_delta", thinking }))
+                    for (const signature of item.signatures)
+                      events.push(delta(index, { type: "signature_delta", signature }))
+                    break
+                  case "compaction":
+                    events.push(blockStart(index, { type: "compaction", content: null }))
+                    for (const content of item.contents)
+                      events.push(delta(index, { type: "compaction_delta", content }))
+                    break
+                  case "fallback":
+                    events.push(
+                      blockStart(index, {
+                        type: "fallback",
+                        from: { model: "claude-sonnet-4-5" },
+                        to: { model: item.model },
+                        trigger: { type: "refusal", category: null }
+                      })
+                    )
+                    break
+                  default: {
+                    const extra = item.kind === "mcp_tool_use" ? { server_name: "github" } : {}
+                    events.push(
+                      blockStart(index, { type: item.kind, id: `toolu_${index}`, name: "t", input: {}, ...extra })
+                    )
+                    const text = JSON.stringify(item.input)
+                    const cuts = [...new Set(item.cuts.map((cut) => cut % (text.length + 1)))].sort((a, b) => a - b)
+                    let from = 0
+                    for (const cut of [...cuts, text.length]) {
+                      events.push(delta(index, { type: "input_json_delta", partial_json: text.slice(from, cut) }))
+                      from = cut
+                    }
+                  }
+                }
+                events.push(stop(index))
+              })
+              for (const d of deltas) {
+                const {
+                  output_tokens,
+                  input_tokens,
+                  cache_read_input_tokens,
+                  iterations,
+                  context_management,
+                  ...rest
+                } = d
+                events.push({
+                  ...messageDelta(rest, { output_tokens, input_tokens, cache_read_input_tokens, iterations }),
+                  context_management
+                })
+              }
+              events.push(end)
+              assert.deepStrictEqual(parleyFinal(events), await sdkFinal(events, true))
+            }
+          ),
+          { numRuns: 300 }
+        )
+      )
+  )
+})
+
+describe("where the Accumulator departs from the SDK's accumulators, on purpose", () => {
+  it.effect("fields the SDK does not know: Parley keeps them (a newer API's usage counter, a new delta field)", () =>
+    Effect.promise(async () => {
+      const events = [
+        start(),
+        blockStart(0, { type: "text", text: "" }),
+        delta(0, { type: "text_delta", text: "Hi." }),
+        stop(0),
+        messageDelta(
+          { stop_reason: "end_turn", stop_sequence: null, stop_details: null, zz_new_field: "kept" },
+          { output_tokens: 2, zz_new_counter: 7 }
+        ),
+        end
+      ]
+      const sdk = (await sdkFinal(events)) as Record<string, unknown>
+      const parley = parleyFinal(events) as Record<string, unknown>
+      assert.deepStrictEqual(
+        { ...parley, zz_new_field: undefined, usage: { ...(parley.usage as object), zz_new_counter: undefined } },
+        { ...sdk, zz_new_field: undefined, usage: { ...(sdk.usage as object), zz_new_counter: undefined } }
+      )
+      assert.deepStrictEqual(
+        [parley.zz_new_field, (parley.usage as Record<string, unknown>).zz_new_counter],
+        ["kept", 7]
+      )
+      assert.deepStrictEqual(
+        [sdk.zz_new_field, (sdk.usage as Record<string, unknown>).zz_new_counter],
+        [undefined, undefined]
+      )
+    })
+  )
+
+  it.effect("a stop field the delta does not carry: Parley keeps message_start's, the SDK's becomes undefined", () =>
+    Effect.promise(async () => {
+      const events = [
+        start({ stop_details: null }),
+        blockStart(0, { type: "text", text: "" }),
+        stop(0),
+        messageDelta({ stop_reason: "end_turn", stop_sequence: null }, { output_tokens: 2 }),
+        end
+      ]
+      const sdk = (await sdkFinal(events)) as Record<string, unknown>
+      const parley = parleyFinal(events) as Record<string, unknown>
+      assert.deepStrictEqual([Object.hasOwn(parley, "stop_details"), parley.stop_details], [true, null])
+      assert.isFalse(Object.hasOwn(sdk, "stop_details"))
+      assert.deepStrictEqual({ ...parley, stop_details: undefined }, { ...sdk, stop_details: undefined })
+    })
+  )
+
+  it.effect("a delta of the wrong kind for its block: the SDK ignores it, Parley fails with OutOfOrder", () =>
+    Effect.promise(async () => {
+      const events = [
+        start(),
+        blockStart(0, { type: "text", text: "" }),
+        delta(0, { type: "input_json_delta", partial_json: '{"a":1}' }),
+        stop(0),
+        messageDelta({ stop_reason: "end_turn", stop_sequence: null }, { output_tokens: 2 }),
+        end
+      ]
+      const sdk = (await sdkFinal(events)) as { content: ReadonlyArray<unknown> }
+      assert.deepStrictEqual(sdk.content, [{ type: "text", text: "" }])
+      const accumulator = Accumulator.make()
+      const errors = events.map((event) => accumulator.add(event as unknown as StreamEvent.StreamEvent))
+      assert.strictEqual(errors[2]?.message, "a delta of type input_json_delta for content block 0 of type text")
+      assert.strictEqual(errors[2]?.reason, "OutOfOrder")
+    })
   )
 })
