@@ -64,6 +64,22 @@ export const flags = {
     help: "directory the file tools may read (default: a temporary directory with demo files)",
     check: nonEmpty("--sandbox")
   },
+  journal: {
+    type: "string",
+    value: "<file>",
+    help: "run durably, journaled in this SQLite file (prints `run: <id>` on stderr)",
+    check: nonEmpty("--journal")
+  },
+  resume: {
+    type: "string",
+    value: "<id>",
+    help: "continue the journaled run <id> (with --journal), e.g. after its process was killed",
+    check: nonEmpty("--resume")
+  },
+  confirm: {
+    type: "boolean",
+    help: "with --journal: every tool call waits for `parley approve` or `parley deny` from any process"
+  },
   version: { type: "boolean", help: "print the version and exit" },
   help: { type: "boolean", short: "h", help: "show this help and exit" }
 } as const satisfies Record<string, Flag>
@@ -71,8 +87,25 @@ export const flags = {
 /** The name of an option of {@link flags}. */
 export type FlagName = keyof typeof flags
 
+/**
+ * What the command line asks for: a conversation (the default: a prompt, a session, or a durable run), or one of the
+ * journal's commands, named by the first argument: `runs` lists the journal's runs; `approve` and `deny` decide a
+ * tool call a run waits on.
+ */
+export type Command =
+  | { readonly _tag: "Converse" }
+  | { readonly _tag: "Runs" }
+  | {
+      readonly _tag: "Decide"
+      readonly allow: boolean
+      readonly runId: string
+      readonly callId: string
+      readonly reason: string | undefined
+    }
+
 /** The parsed command line. */
 export interface CliOptions {
+  readonly command: Command
   /** The prompt (positional arguments joined with spaces), or `undefined` for a session. */
   readonly prompt: string | undefined
   readonly json: boolean
@@ -81,6 +114,12 @@ export interface CliOptions {
   readonly baseUrl: string | undefined
   readonly stream: boolean
   readonly sandbox: string | undefined
+  /** The SQLite file of durable runs (`--journal`). */
+  readonly journal: string | undefined
+  /** The journaled run to continue (`--resume`). */
+  readonly resume: string | undefined
+  /** Whether tool calls wait for a decision (`--confirm`). */
+  readonly confirm: boolean
   readonly version: boolean
   readonly help: boolean
 }
@@ -90,11 +129,16 @@ const optionColumn = 22
 /** The usage text printed by `--help`, its option lines made from {@link flags}. */
 export const usage = [
   "Usage: parley [options] [prompt...]",
-  "       npm run -s demo -- [options] [prompt...]   (from the repository)",
+  "       parley runs --journal <file>                       list the journal's runs",
+  "       parley approve --journal <file> <run> <call>       let a waiting tool call run",
+  "       parley deny --journal <file> <run> <call> [reason] refuse it",
+  "       npm run -s demo -- [options] [prompt...]           (from the repository)",
   "",
   "With a prompt, answers it and exits; without one, starts an interactive session (or, if stdin is not a terminal,",
   "reads one prompt per line). Without ANTHROPIC_API_KEY it runs against the built-in stand-in model, offline.",
   "In a session, Ctrl-C cancels the answer being written; Ctrl-C at the prompt, or Ctrl-D, ends the session.",
+  "With --journal the prompt runs durably: a run whose process was killed continues with --resume <id>.",
+  "A prompt that is one of the words runs, approve or deny goes after --.",
   "",
   "Options:",
   ...Object.entries(flags).map(([name, flag]: [string, Flag]) => {
@@ -124,11 +168,20 @@ const parseFailure = (error: unknown): string => {
   return /[.!?]$/.test(message) ? message : `${message}.`
 }
 
+/** The journal's commands, by the word that names them. */
+const commands = ["runs", "approve", "deny"] as const
+
 /** Parses the arguments after the command (e.g. `process.argv.slice(2)`). */
 export const parse = (args: ReadonlyArray<string>): Either.Either<CliOptions, CliError> => {
+  const word = commands.find((name) => name === args[0])
   let parsed: { positionals: Array<string>; values: Record<string, string | boolean | undefined> }
   try {
-    parsed = parseArgs({ args: [...args], allowPositionals: true, strict: true, options: flags })
+    parsed = parseArgs({
+      args: word === undefined ? [...args] : args.slice(1),
+      allowPositionals: true,
+      strict: true,
+      options: flags
+    })
   } catch (error) {
     return Either.left(new CliError({ message: parseFailure(error) }))
   }
@@ -142,17 +195,64 @@ export const parse = (args: ReadonlyArray<string>): Either.Either<CliOptions, Cl
     const value = values[name]
     return typeof value === "string" ? value : undefined
   }
+  const fail = (message: string) => Either.left(new CliError({ message }))
+  const journal = string("journal")
+  const resume = string("resume")
+  const help = values.help === true
+  const version = values.version === true
+  let command: Command = { _tag: "Converse" }
+  let prompt: string | undefined = positionals.join(" ").trim()
+  if (prompt === "") prompt = undefined
+  if (word !== undefined && !help && !version) {
+    if (journal === undefined) return fail(`The ${word} command needs --journal <file>, the journal of the runs.`)
+    if (word === "runs") {
+      if (positionals.length > 0) return fail(`The runs command takes no arguments, not "${positionals.join(" ")}".`)
+      command = { _tag: "Runs" }
+    } else {
+      const [runId, callId, ...reason] = positionals
+      if (runId === undefined || callId === undefined || (word === "approve" && reason.length > 0)) {
+        return fail(
+          word === "approve"
+            ? "The approve command takes a run id and a call id, e.g. parley approve --journal runs.db run_1 toolu_1."
+            : "The deny command takes a run id, a call id and optionally a reason, e.g. parley deny --journal runs.db run_1 toolu_1 not now."
+        )
+      }
+      const because = reason.join(" ").trim()
+      command = {
+        _tag: "Decide",
+        allow: word === "approve",
+        runId,
+        callId,
+        reason: because === "" ? undefined : because
+      }
+    }
+    prompt = undefined
+  }
+  if (command._tag === "Converse" && !help && !version) {
+    if (resume !== undefined && journal === undefined)
+      return fail("The --resume option needs --journal <file>, the journal the run is in.")
+    if (resume !== undefined && prompt !== undefined)
+      return fail("The --resume option continues a run: give it no prompt.")
+    if (values.confirm === true && journal === undefined)
+      return fail("The --confirm option needs --journal <file>: the decisions are kept in the journal.")
+    if (journal !== undefined && resume === undefined && prompt === undefined) {
+      return fail("The --journal option runs one prompt durably: give a prompt, or --resume <id> to continue a run.")
+    }
+  }
   const maxTurns = string("max-turns")
-  const prompt = positionals.join(" ").trim()
   return Either.right({
-    prompt: prompt === "" ? undefined : prompt,
+    command,
+    prompt,
     json: values.json === true,
     model: string("model"),
     maxTurns: maxTurns === undefined ? undefined : Number(maxTurns),
     baseUrl: string("base-url"),
     stream: values["no-stream"] !== true,
     sandbox: string("sandbox"),
-    version: values.version === true,
-    help: values.help === true
+    journal,
+    resume,
+    confirm: values.confirm === true,
+    version,
+    help
   })
 }

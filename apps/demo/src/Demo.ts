@@ -32,35 +32,21 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Cli from "./Cli.js"
+import * as Durable from "./Durable.js"
+import { Interrupted, untilCtrlC } from "./Interrupt.js"
+import { system } from "./Model.js"
 import * as Render from "./Render.js"
+import { sentence } from "./Render.js"
 import * as Settings from "./Settings.js"
 import * as StatusLine from "./StatusLine.js"
 import { type Service, Terminal } from "./Terminal.js"
 import * as Tools from "./Tools.js"
 import { Sandbox, seedSandbox } from "./tools/Sandbox.js"
 
-/** Ctrl-C ended the run: at a session's prompt, during startup, or during a one-prompt run (exit code 130). */
-export class Interrupted extends Schema.TaggedError<Interrupted>()("Interrupted", {}) {
-  override get message(): string {
-    return "Interrupted by Ctrl-C."
-  }
-}
-
-const system =
-  "You are the Parley demo assistant. Use the tools for every calculation, time lookup, unit conversion and file " +
-  "access instead of answering from memory. The file tools only see a sandbox directory. Be brief."
-
-/** Ends `text` as a sentence: a final `.` unless it already ends with `.`, `!`, `?` or `…`. */
-export const sentence = (text: string): string => {
-  const trimmed = text.trim()
-  return trimmed === "" || /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`
-}
-
 /** One line on standard error. */
-const note = (terminal: Service, text: string) => Effect.sync(() => terminal.stderr(`${text}\n`))
+export const note = (terminal: Service, text: string) => Effect.sync(() => terminal.stderr(`${text}\n`))
 
 /** Warnings (e.g. the transport retrying a request) as one sentence each on stderr, so stdout stays the answer. */
 const logger = (terminal: Service) =>
@@ -81,10 +67,6 @@ const oneLine = (cause: Cause.Cause<unknown>): string => {
       : String(error)
   return sentence(message.split("\n")[0]!)
 }
-
-/** Runs `effect` until it ends or Ctrl-C is pressed; a Ctrl-C interrupts it and fails with {@link Interrupted}. */
-const untilCtrlC = <A, E, R>(terminal: Service, effect: Effect.Effect<A, E, R>) =>
-  Effect.raceFirst(effect, Effect.zipRight(terminal.interrupt, Effect.fail(new Interrupted())))
 
 /** The MessagesClient: the real API when a key is configured, else the stand-in server started in this process. */
 const clientLayer = (terminal: Service, endpoint: Settings.Endpoint) =>
@@ -160,6 +142,10 @@ const converse = (
         return yield* Layer.build(Layer.merge(client.pipe(Layer.provide(NodeHttpClient.layer)), Sandbox.layer(root)))
       })
     )
+
+    if (cli.journal !== undefined) {
+      return yield* Durable.run({ cli, journal: cli.journal, model, terminal, status, services })
+    }
 
     /**
      * One answer, until it ends or Ctrl-C cancels it: the conversation after it, or `None` when cancelled. A second
@@ -240,6 +226,12 @@ const program = (args: ReadonlyArray<string>) =>
     const cli = yield* Cli.parse(args)
     if (cli.help) return yield* Effect.sync(() => base.stdout(`${Cli.usage}\n`))
     if (cli.version) return yield* Effect.sync(() => base.stdout(`${Settings.version()}\n`))
+    if (cli.command._tag === "Runs") {
+      return yield* Durable.list({ journal: cli.journal ?? "", json: cli.json, terminal: base })
+    }
+    if (cli.command._tag === "Decide") {
+      return yield* Durable.decide({ journal: cli.journal ?? "", command: cli.command, terminal: base })
+    }
     const settings = yield* Settings.resolve(cli)
     const { status, terminal } =
       base.isTTY && !cli.json ? yield* StatusLine.make(base) : { status: undefined, terminal: base }

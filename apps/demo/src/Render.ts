@@ -9,6 +9,12 @@ import type { LoopResult } from "@parley/loop/LoopResult"
 import * as StopReason from "@parley/loop/StopReason"
 import type { StatusLine } from "./StatusLine.js"
 
+/** Ends `text` as a sentence: a final `.` unless it already ends with `.`, `!`, `?` or `…`. */
+export const sentence = (text: string): string => {
+  const trimmed = text.trim()
+  return trimmed === "" || /[.!?…]$/.test(trimmed) ? trimmed : `${trimmed}.`
+}
+
 /** Where rendered output goes (stdout in the app). */
 export type Write = (text: string) => void
 
