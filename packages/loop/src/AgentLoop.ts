@@ -567,21 +567,18 @@ const drive = <R>(
             )
 
     /**
-     * Runs one call, then emits its result (or `ToolDeferred`, recording the call as awaiting a decision). A call of
-     * the turn just taken was `announced` with `ToolCalled` already; a deferred call decided since is `resumed`.
+     * Runs one call, then emits its result (or `ToolDeferred`, recording the call as awaiting a decision). The call
+     * was announced already: with `ToolCalled` (a call of the turn just taken) or `ToolResumed` (a deferred call
+     * decided since).
      */
     const handle = (
       pending: Pending,
       call: Content.ToolUseBlock,
-      run: (call: Content.ToolUseBlock, turn: number) => Effect.Effect<ToolOutcome.ToolRun | undefined, never, R>,
-      how: "announced" | "resumed"
+      run: (call: Content.ToolUseBlock, turn: number) => Effect.Effect<ToolOutcome.ToolRun | undefined, never, R>
     ): Effect.Effect<void, never, R> =>
       Effect.suspend(() => {
         pending.started.add(call.id)
         const startedAt = emit === undefined ? 0 : performance.now()
-        if (how === "resumed" && emit !== undefined) {
-          emit.emit(LoopEvent.ToolResumed({ turn: pending.turn, call, decision: pending.decisions[call.id]! }))
-        }
         return Effect.map(run(call, pending.turn), (done) => {
           if (done === undefined) {
             pending.started.delete(call.id)
@@ -607,12 +604,11 @@ const drive = <R>(
     const handleAll = (
       pending: Pending,
       calls: ReadonlyArray<Content.ToolUseBlock>,
-      run: (call: Content.ToolUseBlock, turn: number) => Effect.Effect<ToolOutcome.ToolRun | undefined, never, R>,
-      how: "announced" | "resumed"
+      run: (call: Content.ToolUseBlock, turn: number) => Effect.Effect<ToolOutcome.ToolRun | undefined, never, R>
     ): Effect.Effect<void, never, R> =>
       calls.length === 1
-        ? handle(pending, calls[0]!, run, how)
-        : Effect.forEach(calls, (call) => handle(pending, call, run, how), { concurrency, discard: true })
+        ? handle(pending, calls[0]!, run)
+        : Effect.forEach(calls, (call) => handle(pending, call, run), { concurrency, discard: true })
 
     /** Appends one user turn answering every call of `pending`, or returns the calls still awaiting a decision. */
     const answer = (pending: Pending): Effect.Effect<ReadonlyArray<string> | undefined, LoopError> =>
@@ -642,7 +638,13 @@ const drive = <R>(
             ? denied(call, decision.reason)
             : execute(decision.input === undefined ? call : { ...call, input: decision.input }, turn)
         }
-        return Effect.zipRight(handleAll(pending, decided, run, "resumed"), answer(pending))
+        const handled = Effect.zipRight(handleAll(pending, decided, run), answer(pending))
+        if (emit === undefined || decided.length === 0) return handled
+        // As with `ToolCalled`: the consumer has every `ToolResumed` before a decided call runs.
+        for (const call of decided) {
+          emit.emit(LoopEvent.ToolResumed({ turn: pending.turn, call, decision: pending.decisions[call.id]! }))
+        }
+        return Effect.zipRight(emit.drain(0), handled)
       })
 
     const beforeModelCall = options.beforeModelCall
@@ -785,7 +787,7 @@ const drive = <R>(
           for (const call of calls) emit.emit(LoopEvent.ToolCalled({ turn, call }))
           yield* emit.drain(0)
         }
-        yield* handleAll(pending, calls, decide, "announced")
+        yield* handleAll(pending, calls, decide)
         const waiting = yield* answer(pending)
         if (waiting !== undefined) return StopReason.AwaitingApproval({ ids: waiting })
         const stopped = hooked ? yield* turnEnded(turn, message) : undefined

@@ -8,7 +8,8 @@
  * the loop answers without running them (a limit ended the run) get a `ToolResult` only.
  *
  * A run that waited for approval: the step that continues it (another `stream`, `run` or `step`, perhaps in another
- * process) starts with `ToolResumed` ... `ToolResult` for each call decided since, before its next `TurnStarted`. So
+ * process) starts with a `ToolResumed` for each call decided since (all of them reach the consumer of
+ * `AgentLoop.stream` before a decided call runs), then their `ToolResult`s, before its next `TurnStarted`. So
  * over the whole run each call has one `ToolCalled` and one `ToolResult`, and a deferred one `ToolDeferred` and
  * `ToolResumed` between them.
  *

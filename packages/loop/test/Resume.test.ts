@@ -188,4 +188,48 @@ describe("a run continued after a deferred approval", () => {
       }).pipe(Effect.provide(ScriptedModel.layer(model)), Effect.orDie)
     }
   )
+
+  it.scoped("every ToolResumed reaches the consumer before a decided call runs", () => {
+    const ran: Array<string> = []
+    const counting = Toolkit.make(add).handle({
+      add: ({ a, b }) =>
+        Effect.sync(() => {
+          ran.push(`${a}+${b}`)
+          return a + b
+        })
+    })
+    const model = ScriptedModel.fromMessages([
+      reply([call("toolu_a", 1, 1), call("toolu_b", 2, 2)], "tool_use"),
+      reply([{ type: "text", text: "Done." }], "end_turn")
+    ])
+    const options: LoopOptions = { model: "m", toolkit: counting, approve: () => Effect.succeed(Approval.defer) }
+    return Effect.gen(function* () {
+      const waiting = yield* AgentLoop.run({ ...options, prompt: "add" })
+      assert.deepStrictEqual(waiting.stopReason, StopReason.AwaitingApproval({ ids: ["toolu_a", "toolu_b"] }))
+      let state = RunState.decide(roundTrip(waiting.state), "toolu_a", { _tag: "Allow" })
+      state = roundTrip(RunState.decide(state, "toolu_b", { _tag: "Deny", reason: "no" }))
+      const pull = yield* Stream.toPull(AgentLoop.stream({ ...options, state }))
+      const first = yield* pull
+      assert.deepStrictEqual(Chunk.toReadonlyArray(first).map(line), [
+        "ToolResumed 1 toolu_a Allow",
+        "ToolResumed 1 toolu_b Deny"
+      ])
+      assert.deepStrictEqual(ran, [])
+      const rest: Array<string> = []
+      while (true) {
+        const chunk = yield* Effect.option(pull)
+        if (chunk._tag === "None") break
+        rest.push(...Chunk.toReadonlyArray(chunk.value).map(line))
+      }
+      assert.deepStrictEqual(ran, ["1+1"])
+      assert.deepStrictEqual(rest, [
+        "ToolResult 1 toolu_a ok",
+        "ToolResult 1 toolu_b denied",
+        "TurnStarted 2",
+        "TurnFinished 2",
+        "TurnUsage 2",
+        "Finished EndTurn"
+      ])
+    }).pipe(Effect.provide(ScriptedModel.layer(model)))
+  })
 })
