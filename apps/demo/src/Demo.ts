@@ -11,6 +11,9 @@
  * Ctrl-C (the Terminal's `interrupt`) cancels the answer being written, and a session goes on from the conversation
  * as it was before that question; Ctrl-C at a session's prompt, during startup or during a one-prompt run ends the
  * run with {@link Interrupted} (exit code 130). When the reader of stdout goes away the run stops, quietly (exit 0).
+ *
+ * With `--journal` the prompt runs durably, and `runs`, `approve` and `deny` read and write a journal: see
+ * `Durable.ts`.
  */
 import { constants as fsConstants } from "node:fs"
 import * as fs from "node:fs/promises"
