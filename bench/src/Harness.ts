@@ -26,6 +26,8 @@ export interface DriverOptions {
   readonly times: number
   readonly chars: number
   readonly turns: number
+  /** The messages before the question in the `history` scenario's request. */
+  readonly history: number
   /** A driver-specific variant, e.g. the HttpClient Parley runs on (`undici` | `node`). */
   readonly variant: string
 }
@@ -45,6 +47,7 @@ export const parseOptions = (argv: ReadonlyArray<string> = process.argv.slice(2)
       times: { type: "string", default: "3" },
       chars: { type: "string", default: "1000" },
       turns: { type: "string", default: "1000" },
+      history: { type: "string", default: "2000" },
       variant: { type: "string", default: "" }
     }
   })
@@ -68,13 +71,17 @@ export const parseOptions = (argv: ReadonlyArray<string> = process.argv.slice(2)
     times: int("times", values.times),
     chars: int("chars", values.chars),
     turns: int("turns", values.turns),
+    history: int("history", values.history),
     variant: values.variant
   }
 }
 
-/** A client reduced to the two calls the transport scenarios make; `url` is the base URL including the payload id. */
+/**
+ * A client reduced to the two calls the transport scenarios make; `url` is the base URL including the payload id,
+ * `request` the request to create (default `Payloads.requestBody(false)`).
+ */
 export interface Client {
-  readonly create: (url: string) => Promise<unknown>
+  readonly create: (url: string, request?: object) => Promise<unknown>
   readonly stream: (url: string) => Promise<unknown>
 }
 
@@ -139,6 +146,7 @@ export const expected = (id: string): Message.Message => {
 /** Payload ids used by each transport scenario. */
 export const payloadIds = (options: DriverOptions) => ({
   create: `json-${options.chars}`,
+  history: `json-${options.chars}`,
   cold: `json-${options.chars}`,
   stream: `text-${options.deltas}`,
   streams: `text-${options.deltas}`,
@@ -151,6 +159,17 @@ export const createMetrics = (options: DriverOptions, latencies: ReadonlyArray<n
   primaryMs: wallMs,
   reqPerSec: (options.requests * 1000) / wallMs,
   ...Stats.latencies(latencies)
+})
+
+/**
+ * The metrics of `history`: CPU time per call (the client's work for one turn of a long conversation: encoding the
+ * request, sending it, reading the reply), and the wall time per call.
+ */
+export const historyMetrics = (options: DriverOptions, measured: Metrics, wallMs: number): Metrics => ({
+  ...measured,
+  primaryMs: (measured.cpuMs ?? Number.NaN) / options.requests,
+  wallPerCallMs: wallMs / options.requests,
+  bodyKb: Buffer.byteLength(JSON.stringify(Payloads.historyRequest(options.history))) / 1024
 })
 
 /** The metrics of `stream` and `tool`: the median time of one stream, and its events per second. */
@@ -168,7 +187,7 @@ export const streamsMetrics = (options: DriverOptions, latencies: ReadonlyArray<
 })
 
 /**
- * Runs one transport scenario (`create`, `stream`, `streams`, `tool`, `cold`) through a promise-based client:
+ * Runs one transport scenario (`create`, `history`, `stream`, `streams`, `tool`, `cold`) through a promise-based client:
  * warm-up first (except `cold`), then the measured part, verifying every response.
  */
 export const runTransport = async (client: Client, options: DriverOptions): Promise<Metrics> => {
@@ -184,6 +203,22 @@ export const runTransport = async (client: Client, options: DriverOptions): Prom
         const latencies = await pool(options.requests, options.concurrency, once)
         return createMetrics(options, latencies, performance.now() - start)
       })
+    }
+    case "history": {
+      const id = payloadIds(options).history
+      const url = payloadUrl(options, id)
+      const want = expected(id)
+      const request = Payloads.historyRequest(options.history)
+      const once = async () => verify(await client.create(url, request), want)
+      await pool(Math.min(100, options.requests), 1, once)
+      let wallMs = 0
+      const metrics = await measure(async () => {
+        const start = performance.now()
+        const latencies = await pool(options.requests, 1, once)
+        wallMs = performance.now() - start
+        return Stats.latencies(latencies)
+      })
+      return historyMetrics(options, metrics, wallMs)
     }
     case "stream":
     case "tool": {

@@ -230,6 +230,50 @@ export const requestBody = (stream: boolean) => ({
   ...(stream ? { stream: true } : {})
 })
 
+/** A request whose `messages` hold a history (see {@link historyRequest}). */
+export interface HistoryRequest {
+  readonly model: string
+  readonly max_tokens: number
+  readonly messages: ReadonlyArray<unknown>
+  readonly tools: ReturnType<typeof requestBody>["tools"]
+}
+
+const histories = new Map<number, HistoryRequest>()
+
+/**
+ * The request of the `history` scenario: {@link requestBody}'s, after `messages` earlier entries of an agent's
+ * conversation (user questions, assistant text with a `tool_use`, the `tool_result`, an assistant answer; text of
+ * 90 to 400 characters from the mixed fragments, so multi-byte UTF-8, astral characters and escapes are in the
+ * body), then the question. About 400 bytes of JSON per message (780 KB at 2,000). Built once per process: every call of a driver
+ * sends this same object, as a loop's request holds the same history turn after turn.
+ */
+export const historyRequest = (messages: number): HistoryRequest => {
+  let request = histories.get(messages)
+  if (request === undefined) {
+    const history: Array<unknown> = []
+    const text = (i: number) => messageText(90 + ((i * 37) % 310)).replace(/\s+$/, ".")
+    for (let i = 0; history.length < messages; i++) {
+      const id = `toolu_hist_${String(i).padStart(6, "0")}`
+      history.push({ role: "user", content: text(i) })
+      history.push({
+        role: "assistant",
+        content: [
+          { type: "text", text: text(i + 1) },
+          { type: "tool_use", id, name: tool.name, input: { query: text(i + 2).slice(0, 60), page: i % 5 } }
+        ]
+      })
+      history.push({ role: "user", content: [{ type: "tool_result", tool_use_id: id, content: text(i + 3) }] })
+      history.push({ role: "assistant", content: [{ type: "text", text: text(i + 4) }] })
+    }
+    const base = requestBody(false)
+    history.length = messages - (messages % 2 === 0 ? 0 : 1)
+    const built: HistoryRequest = { ...base, messages: [...history, ...base.messages] }
+    histories.set(messages, built)
+    request = built
+  }
+  return request
+}
+
 /**
  * The limits the server enforces on `limited-*` payloads: a token bucket of `burst` requests refilled at `rate` per
  * second, at most `concurrency` requests in flight, each answered after `latencyMs`.

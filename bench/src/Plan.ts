@@ -122,6 +122,13 @@ export const make = (options: { readonly quick: boolean; readonly reps?: number 
         measures: `wall time of ${q ? 1000 : 3000} requests`
       },
       {
+        key: "history-2000",
+        title: "(a′) one turn of a 2,000-message conversation: create, concurrency 1",
+        scenario: "history",
+        args: ["--history", "2000", "--requests", q ? "100" : "300"],
+        measures: `client CPU time per call (user + system, ${q ? 100 : 300} sequential calls; the request holds 2,000 history messages, 780 KB of JSON)`
+      },
+      {
         key: "stream-50k",
         title: "(b) one stream of 50,000 text deltas",
         scenario: "stream",
@@ -159,6 +166,8 @@ export const targets = {
   ratioCreateC64: 1.0,
   ratioStream: 1.0,
   ratioTool: 1.0,
+  /** Client CPU per call at 2,000 history messages, as a multiple of the raw `node:http` loop's (issue 13, item 8). */
+  historyCpuToNodeHttp: 1.5,
   loopOverheadMs: 0.2,
   conversationEncodeMs: 50,
   coldStartMs: 500,

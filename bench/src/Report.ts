@@ -64,10 +64,16 @@ const values = (runs: ReadonlyArray<Run>, name: string): Array<number> =>
   runs.map((r) => metric(r, name)).filter((n): n is number => n !== undefined)
 
 /** Pairwise ratios `driver / baseline` of `name`, one per repetition where both runs succeeded. */
-const ratios = (runs: ReadonlyArray<Run>, group: string, driver: string, name = "primaryMs"): Array<number> => {
+const ratios = (
+  runs: ReadonlyArray<Run>,
+  group: string,
+  driver: string,
+  name = "primaryMs",
+  baseline: string = Plan.baseline
+): Array<number> => {
   const out: Array<number> = []
   for (const run of runs.filter((r) => r.group === group && r.driver === driver)) {
-    const base = runs.find((r) => r.group === group && r.driver === Plan.baseline && r.rep === run.rep)
+    const base = runs.find((r) => r.group === group && r.driver === baseline && r.rep === run.rep)
     const a = metric(run, name)
     const b = base === undefined ? undefined : metric(base, name)
     if (a !== undefined && b !== undefined && b > 0) out.push(a / b)
@@ -122,6 +128,7 @@ const bytesOf = (id: string): number => {
 
 const throughput = (key: string, runs: ReadonlyArray<Run>): string => {
   if (key.startsWith("create")) return `${fmtSpread(values(runs, "reqPerSec"), 0)} req/s`
+  if (key.startsWith("history")) return `${fmtSpread(values(runs, "wallPerCallMs"), 2)} ms wall per call`
   if (key.startsWith("stream-")) {
     return `${fmtSpread(
       values(runs, "eventsPerSec").map((n) => n / 1000),
@@ -184,6 +191,8 @@ export const markdown = (input: Input): string => {
 
   // ---------------------------------------------------------------------------- targets
   const parleyRatio = (group: string) => Stats.spread(ratios(runs, group, Plan.parley)).median
+  const historyToNodeHttp = Stats.spread(ratios(runs, "history-2000", Plan.parley, "primaryMs", "node-http")).median
+  const historyCpu = (driver: string) => Stats.spread(values(of(runs, "history-2000", driver), "primaryMs")).median
   const loopPerTurn = Stats.spread(values(of(runs, "loop", Plan.parley), "overheadPerTurnMs")).median
   const encodeMs = Stats.spread(values(of(runs, "conversation", Plan.parley), "primaryMs")).median
   const coldRuns = of(runs, "cold", Plan.parley).filter((r) => r.outcome._tag === "Ok")
@@ -249,6 +258,11 @@ export const markdown = (input: Input): string => {
           "tool input stream ≤ 1.0× raw fetch",
           `${fmt(finite(parleyRatio("tool-2000")), 2)}×`,
           check(cmp(parleyRatio("tool-2000"), Plan.targets.ratioTool))
+        ],
+        [
+          "one turn at 2,000 history messages: client CPU ≤ 1.5× raw node:http",
+          `${fmt(finite(historyToNodeHttp), 2)}× (${fmt(finite(historyCpu(Plan.parley)), 2)} ms vs ${fmt(finite(historyCpu("node-http")), 2)} ms per call)`,
+          check(cmp(historyToNodeHttp, Plan.targets.historyCpuToNodeHttp))
         ],
         [
           "ahead of the SDK on every row",

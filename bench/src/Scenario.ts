@@ -12,6 +12,7 @@ export const scenarios = [
   "stream",
   "streams",
   "tool",
+  "history",
   "cold",
   "loop",
   "conversation",

@@ -12,18 +12,18 @@ const headers = {
   "anthropic-version": "2023-06-01"
 }
 
-const post = async (url: string, stream: boolean): Promise<Response> => {
+const post = async (url: string, stream: boolean, request?: object): Promise<Response> => {
   const response = await fetch(`${url}/v1/messages`, {
     method: "POST",
     headers,
-    body: JSON.stringify(Payloads.requestBody(stream))
+    body: JSON.stringify(request ?? Payloads.requestBody(stream))
   })
   if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${await response.text()}`)
   return response
 }
 
 const client: Client = {
-  create: async (url) => (await post(url, false)).json(),
+  create: async (url, request) => (await post(url, false, request)).json(),
   stream: async (url) => {
     const response = await post(url, true)
     const sse = RawSse.make()

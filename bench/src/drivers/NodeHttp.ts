@@ -9,9 +9,9 @@ import * as RawSse from "../RawSse.js"
 
 const agent = new Http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY })
 
-const post = (url: string, stream: boolean, onText: (text: string) => void): Promise<void> =>
+const post = (url: string, stream: boolean, onText: (text: string) => void, payload?: object): Promise<void> =>
   new Promise((resolve, reject) => {
-    const body = JSON.stringify(Payloads.requestBody(stream))
+    const body = JSON.stringify(payload ?? Payloads.requestBody(stream))
     const request = Http.request(
       `${url}/v1/messages`,
       {
@@ -49,9 +49,9 @@ const post = (url: string, stream: boolean, onText: (text: string) => void): Pro
   })
 
 const client: Client = {
-  create: async (url) => {
+  create: async (url, request) => {
     const chunks: Array<string> = []
-    await post(url, false, (text) => chunks.push(text))
+    await post(url, false, (text) => chunks.push(text), request)
     return JSON.parse(chunks.join(""))
   },
   stream: async (url) => {

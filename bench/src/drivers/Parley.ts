@@ -24,6 +24,7 @@ import {
   createMetrics,
   type DriverOptions,
   expected,
+  historyMetrics,
   main,
   payloadIds,
   payloadUrl,
@@ -33,6 +34,7 @@ import {
   verify
 } from "../Harness.js"
 import * as Payloads from "../Payloads.js"
+import * as Stats from "../Stats.js"
 
 /**
  * The HttpClient layer of `--variant`, imported on demand: an application imports the one it uses, and the cold
@@ -91,6 +93,24 @@ const transport = (options: DriverOptions, http: Layer.Layer<HttpClient.HttpClie
             return createMetrics(options, latencies, performance.now() - start)
           })
         )
+      }
+      case "history": {
+        // the same request object every call, as a loop's turns share their history
+        const client = yield* clientFor(payloadUrl(options, ids.history))
+        const long = Payloads.historyRequest(options.history) as Request.MessagesRequest
+        const once = Effect.flatMap(client.create(long), verified(expected(ids.history)))
+        yield* fanOut(Math.min(100, options.requests), 1, once)
+        let wallMs = 0
+        const metrics = yield* measured(
+          Effect.suspend(() => {
+            const start = performance.now()
+            return Effect.map(fanOut(options.requests, 1, once), (latencies) => {
+              wallMs = performance.now() - start
+              return Stats.latencies(latencies)
+            })
+          })
+        )
+        return historyMetrics(options, metrics, wallMs)
       }
       case "stream":
       case "tool":

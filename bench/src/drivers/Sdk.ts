@@ -19,7 +19,10 @@ const clientFor = (url: string): Anthropic => {
 }
 
 const client: Client = {
-  create: (url) => clientFor(url).messages.create(Payloads.requestBody(false)),
+  create: (url, request) =>
+    clientFor(url).messages.create(
+      (request ?? Payloads.requestBody(false)) as Anthropic.MessageCreateParamsNonStreaming
+    ),
   stream: (url) => clientFor(url).messages.stream(Payloads.requestBody(false)).finalMessage()
 }
 
