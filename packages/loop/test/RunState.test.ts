@@ -15,6 +15,7 @@ import type * as Step from "@parley/loop/Step"
 import * as StopReason from "@parley/loop/StopReason"
 import * as ScriptedModel from "@parley/loop/testing/ScriptedModel"
 import * as Chunk from "effect/Chunk"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -428,4 +429,53 @@ describe("RunState and AgentLoop.step", () => {
       )
     }).pipe(Effect.provide(ScriptedModel.layer(model)), Effect.orDie)
   })
+
+  it.effect(
+    "a run stopped mid-step continues from its result's state through JSON, its deadline counting on (TestClock)",
+    () => {
+      const slowCall = (id: string) => reply([{ type: "tool_use", id, name: "slow", input: {} }], "tool_use")
+      const model = ScriptedModel.fromMessages([slowCall("toolu_1"), slowCall("toolu_2")])
+      return Effect.gen(function* () {
+        const stop = yield* Deferred.make<void>()
+        const options: LoopOptions = { model: "m", toolkit, limits: { deadline: Duration.seconds(8), maxTurns: 5 } }
+        const fiber = yield* Effect.fork(AgentLoop.run({ ...options, prompt: "slowly", stop: Deferred.await(stop) }))
+        yield* TestClock.adjust(Duration.seconds(3))
+        yield* Deferred.succeed(stop, undefined)
+        const stopped = yield* Fiber.join(fiber)
+        assert.deepStrictEqual(stopped.stopReason, StopReason.Stopped())
+        const stored = roundTrip(stopped.state)
+        assert.strictEqual(stored.elapsedMillis, 3000)
+        assert.strictEqual(stored.turns, 1)
+        assert.isUndefined(stored.pending)
+        assert.deepStrictEqual(Conversation.lastTurn(stored.conversation)?.content, [
+          {
+            type: "tool_result",
+            tool_use_id: "toolu_1",
+            content: "Interrupted: the loop was stopped while this call was running.",
+            is_error: true
+          }
+        ])
+        // A day later, elsewhere: 5 s of the deadline are left, and the next call's tool takes 6 s.
+        yield* TestClock.adjust(Duration.hours(24))
+        const rest = yield* Effect.fork(AgentLoop.run({ ...options, state: stored, prompt: "Try again." }))
+        yield* TestClock.adjust(Duration.seconds(5))
+        const result = yield* Fiber.join(rest)
+        assert.deepStrictEqual(result.stopReason, StopReason.Deadline({ limit: Duration.seconds(8) }))
+        assert.strictEqual(result.turns, 2)
+        assert.strictEqual(result.state.elapsedMillis, 8000)
+        assert.deepStrictEqual(model.requests()[1]!.messages[2], {
+          role: "user",
+          content: [
+            {
+              type: "tool_result",
+              tool_use_id: "toolu_1",
+              content: "Interrupted: the loop was stopped while this call was running.",
+              is_error: true
+            },
+            { type: "text", text: "Try again." }
+          ]
+        })
+      }).pipe(Effect.provide(ScriptedModel.layer(model)), Effect.orDie)
+    }
+  )
 })
