@@ -20,6 +20,7 @@ import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import * as Validator from "./internal/jsonSchemaValidator.js"
 import * as Request from "./Request.js"
+import * as Wire from "./Wire.js"
 
 /**
  * @since 0.1.0
@@ -173,8 +174,9 @@ export const make = <const Name extends string, I, IE, O = string, OE = string, 
  * caller's claim, the schema is what is checked. `input_schema` is the schema as given, without `$schema` and
  * `$id`.
  *
- * @throws InvalidToolDefinition if the name is invalid, the schema does not describe an object, or ajv cannot
- * compile it.
+ * @throws InvalidToolDefinition if the name is invalid, the schema does not describe an object, is nested deeper
+ * than `Wire.maxDepth` or holds an own `__proto__` key (a schema from outside: either would break its definition or
+ * its validator), or ajv cannot compile it.
  * @since 0.2.0
  * @category constructors
  */
@@ -190,6 +192,10 @@ export const fromJsonSchema = <const Name extends string, I = unknown, O = strin
   checkName(name)
   const fail = (message: string) => new InvalidToolDefinition({ tool: name, message: `Tool "${name}": ${message}` })
   const { $schema: _schema, $id: _id, ...schema } = options.inputSchema
+  // a schema from outside (an MCP server's): an own __proto__ key would become the prototype of the definition's
+  // object instead of a property of it, and ajv overflows the stack on a schema nested a few thousand levels deep
+  const unsafe = Wire.unsafeJson(options.inputSchema, { checkToolInputs: true, methodKeys: false })
+  if (unsafe !== undefined) throw fail(`the input schema cannot be used: ${unsafe}`)
   if (schema.type !== "object") throw fail(`the input schema must describe an object, got ${JSON.stringify(schema)}`)
   let validate: Validator.Validate
   try {

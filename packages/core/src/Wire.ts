@@ -170,8 +170,11 @@ export const unsafeJson = (
     readonly maxDepth?: number | undefined
     readonly checkToolInputs?: boolean | undefined
     readonly freeform?: ((parent: Record<string, unknown>, key: string) => boolean) | undefined
+    /** Also refuse `toString`, `valueOf` and `toJSON` keys (default `true`); `__proto__` keys are always refused. */
+    readonly methodKeys?: boolean | undefined
   }
 ): string | undefined => {
+  const checkMethods = options?.methodKeys !== false
   const max = options?.maxDepth ?? maxDepth
   if (typeof value !== "object" || value === null) return undefined
   const nodes: Array<object> = [value]
@@ -198,9 +201,10 @@ export const unsafeJson = (
         return `an object has a "__proto__" key, which decoding would make its prototype`
       }
       // a discriminator holding such an object is turned into a string by the decoder, which calls them
-      for (const key of methodKeys) {
-        if (hasOwn.call(node, key)) return `an object has a "${key}" key, which would shadow its own method`
-      }
+      if (checkMethods)
+        for (const key of methodKeys) {
+          if (hasOwn.call(node, key)) return `an object has a "${key}" key, which would shadow its own method`
+        }
     }
     const record = node as Record<string, unknown>
     for (const key of Object.keys(record)) {

@@ -175,3 +175,47 @@ describe("Tool", () => {
     assert.isFalse(Tool.isTool({ name: "ping" }))
   })
 })
+
+describe("Tool.fromJsonSchema on a schema from outside (an MCP server's)", () => {
+  const define = (inputSchema: { readonly [key: string]: unknown }) => {
+    try {
+      return Tool.fromJsonSchema("t", { description: "d", inputSchema })
+    } catch (error) {
+      return error
+    }
+  }
+  const nested = (depth: number) =>
+    JSON.parse(`{"type":"object","properties":{"a":${'{"items":'.repeat(depth)}{}${"}".repeat(depth)}}}`)
+
+  it("a schema nested 300 or 100,000 deep is an InvalidToolDefinition saying so", () => {
+    for (const depth of [300, 100_000]) {
+      const error = define(nested(depth))
+      assert.instanceOf(error, Tool.InvalidToolDefinition)
+      assert.strictEqual(
+        (error as Tool.InvalidToolDefinition).message,
+        'Tool "t": the input schema cannot be used: the JSON is nested deeper than 256 levels'
+      )
+    }
+    assert.isTrue(Tool.isTool(define(nested(250))))
+  })
+
+  it("a property named __proto__ is an InvalidToolDefinition, not a prototype of the definition's properties", () => {
+    const error = define(JSON.parse('{"type":"object","properties":{"__proto__":{"type":"string"}}}'))
+    assert.instanceOf(error, Tool.InvalidToolDefinition)
+    assert.strictEqual(
+      (error as Tool.InvalidToolDefinition).message,
+      `Tool "t": the input schema cannot be used: an object has a "__proto__" key, which decoding would make its prototype`
+    )
+  })
+
+  it("properties named toString, valueOf or toJSON are kept: they are ordinary names in a JSON Schema", () => {
+    const tool = define({
+      type: "object",
+      properties: { toString: { type: "string" }, valueOf: { type: "number" }, toJSON: { type: "boolean" } }
+    }) as Tool.Any
+    assert.deepStrictEqual(tool.definition.input_schema, {
+      type: "object",
+      properties: { toString: { type: "string" }, valueOf: { type: "number" }, toJSON: { type: "boolean" } }
+    })
+  })
+})
