@@ -37,7 +37,6 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Cli from "./Cli.js"
-import * as Durable from "./Durable.js"
 import { Interrupted, untilCtrlC } from "./Interrupt.js"
 import { system } from "./Model.js"
 import * as Render from "./Render.js"
@@ -47,6 +46,12 @@ import * as StatusLine from "./StatusLine.js"
 import { type Service, Terminal } from "./Terminal.js"
 import * as Tools from "./Tools.js"
 import { Sandbox, seedSandbox } from "./tools/Sandbox.js"
+
+/**
+ * The durable mode's module, loaded when a command line asks for it: it brings `@parley/durable` (SQLite, the
+ * workflow engine), which would more than double the start-up time of every other run.
+ */
+const durable = Effect.promise(() => import("./Durable.js"))
 
 /** One line on standard error. */
 export const note = (terminal: Service, text: string) => Effect.sync(() => terminal.stderr(`${text}\n`))
@@ -147,6 +152,7 @@ const converse = (
     )
 
     if (cli.journal !== undefined) {
+      const Durable = yield* durable
       return yield* Durable.run({ cli, journal: cli.journal, model, terminal, status, services })
     }
 
@@ -230,9 +236,11 @@ const program = (args: ReadonlyArray<string>) =>
     if (cli.help) return yield* Effect.sync(() => base.stdout(`${Cli.usage}\n`))
     if (cli.version) return yield* Effect.sync(() => base.stdout(`${Settings.version()}\n`))
     if (cli.command._tag === "Runs") {
+      const Durable = yield* durable
       return yield* Durable.list({ journal: cli.journal ?? "", json: cli.json, terminal: base })
     }
     if (cli.command._tag === "Decide") {
+      const Durable = yield* durable
       return yield* Durable.decide({ journal: cli.journal ?? "", command: cli.command, terminal: base })
     }
     const settings = yield* Settings.resolve(cli)

@@ -149,6 +149,15 @@ describe("demo --journal (durable runs, real processes)", () => {
         yield* waitUntil("the call waiting", () => running.stderr().includes("waits for a decision"))
         const runId = runIdIn(running.stderr())
         const callId = /call (toolu_\w+)\./.exec(running.stderr())?.[1] ?? "no call id"
+        // One process at a time runs a journal: a second one is refused, naming the holder.
+        const second = withoutStandin(yield* command(["--journal", journal, "--resume", runId]))
+        assert.strictEqual(second.code, 1)
+        assert.match(
+          second.stderr,
+          new RegExp(
+            `^run: ${runId}\nerror: The journal .*runs.db is in use by process ${running.process.pid} on [^;]+;[^\n]*\n$`
+          )
+        )
         assert.deepStrictEqual(yield* command(["deny", "--journal", journal, runId, callId, "not", "today"]), {
           code: 0,
           stdout: `Denied call ${callId} of run ${runId}: not today.\n`,

@@ -138,6 +138,21 @@ describe("demo (the real command, as a child process)", () => {
   )
 
   it.scopedLive(
+    "SIGTERM ends a session with 143 and no error line",
+    () =>
+      Effect.gen(function* () {
+        const child = yield* spawnDemo([])
+        yield* waitUntil("the stand-in's line", () => child.stderr().includes("\n"))
+        child.process.kill("SIGTERM")
+        const run = yield* child.exited
+        assert.strictEqual(run.code, 143)
+        assert.strictEqual(run.stdout, "")
+        assert.match(run.stderr.slice(0, -1), standinNote)
+      }),
+    slow
+  )
+
+  it.scopedLive(
     "SIGINT twice during an answer exits 130 with the line closed; once in a one-prompt run, too",
     () =>
       Effect.gen(function* () {
