@@ -18,11 +18,14 @@ import * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
 
 /**
- * Parse options that keep properties a schema does not declare, on decode and on encode.
+ * Parse options that keep properties a schema does not declare, on decode and on encode, and take a required field
+ * as missing when its key is (`exact`): without it, a required field whose schema accepts `undefined` (a
+ * `tool_use` block's `input: Schema.Unknown`) was satisfied by no key at all, so a `tool_use` without its `input`,
+ * which the API rejects, decoded.
  *
  * @since 0.1.0
  */
-export const preserve = { parseOptions: { onExcessProperty: "preserve" } } as const
+export const preserve = { parseOptions: { onExcessProperty: "preserve", exact: true } } as const
 
 /**
  * A struct that keeps fields it does not know. Use for every object that travels on the wire.

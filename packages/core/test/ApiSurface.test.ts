@@ -287,6 +287,19 @@ describe("known members are exact", () => {
     )
   })
 
+  it("a tool_use, server_tool_use or mcp_tool_use block without its input fails (found by the fuzz suite)", () => {
+    for (const block of [
+      { type: "tool_use", id: "toolu_1", name: "get_weather" },
+      { type: "server_tool_use", id: "srvtoolu_1", name: "web_search" },
+      { type: "mcp_tool_use", id: "mcptoolu_1", name: "search", server_name: "github" }
+    ]) {
+      assert.isTrue(fails("ContentBlock", block))
+      assert.isTrue(fails("StreamEvent", { type: "content_block_start", index: 0, content_block: block }))
+      // an input of any JSON value, null included, is the model's own
+      assert.deepStrictEqual(roundTrip("ContentBlock", { ...block, input: null }), { ...block, input: null })
+    }
+  })
+
   it("a custom tool needs a name and an object input_schema; without a type it is not an unknown tool", () => {
     assert.isTrue(fails("ToolDefinition", { input_schema: { type: "object" } }))
     assert.isTrue(fails("ToolDefinition", { name: "t", input_schema: { type: "array" } }))
