@@ -721,7 +721,11 @@ const drive = <R>(
         }
         if (state.turns >= maxTurns) return StopReason.MaxTurns({ limit: maxTurns })
         const turn = ++state.turns
-        emit?.emit(LoopEvent.TurnStarted({ turn }))
+        if (emit !== undefined) {
+          // A slow consumer holds the next turn too (a run of `pause_turn` continuations has no tools to wait for).
+          yield* emit.drain(emit.capacity - 1)
+          emit.emit(LoopEvent.TurnStarted({ turn }))
+        }
         const continuing = Conversation.lastTurn(state.conversation)?.role === "assistant"
         const request =
           beforeModelCall === undefined

@@ -143,8 +143,8 @@ export interface LoopOptions<R = never> {
    */
   readonly stream?: boolean | undefined
   /**
-   * `AgentLoop.stream` only: how many events may wait for the consumer. A streamed reply waits (back-pressure, the
-   * loop suspended, not polling) once this many are buffered: the deltas of one chunk of the model's stream may
+   * `AgentLoop.stream` only: how many events may wait for the consumer. A streamed reply, and the next turn, wait
+   * (back-pressure, the loop suspended, not polling) once this many are buffered: the deltas of one chunk of the model's stream may
    * pass the bound, and each turn's `TurnFinished`, `TurnUsage` and `Finished` are added without waiting. Before
    * tools run, the loop waits until the consumer has taken every event. At least 1; default 1024.
    */

@@ -184,6 +184,29 @@ describe("LoopEvent for UIs", () => {
     }
   )
 
+  it.scoped("a slow consumer holds the next turn too: continuations without tools wait for it", () => {
+    const model = ScriptedModel.fromMessages([
+      reply([{ type: "text", text: "one" }], "pause_turn"),
+      reply([{ type: "text", text: "two" }], "pause_turn"),
+      reply([{ type: "text", text: "three" }], "end_turn")
+    ])
+    return Effect.gen(function* () {
+      const pull = yield* Stream.toPull(AgentLoop.stream({ model: "m", prompt: "hi", eventBuffer: 2 }))
+      const takes: Array<{ readonly events: ReadonlyArray<string>; readonly calls: number }> = []
+      while (true) {
+        const chunk = yield* Effect.option(pull)
+        if (Option.isNone(chunk)) break
+        takes.push({ events: Chunk.toReadonlyArray(chunk.value).map(line), calls: model.requests().length })
+        for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+      }
+      assert.deepStrictEqual(takes, [
+        { events: ["TurnStarted 1", "TurnFinished 1", "TurnUsage 1 10/5 total 15"], calls: 1 },
+        { events: ["TurnStarted 2", "TurnFinished 2", "TurnUsage 2 10/5 total 30"], calls: 2 },
+        { events: ["TurnStarted 3", "TurnFinished 3", "TurnUsage 3 10/5 total 45", "Finished EndTurn"], calls: 3 }
+      ])
+    }).pipe(Effect.provide(ScriptedModel.layer(model)))
+  })
+
   it.live(
     "a loop waiting for a slow consumer does not poll: it costs no CPU while the consumer is away (real time)",
     () => {
