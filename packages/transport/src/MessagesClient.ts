@@ -76,7 +76,7 @@ import * as RequestScope from "./internal/requestScope.js"
 import * as StreamCall from "./internal/streamCall.js"
 import * as StreamReader from "./internal/streamReader.js"
 import * as Spans from "./internal/telemetry.js"
-import { utf8Length } from "./internal/utf8Length.js"
+import { utf8Bytes } from "./internal/utf8Bytes.js"
 import {
   type FailureContext,
   fromResponseBody,
@@ -259,10 +259,10 @@ interface Policies {
   readonly telemetry: Telemetry.Settings | undefined
 }
 
-/** A request ready to send: its body, and its rate-limit key and cost. */
+/** A request ready to send: its body (UTF-8, encoded once for every attempt), and its rate-limit key and cost. */
 interface Prepared {
   readonly request: Request.MessagesRequest
-  readonly body: string
+  readonly body: Uint8Array
   readonly key: string
   readonly cost: RateLimit.Cost
 }
@@ -361,15 +361,13 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         })
       })
 
-    // The body is sent as the string itself (a raw body), not encoded to bytes first: no byte copy of the body is
-    // made, and `node:http` joins a string body to its headers into one chunk; its length is counted natively.
-    const send = (path: string, body: string, headers: Headers.Headers) =>
+    // The body goes as bytes encoded once per call (internal/utf8Bytes: sent as a string, `node:http` counts and
+    // converts it again on every send, and the string stays on the JS heap for the whole call).
+    const send = (path: string, body: Uint8Array, headers: Headers.Headers) =>
       http
         .execute(
           HttpClientRequest.post(baseUrl + path, { headers }).pipe(
-            HttpClientRequest.setBody(
-              HttpBody.raw(body, { contentType: "application/json", contentLength: utf8Length(body) })
-            )
+            HttpClientRequest.setBody(HttpBody.uint8Array(body, "application/json"))
           )
         )
         .pipe(
@@ -408,7 +406,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
      */
     const exchange = (
       path: string,
-      body: string,
+      body: Uint8Array,
       headers: Headers.Headers,
       limits: { readonly headers: Duration.Duration; readonly total: Duration.Duration | undefined }
     ) =>
@@ -469,7 +467,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
         const limiter = policies.limiter
         const ready = (checked: Request.MessagesRequest, key: string): Prepared => ({
           request: checked,
-          body: JSON.stringify(stream ? { ...checked, stream: true } : checked),
+          body: utf8Bytes(JSON.stringify(stream ? { ...checked, stream: true } : checked)),
           key,
           cost:
             limiter === undefined
@@ -791,7 +789,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     // countTokens
     // -------------------------------------------------------------------------
 
-    const countAttempt = (policies: Policies, body: string, headers: Headers.Headers) =>
+    const countAttempt = (policies: Policies, body: Uint8Array, headers: Headers.Headers) =>
       Effect.flatMap(
         exchange(countTokensPath, body, headers, { headers: policies.timeouts.headers, total: undefined }),
         ([response, text, now]) => {
@@ -816,7 +814,7 @@ export const make = (options: ClientOptions): Effect.Effect<Service, never, Http
     const countTokens = (request: CountTokensRequest, call?: CallOptions) =>
       Effect.flatMap(policiesOf(call), (policies) =>
         Effect.flatMap(resolveModel(request), (model) => {
-          const body = JSON.stringify(request.model === model ? request : { ...request, model })
+          const body = utf8Bytes(JSON.stringify(request.model === model ? request : { ...request, model }))
           return instrumented(policies, "count_tokens", request, model, false, noOutcome, (headers) =>
             countAttempt(policies, body, headers)
           )
