@@ -296,6 +296,32 @@ describe("LoopEvent for UIs", () => {
     }).pipe(Effect.provide(ScriptedModel.layer(model)))
   })
 
+  it.effect("a failed model call ends the stream with the LoopError after the events so far, no Finished", () => {
+    const model = ScriptedModel.fromMessages([
+      reply([{ type: "tool_use", id: "toolu_1", name: "add", input: { a: 1, b: 2 } }], "tool_use")
+    ])
+    return Effect.gen(function* () {
+      const seen: Array<string> = []
+      const error = yield* AgentLoop.stream({ model: "m", prompt: "go", toolkit, streaming: true }).pipe(
+        Stream.runForEach((event) => Effect.sync(() => seen.push(line(event)))),
+        Effect.flip
+      )
+      assert.deepStrictEqual(seen, [
+        "TurnStarted 1",
+        'ToolInputDelta 1 0 {"a":1,"b":2}',
+        "TurnFinished 1",
+        "TurnUsage 1 10/5 total 15",
+        "ToolCalled 1 toolu_1",
+        'ToolResult 1 toolu_1 ok "3"',
+        "TurnStarted 2"
+      ])
+      assert.strictEqual(error.reason, "ModelCall")
+      assert.strictEqual(error.turn, 2)
+      assert.strictEqual(error.modelError?.message, "The script has no reply for call 2 (it has 1).")
+      assert.strictEqual(error.state?.toolCalls, 1)
+    }).pipe(Effect.provide(ScriptedModel.layer(model)))
+  })
+
   it.effect("an eventBuffer below 1, or not a number, is 1: the stream still ends", () =>
     Effect.gen(function* () {
       for (const eventBuffer of [0, -5, Number.NaN, 0.5]) {
