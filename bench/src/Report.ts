@@ -193,7 +193,14 @@ export const markdown = (input: Input): string => {
   const parleyRatio = (group: string) => Stats.spread(ratios(runs, group, Plan.parley)).median
   const historyToNodeHttp = Stats.spread(ratios(runs, "history-2000", Plan.parley, "primaryMs", "node-http")).median
   const historyCpu = (driver: string) => Stats.spread(values(of(runs, "history-2000", driver), "primaryMs")).median
-  const loopPerTurn = Stats.spread(values(of(runs, "loop", Plan.parley), "overheadPerTurnMs")).median
+  const loopMetric = (name: string) => Stats.spread(values(of(runs, "loop", Plan.parley), name)).median
+  const loopPerTurn = loopMetric("overheadPerTurnMs")
+  const loopFrom10 = loopMetric("from10PerTurnMs")
+  const loopFrom2000 = loopMetric("from2000PerTurnMs")
+  const loopFrom10000 = loopMetric("from10000PerTurnMs")
+  // the worst of the run from an empty conversation (its last 10% of turns at 1,800-2,000 messages) and the runs
+  // continuing 10, 2,000 and 10,000 stored messages: "at any history length"
+  const loopWorst = Math.max(loopPerTurn, loopMetric("lastTurnsPerTurnMs"), loopFrom10, loopFrom2000, loopFrom10000)
   const encodeMs = Stats.spread(values(of(runs, "conversation", Plan.parley), "primaryMs")).median
   const coldRuns = of(runs, "cold", Plan.parley).filter((r) => r.outcome._tag === "Ok")
   const coldMs = Stats.spread(coldRuns.map((r) => r.outcome.wallMs)).median
@@ -275,9 +282,9 @@ export const markdown = (input: Input): string => {
           check(Number.isNaN(rss(Plan.parley)) || Number.isNaN(rss("sdk")) ? undefined : rss(Plan.parley) <= rss("sdk"))
         ],
         [
-          "loop overhead < 0.2 ms per turn",
-          `${fmt(finite(loopPerTurn), 3)} ms`,
-          check(cmp(loopPerTurn, Plan.targets.loopOverheadMs))
+          "loop overhead < 0.2 ms per turn, at any history length",
+          `${fmt(finite(loopPerTurn), 3)} ms over ${plan.loopTurns.toLocaleString("en-US")} turns from an empty conversation (its last 10%: ${fmt(finite(loopMetric("lastTurnsPerTurnMs")), 3)} ms); continuing 10 / 2,000 / 10,000 stored messages: ${fmt(finite(loopFrom10), 3)} / ${fmt(finite(loopFrom2000), 3)} / ${fmt(finite(loopFrom10000), 3)} ms (CPU: ${fmt(finite(loopMetric("from10CpuPerTurnMs")), 3)} / ${fmt(finite(loopMetric("from2000CpuPerTurnMs")), 3)} / ${fmt(finite(loopMetric("from10000CpuPerTurnMs")), 3)} ms)`,
+          check(cmp(loopWorst, Plan.targets.loopOverheadMs))
         ],
         [
           "10,000-turn conversation: build + check + encode < 50 ms",
@@ -512,7 +519,7 @@ export const markdown = (input: Input): string => {
   metricsTable(
     "loop",
     `(e) The agent loop: ${plan.loopTurns} turns of scripted tool use`,
-    "`AgentLoop.run` against an in-process responder (`ScriptedModel`, a double of the Model port: no HTTP), each turn a `tool_use` answered by a toolkit handler, the last an `end_turn`. `overheadPerTurnMs` = the run's wall time / turns: everything Parley does per turn (conversation append and checks, request building, tool input decode, handler, result encode). `firstTurnsPerTurnMs` / `lastTurnsPerTurnMs` are the first and last 10% of turns, to show whether the cost grows with the history."
+    "`AgentLoop.run` against an in-process responder (`ScriptedModel`, a double of the Model port: no HTTP), each turn a `tool_use` answered by a toolkit handler, the last an `end_turn`. `overheadPerTurnMs` = the run's wall time / turns: everything Parley does per turn (conversation append and checks, request building, tool input decode, handler, result encode). `firstTurnsPerTurnMs` / `lastTurnsPerTurnMs` are the first and last 10% of turns, to show whether the cost grows with the history. `from10PerTurnMs` / `from2000PerTurnMs` / `from10000PerTurnMs`: wall time per turn of a run of 100 turns continuing a stored conversation of 10 / 2,000 / 10,000 messages (`conversation` option; tool-use turns, then question / answer pairs), after a warm-up run of the same; `from…CpuPerTurnMs` the process's CPU time per turn in the same run (GC threads included)."
   )
   metricsTable(
     "conversation",

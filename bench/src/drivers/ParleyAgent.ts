@@ -46,17 +46,54 @@ const reply = (i: number, last: boolean): Message.Message => ({
   usage: { input_tokens: 10, output_tokens: 5 }
 })
 
-const runLoop = (turns: number, stamps: Array<number>) =>
-  AgentLoop.run({
+/**
+ * A stored conversation of `length` messages (even, at least 2) to continue: turns of tool use (a question, a
+ * `tool_use`, its `tool_result`, an answer), then plain question / answer pairs up to the length; it ends with an
+ * assistant turn, so the run's prompt is the next user turn.
+ */
+const history = (length: number): Conversation.Conversation => {
+  const messages: Array<Message.MessageParam> = []
+  for (let k = 0; messages.length + 4 <= length - 2; k++) {
+    const id = `toolu_hist_${k}`
+    messages.push(
+      { role: "user", content: `Question ${k}: look key ${k} up.` },
+      {
+        role: "assistant",
+        content: [
+          { type: "text", text: `Looking up key ${k}.` },
+          { type: "tool_use", id, name: "lookup", input: { key: `key-${k}`, n: k } }
+        ]
+      },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: id, content: `value #${k}` }] },
+      { role: "assistant", content: [{ type: "text", text: `Key ${k} is value #${k}.` }] }
+    )
+  }
+  while (messages.length < length) {
+    messages.push(
+      { role: "user", content: "And then?" },
+      { role: "assistant", content: [{ type: "text", text: "Then nothing." }] }
+    )
+  }
+  return Either.getOrThrow(Conversation.fromMessages(messages))
+}
+
+/**
+ * `AgentLoop.run` for `turns` turns of scripted tool use, from a new conversation or continuing `from` (its messages
+ * before the prompt); `stamps` gets the time of every model call.
+ */
+const runLoop = (turns: number, stamps: Array<number>, from?: Conversation.Conversation) => {
+  const before = from === undefined ? 0 : Conversation.messages(from).length
+  return AgentLoop.run({
     model: Payloads.model,
     prompt: "Start.",
     toolkit,
-    limits: { maxTurns: turns }
+    limits: { maxTurns: turns },
+    ...(from === undefined ? {} : { conversation: from })
   }).pipe(
     Effect.provide(
       ScriptedModel.layer((req) =>
         Effect.sync(() => {
-          const i = (req.messages.length - 1) / 2
+          const i = (req.messages.length - before - 1) / 2
           stamps.push(performance.now())
           return reply(i, i === turns - 1)
         })
@@ -68,16 +105,42 @@ const runLoop = (turns: number, stamps: Array<number>) =>
         if (result.turns !== turns || result.toolCalls !== turns - 1 || result.text !== "Done.") {
           throw new Error(`loop ended after ${result.turns} turns, ${result.toolCalls} tool calls: ${result.text}`)
         }
-        if (conversation.length !== 2 * turns) throw new Error(`conversation has ${conversation.length} turns`)
+        if (conversation.length !== before + 2 * turns) throw new Error(`conversation has ${conversation.length} turns`)
       })
     )
   )
+}
+
+/**
+ * The history lengths a run continues from in the loop scenario, to show whether the cost per turn grows with the
+ * history (10 and 2,000: the issue's; 10,000: well past it).
+ */
+const histories = [10, 2000, 10_000] as const
+
+/** Turns of each run continuing a stored history. */
+const continuedTurns = 100
+
+/**
+ * Wall and CPU time per turn of `turns` turns continuing a conversation of `length` messages (after one warm-up
+ * run); the CPU time is the process's (GC threads included), less sensitive than the wall time to a busy machine.
+ */
+const perTurnFrom = (length: number, turns: number) =>
+  Effect.gen(function* () {
+    const from = history(length)
+    yield* runLoop(turns, [], from)
+    const cpu = process.cpuUsage()
+    const start = performance.now()
+    yield* runLoop(turns, [], from)
+    const wallMs = (performance.now() - start) / turns
+    const used = process.cpuUsage(cpu)
+    return { wallMs, cpuMs: (used.user + used.system) / 1000 / turns }
+  })
 
 const loop = (turns: number) =>
   Effect.gen(function* () {
     yield* runLoop(Math.min(turns, 200), [])
     const stamps: Array<number> = []
-    return yield* measured(
+    const fresh = yield* measured(
       Effect.gen(function* () {
         const start = performance.now()
         yield* runLoop(turns, stamps)
@@ -93,6 +156,13 @@ const loop = (turns: number) =>
         }
       })
     )
+    const continued: Record<string, number> = {}
+    for (const length of histories) {
+      const { cpuMs, wallMs } = yield* perTurnFrom(length, continuedTurns)
+      continued[`from${length}PerTurnMs`] = wallMs
+      continued[`from${length}CpuPerTurnMs`] = cpuMs
+    }
+    return { ...fresh, ...continued }
   })
 
 // =============================================================================
