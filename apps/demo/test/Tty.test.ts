@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Render from "../src/Render.js"
 import * as StatusLine from "../src/StatusLine.js"
@@ -32,7 +33,8 @@ describe("demo at a terminal (a pseudo-terminal)", () => {
     "a spinner while waiting, Ctrl-C typed during an answer cancels it, Ctrl-C typed at the prompt exits 130",
     () =>
       Effect.gen(function* () {
-        const standin = yield* slowStandin()
+        // Slow enough that the typed Ctrl-C reaches the demo while the first turn's text is still streaming.
+        const standin = yield* slowStandin(Duration.millis(80))
         const child = yield* atTerminal(offlineEnv(slowEnv(standin)))
         yield* waitUntil("the prompt", () => child.stdout().includes(prompt))
         assert.include(
