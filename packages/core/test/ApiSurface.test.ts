@@ -618,6 +618,29 @@ describe("every member and field of the SDK's types is declared by Parley's sche
     assert.isAbove(report.find((row) => row.root === "Messages.MessageCreateParamsNonStreaming")!.paths, 350)
   }, 60_000)
 
+  it("every member of every union, inner ones included (sources, citations, results, callers), has a fixture", () => {
+    const sdk = SdkTypes.load()
+    const members = new Set<string>()
+    for (const [module, name] of roots) {
+      for (const at of sdkShape(sdk.type(module, name)).keys()) {
+        const last = /\{([^{}]+)\}$/.exec(at)
+        if (last !== null) for (const type of last[1]!.split("|")) members.add(type)
+      }
+    }
+    const seen = new Set<string>()
+    const todo: Array<unknown> = fixtures.map((fixture) => fixture.json)
+    while (todo.length > 0) {
+      const next = todo.pop()
+      if (typeof next !== "object" || next === null) continue
+      const type = (next as Record<string, unknown>).type
+      if (typeof type === "string") seen.add(type)
+      todo.push(...Object.values(next))
+    }
+    assert.isAbove(members.size, 140)
+    // every type literal of every member the walk met (a versioned tool's alias included) is in some fixture
+    assert.deepStrictEqual([...members].filter((type) => !seen.has(type)).sort(), [])
+  }, 60_000)
+
   it("the comparison sees a field, a member or a literal that a schema lacks", () => {
     const sdk = SdkTypes.load()
     const shape = sdkShape(sdk.type("Messages", "MessageCreateParamsNonStreaming"))
