@@ -68,6 +68,8 @@ export interface Accumulator {
   /**
    * The message so far: stopped blocks as they will be, open blocks with their text so far and a best-effort
    * parse of their partial tool input (the input of the last complete member, or `{}` when nothing parses yet).
+   * Each call costs O(the message so far), as it builds a new message: `add` stays O(the event) however often
+   * snapshots are taken, and no snapshot changes afterwards.
    */
   readonly snapshot: () => Message.Message
   /** Whether `message_stop` was seen. */

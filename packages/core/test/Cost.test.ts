@@ -203,6 +203,27 @@ describe("decoding, estimating, linting and accumulating cost linear time: count
     }, 500)
   })
 
+  it("Validation.validateRequest on n consecutive user turns and n assistant turns, system messages between some", () => {
+    const consecutive = (n: number) => ({
+      model: "claude-sonnet-4-5",
+      max_tokens: 1024,
+      messages: [
+        ...Array.from({ length: n }, (_, i) =>
+          i % 10 === 9
+            ? { role: "system", content: `note ${i}` }
+            : { role: "user", content: [Content.text(`part ${i}`)] }
+        ),
+        ...Array.from({ length: n }, (_, i) => ({ role: "assistant", content: [Content.text(`step ${i}`)] }))
+      ]
+    })
+    linear((n) => {
+      const input = Either.getOrThrow(Wire.decodeUnknownEither(Request.MessagesRequest)(consecutive(n)))
+      const { result, work } = counted(() => Effect.runSync(Effect.either(Validation.validateRequest(input))))
+      assert.isTrue(Either.isRight(result))
+      return work
+    }, 1_000)
+  })
+
   it("the Accumulator on n blocks of n/10 pieces each, a snapshot at the end", () => {
     const events = (n: number): Array<StreamEvent.StreamEvent> => {
       const out: Array<Record<string, unknown>> = [
