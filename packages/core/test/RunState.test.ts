@@ -125,10 +125,11 @@ describe("RunState: a stored state never makes the decoder throw, and no key of 
       }
     }
     const decoded = Either.getOrThrow(decode(state))
+    const decision = decoded.pending?.decisions.toolu_1
     for (const kept of [
       decoded.guard.last?.input,
       decoded.pending?.calls[0]?.input,
-      (decoded.pending?.decisions.toolu_1 as { input?: unknown }).input
+      decision?._tag === "Allow" ? decision.input : undefined
     ]) {
       assert.deepStrictEqual(Object.keys(kept as object), ["__proto__"])
       assert.strictEqual(Object.getPrototypeOf(kept), Object.prototype)
