@@ -229,6 +229,42 @@ const rowOf = (
   updatedAt: at
 })
 
+/** The row of a run that ended. */
+const endedRow = (agent: string, end: RunEnd, at: number): Runs.RunRow =>
+  rowOf(agent, end.state, "finished", at, {
+    stopReason: end.stopReason._tag,
+    detail: StopReason.describe(end.stopReason)
+  })
+
+/** The row of a run that failed (with the state it failed in, when it has one). */
+const failedRow = (
+  agent: string,
+  failure: { readonly runId: string; readonly reason: string; readonly message: string },
+  state: Pick<RunState.RunState, "text" | "turns" | "toolCalls"> | undefined,
+  at: number
+): Runs.RunRow => ({
+  ...rowOf(
+    agent,
+    { runId: failure.runId, text: "", turns: 0, toolCalls: 0, ...state } as RunState.RunState,
+    "failed",
+    at
+  ),
+  stopReason: failure.reason,
+  detail: failure.message
+})
+
+/**
+ * Writes a run's row, trying again for a while when the database does not answer (the row is what `list` and
+ * `status` read; the journal is what runs). A row still not written is repaired by {@link resumeStalled}.
+ */
+const writeRow = (runs: Runs.RunsTable, row: Runs.RunRow): Effect.Effect<void> =>
+  runs
+    .upsert(row)
+    .pipe(
+      Effect.retry(Schedule.exponential(Duration.millis(50)).pipe(Schedule.upTo(Duration.seconds(10)))),
+      Effect.ignoreLogged
+    )
+
 const encodeState = Schema.encode(RunState.Json)
 const decodeState = Schema.decode(RunState.Json)
 
@@ -254,7 +290,7 @@ const runBody = <R>(
 ): Effect.Effect<RunEnd, RunFailed, R | WorkflowEngine.WorkflowEngine | WorkflowEngine.WorkflowInstance> =>
   Effect.gen(function* () {
     const workflow = yield* Effect.context<WorkflowEngine.WorkflowEngine | WorkflowEngine.WorkflowInstance>()
-    const record = (row: Runs.RunRow) => Effect.ignoreLogged(runs.upsert(row))
+    const record = (row: Runs.RunRow) => writeRow(runs, row)
     const { notRerunnable, onEvent, toolTimeout, toolTimeouts, toolkit, ...loopOptions } = agent.options
     const events = onEvent === undefined ? undefined : (event: LoopEvent.LoopEvent) => onEvent(payload.runId, event)
     const defaultTimeout = Duration.decode(toolTimeout ?? LoopOptions.defaults.toolTimeout)
@@ -280,22 +316,14 @@ const runBody = <R>(
     const failed = (error: LoopError.LoopError) =>
       Effect.zipRight(
         Effect.flatMap(now, (at) =>
-          record({
-            ...rowOf(
+          record(
+            failedRow(
               agent.name,
-              error.state ??
-                ({
-                  runId: payload.runId,
-                  text: "",
-                  turns: error.turn,
-                  toolCalls: error.toolCalls
-                } as RunState.RunState),
-              "failed",
+              { runId: payload.runId, reason: error.reason, message: error.message },
+              error.state ?? { text: "", turns: error.turn, toolCalls: error.toolCalls },
               at
-            ),
-            stopReason: error.reason,
-            detail: error.message
-          })
+            )
+          )
         ),
         Effect.fail(
           new RunFailed({ runId: payload.runId, reason: error.reason, message: error.message, state: error.state })
@@ -323,15 +351,9 @@ const runBody = <R>(
       const result: LoopResult.LoopResult = step.result
       for (const report of result.tools) tools.push({ turn: report.turn, call: report.call, outcome: report.outcome })
       if (result.stopReason._tag !== "AwaitingApproval") {
-        yield* Effect.flatMap(now, (at) =>
-          record(
-            rowOf(agent.name, state, "finished", at, {
-              stopReason: result.stopReason._tag,
-              detail: StopReason.describe(result.stopReason)
-            })
-          )
-        )
-        return { runId: payload.runId, stopReason: result.stopReason, text: result.text, state, tools }
+        const end: RunEnd = { runId: payload.runId, stopReason: result.stopReason, text: result.text, state, tools }
+        yield* Effect.flatMap(now, (at) => record(endedRow(agent.name, end, at)))
+        return end
       }
       const ids = result.stopReason.ids
       const awaiting = (state.pending?.calls ?? [])
@@ -389,6 +411,48 @@ const deliverDecisions = (
   )
 }
 
+/** How often a runner looks for runs that stopped without ending (see {@link resumeStalled}). */
+const stalledCheckInterval = Duration.seconds(5)
+
+/**
+ * Repairs what a database outage can leave behind, for the agent's runs listed as running: a run whose workflow
+ * ended gets its final row (the row's write failed); a run that stopped without ending or waiting (its workflow
+ * suspended because its journal could not be written) is resumed, and continues where its journal ends.
+ */
+const resumeStalled = (
+  agent: { readonly name: string; readonly workflow: RunWorkflow },
+  engine: DurableEngine["Type"]
+): Effect.Effect<void> => {
+  const once = Effect.gen(function* () {
+    const running = yield* engine.runs.list({ agent: agent.name, status: "running" })
+    for (const run of running) {
+      const executionId = yield* agent.workflow.executionId({ runId: run.runId, state: "" })
+      const result = yield* engine.workflows.poll(agent.workflow, executionId)
+      if (result === undefined) continue
+      if (result._tag === "Suspended") {
+        yield* Effect.logInfo(`resuming the run ${run.runId}, which stopped without ending`)
+        yield* engine.workflows.resume(agent.workflow, executionId)
+        continue
+      }
+      const at = yield* now
+      const exit = result.exit
+      if (Exit.isSuccess(exit)) yield* writeRow(engine.runs, endedRow(agent.name, exit.value, at))
+      else {
+        const failure = Cause.failureOption(exit.cause)
+        if (Option.isSome(failure)) {
+          yield* writeRow(engine.runs, failedRow(agent.name, failure.value, failure.value.state, at))
+        }
+      }
+    }
+  })
+  return once.pipe(
+    Effect.catchAllCause((cause) => Effect.logWarning("could not look for stalled runs", cause)),
+    Effect.repeat(Schedule.spaced(stalledCheckInterval)),
+    Effect.delay(stalledCheckInterval),
+    Effect.asVoid
+  )
+}
+
 /**
  * Registers the agent with this process's engine, so the engine runs its runs: new ones, and unfinished ones
  * found in the journal (after a crash, on another runner). Needs the model port (`Model`) and what the tools need.
@@ -406,6 +470,7 @@ export const layer = <R>(agent: DurableAgent<R>): Layer.Layer<never, never, Dura
         .register(agent.workflow, (payload) => runBody(agent, payload, real, engine.runs).pipe(Effect.provide(context)))
         .pipe(Effect.provideService(WorkflowEngine.WorkflowEngine, engine.workflows))
       yield* Effect.forkScoped(deliverDecisions([agent], engine))
+      yield* Effect.forkScoped(resumeStalled(agent, engine))
     }) as Effect.Effect<void, never, DurableEngine | Model.Model | R | Scope.Scope>
   )
 
@@ -529,7 +594,7 @@ export const wait = <R>(
   Effect.gen(function* () {
     const engine = yield* DurableEngine
     const executionId = yield* agent.workflow.executionId({ runId, state: "" })
-    const interval = options?.pollInterval ?? Duration.millis(50)
+    const interval = Duration.decode(options?.pollInterval ?? Duration.millis(50))
     while (true) {
       const result = yield* engine.workflows.poll(agent.workflow, executionId)
       const unavailable =
@@ -559,7 +624,7 @@ export const wait = <R>(
         const pending = yield* awaitingCalls(engine.runs, agent, runId)
         if (pending.length > 0) return { _tag: "AwaitingApproval", runId, calls: pending } as const
       }
-      yield* Effect.sleep(interval)
+      yield* engine.settled(executionId, interval)
     }
   })
 

@@ -54,6 +54,8 @@ export interface Engine {
   readonly runs: Runs.RunsTable
   /** @internal Deletes the journal of executions that ended. */
   readonly forget: (executionIds: ReadonlyArray<string>) => Effect.Effect<void, SqlError.SqlError>
+  /** @internal Waits until the execution, running in this process, stops or suspends, for at most `atMost`. */
+  readonly settled: (executionId: string, atMost: Duration.Duration) => Effect.Effect<void>
 }
 
 /**
@@ -147,7 +149,13 @@ export const engineFromSql = (
       )
     )
     if (workflows._tag === "None") return yield* new JournalError({ operation: "start", message: "no engine" })
-    return { kind, workflows: workflows.value, runs, forget: forgetClusterExecutions(sql) }
+    return {
+      kind,
+      workflows: workflows.value,
+      runs,
+      forget: forgetClusterExecutions(sql),
+      settled: (_executionId, atMost) => Effect.sleep(atMost)
+    }
   })
 
 /**
@@ -189,9 +197,12 @@ export const sqlite = (options: SqliteOptions): Layer.Layer<DurableEngine, Journ
         Lease.acquire(sql, options.filename),
         toJournalError(`take the journal ${options.filename}`)
       )
-      const { engine, forget } = yield* Effect.mapError(SqlWorkflowEngine.make(sql), toJournalError("start the engine"))
+      const { engine, forget, settled } = yield* Effect.mapError(
+        SqlWorkflowEngine.make(sql),
+        toJournalError("start the engine")
+      )
       const runs = yield* Effect.mapError(Runs.make(sql, "sqlite"), toJournalError("create the runs table"))
-      return { kind: "sqlite" as const, workflows: engine, runs, forget }
+      return { kind: "sqlite" as const, workflows: engine, runs, forget, settled }
     })
   ).pipe(Layer.provide(sqliteClient(options.filename)))
 

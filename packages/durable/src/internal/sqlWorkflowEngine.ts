@@ -119,6 +119,8 @@ export interface SqlWorkflowEngine {
   readonly engine: WorkflowEngine.WorkflowEngine["Type"]
   /** Deletes the executions' journals (they must have ended: a running one is left alone). */
   readonly forget: (executionIds: ReadonlyArray<string>) => Effect.Effect<void, SqlError.SqlError>
+  /** Waits until the execution's body, if it runs here, stops or suspends, for at most `atMost`. */
+  readonly settled: (executionId: string, atMost: Duration.Duration) => Effect.Effect<void>
 }
 
 export const make = (sql: SqlClient.SqlClient): Effect.Effect<SqlWorkflowEngine, SqlError.SqlError, Scope.Scope> =>
@@ -400,7 +402,14 @@ export const make = (sql: SqlClient.SqlClient): Effect.Effect<SqlWorkflowEngine,
         )
       )
     }
-    return { engine, forget }
+    const settled = (executionId: string, atMost: Duration.Duration) =>
+      Effect.suspend(() => {
+        const fiber = executions.get(executionId)?.fiber
+        return fiber === undefined || fiber.unsafePoll() !== null
+          ? Effect.sleep(atMost)
+          : Effect.asVoid(Effect.timeout(Fiber.await(fiber), atMost).pipe(Effect.ignore))
+      })
+    return { engine, forget, settled }
   })
 
 /** Per error schema, the schema of an activity's failure cause (built once: a new one per call costs its parser). */
