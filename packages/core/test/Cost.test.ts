@@ -9,6 +9,8 @@ import type * as Message from "../src/Message.js"
 import * as Request from "../src/Request.js"
 import type * as StreamEvent from "../src/StreamEvent.js"
 import * as Tokens from "../src/Tokens.js"
+import * as Tool from "../src/Tool.js"
+import * as Toolkit from "../src/Toolkit.js"
 import * as Validation from "../src/Validation.js"
 import * as Wire from "../src/Wire.js"
 
@@ -222,6 +224,27 @@ describe("decoding, estimating, linting and accumulating cost linear time: count
       assert.isTrue(Either.isRight(result))
       return work
     }, 1_000)
+  })
+
+  it("Toolkit.run on a tool input of n entries, valid and invalid (every problem reported)", () => {
+    const Tags = Tool.make("tag", {
+      description: "Tags items",
+      input: Schema.Struct({ items: Schema.Array(Schema.Struct({ id: Schema.String, weight: Schema.Number })) })
+    })
+    const tools = Toolkit.make(Tags).handle({ tag: ({ items }) => Effect.succeed(`${items.length} tagged`) })
+    for (const valid of [true, false]) {
+      linear((n) => {
+        const input = {
+          items: Array.from({ length: n }, (_, i) => ({ id: `item ${i}`, weight: valid ? i : `heavy ${i}` }))
+        }
+        const { result, work } = counted(() =>
+          Effect.runSync(tools.run({ type: "tool_use", id: "toolu_1", name: "tag", input }))
+        )
+        assert.strictEqual(result.is_error, valid ? undefined : true)
+        if (valid) assert.strictEqual(result.content, `${n} tagged`)
+        return work
+      }, 500)
+    }
   })
 
   it("the Accumulator on n blocks of n/10 pieces each, a snapshot at the end", () => {
