@@ -78,7 +78,9 @@ export const describe = (error: ParseResult.ParseError): string => {
   const samePath = deepest.filter((issue) => issue._tag === "Type" && issue.path.map(String).join(".") === path)
   const parts = samePath.map((issue) => expected.exec(issue.message))
   if (samePath.length > 1 && parts.every((part) => part !== null)) {
-    const alternatives = [...new Set(parts.map((part) => part?.[1]))].join(" | ")
+    // Each issue names one member or a union of several; the widest first, each literal once.
+    const unions = parts.map((part) => (part?.[1] ?? "").split(" | ")).sort((a, b) => b.length - a.length)
+    const alternatives = [...new Set(unions.flat())].join(" | ")
     return `${prefix}Expected ${alternatives}, actual ${parts[0]?.[2]}`
   }
   return `${prefix}${chosen.message}`
