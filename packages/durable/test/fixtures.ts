@@ -1,8 +1,10 @@
 /** Test fixtures of the durable package: scripted assistant replies, tool calls, and a two-turn model. */
 import type * as Content from "@parley/core/Content"
 import type * as Message from "@parley/core/Message"
+import * as Tool from "@parley/core/Tool"
 import * as ScriptedModel from "@parley/loop/testing/ScriptedModel"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 export { reply } from "../../loop/test/utils/replies.js"
 
@@ -34,3 +36,17 @@ export const twoTurns = (
       return hasToolResult(request.messages) ? last : first
     })
   )
+
+/** The crash tests' payment tool (the runners' handlers journal each execution and its idempotency key). */
+export const charge = Tool.make("charge", {
+  description: "Charges an amount to the customer's card",
+  input: Schema.Struct({ amount: Schema.Number }),
+  output: Schema.String
+})
+
+/** The crash tests' read-only tool. */
+export const lookup = Tool.make("lookup", {
+  description: "Looks up the customer's name",
+  input: Schema.Struct({ id: Schema.String }),
+  output: Schema.String
+})
