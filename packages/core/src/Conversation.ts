@@ -130,6 +130,119 @@ class Merged {
 const messageOf = (last: Message.MessageParam | Merged): Message.MessageParam =>
   last instanceof Merged ? last.message : last
 
+const empty: ReadonlyArray<Message.MessageParam> = Object.freeze([])
+
+const inspectSymbol = Symbol.for("nodejs.util.inspect.custom")
+
+/**
+ * The target of a {@link view}'s proxy, holding what it reads: the first `size` items of a shared array, then its own
+ * last entry. It is an (empty) array, so that `Array.isArray` holds; its class adds only how Node's `util.inspect`
+ * (which reads a proxy's target, not the proxy) prints it.
+ */
+class Window extends Array<Message.MessageParam> {
+  items!: ReadonlyArray<Message.MessageParam>
+  size!: number
+  last!: Message.MessageParam
+  /** The entries as a plain array, built on the first call that needs one (`toJSON`). */
+  copy: Array<Message.MessageParam> | undefined;
+  [inspectSymbol](
+    this: ReadonlyArray<Message.MessageParam>,
+    _depth: number,
+    options: unknown,
+    inspect: (value: unknown, options: unknown) => string
+  ): string {
+    return inspect([...this], options)
+  }
+}
+
+const plain = (window: Window): Array<Message.MessageParam> => {
+  if (window.copy === undefined) {
+    const out = window.items.slice(0, window.size)
+    out.push(window.last)
+    window.copy = out
+  }
+  return window.copy
+}
+
+/** The index `key` names when it is a canonical array index below `length`, else -1. */
+const indexOf = (key: string, length: number): number => {
+  const code = key.charCodeAt(0)
+  if (code < 48 || code > 57) return -1
+  const index = Number(key)
+  return index < length && String(index) === key ? index : -1
+}
+
+const entryAt = (window: Window, index: number): Message.MessageParam =>
+  index < window.size ? window.items[index]! : window.last
+
+/** Iterates the window's entries without going through the proxy for each one. */
+function* entries(window: Window): IterableIterator<Message.MessageParam> {
+  const { items, size } = window
+  for (let index = 0; index < size; index++) yield items[index]!
+  yield window.last
+}
+
+const handler: ProxyHandler<Window> = {
+  get(window, key, receiver) {
+    if (typeof key === "string") {
+      const length = window.size + 1
+      const index = indexOf(key, length)
+      if (index >= 0) return entryAt(window, index)
+      if (key === "length") return length
+      // `JSON.stringify` (the transport's body) serialises one plain copy, built once per view.
+      if (key === "toJSON") return () => plain(window)
+    } else if (key === Symbol.iterator) {
+      return () => entries(window)
+    }
+    return Reflect.get(Array.prototype, key, receiver)
+  },
+  has(window, key) {
+    if (typeof key === "string" && indexOf(key, window.size + 1) >= 0) return true
+    return key === "length" || key in Array.prototype
+  },
+  ownKeys(window) {
+    const length = window.size + 1
+    const keys: Array<string> = []
+    for (let index = 0; index < length; index++) keys.push(String(index))
+    keys.push("length")
+    return keys
+  },
+  getOwnPropertyDescriptor(window, key) {
+    const length = window.size + 1
+    if (key === "length") return { value: length, writable: true, enumerable: false, configurable: false }
+    if (typeof key !== "string") return undefined
+    const index = indexOf(key, length)
+    if (index < 0) return undefined
+    // Configurable (the target has no such property), and not writable: the view never changes.
+    return { value: entryAt(window, index), writable: false, enumerable: true, configurable: true }
+  },
+  getPrototypeOf: () => Array.prototype,
+  set: () => false,
+  defineProperty: () => false,
+  deleteProperty: () => false,
+  setPrototypeOf: () => false,
+  preventExtensions: () => false
+}
+
+/**
+ * A read-only array of `items[0 .. size)` and then `last`, without copying: a proxy over the shared array, which
+ * later appends write only past `size` (see {@link ConversationImpl}), so the view never changes. It is an array
+ * to `Array.isArray`, indexing, `length`, iteration, `Array.prototype`'s methods (which return plain arrays) and
+ * `JSON.stringify`; writes fail (a `TypeError` in strict mode). `Object.freeze` and `structuredClone` do not apply:
+ * copy it first (`[...messages]`).
+ */
+const view = (
+  items: ReadonlyArray<Message.MessageParam>,
+  size: number,
+  last: Message.MessageParam
+): ReadonlyArray<Message.MessageParam> => {
+  const window = new Window()
+  window.items = items
+  window.size = size
+  window.last = last
+  return new Proxy(window, handler)
+}
+
 /**
  * Every value holds its entries before the last one as the first `size` items of an array shared with the values it
  * was extended from and to, and its last entry apart (so that merging into it never writes to the shared array).
@@ -168,15 +281,13 @@ class ConversationImpl implements Conversation {
   roleAt(index: number): Message.Role {
     return index < this.size ? this.items[index]!.role : this.last!.role
   }
-  /** The entries as an array, built once per value (values are immutable, so the cache never goes stale). */
+  /**
+   * The entries as a read-only array view over the shared array ({@link view}): O(1) to build, once per value, and
+   * it never changes (values are immutable, so the cache never goes stale).
+   */
   get messages(): ReadonlyArray<Message.MessageParam> {
     if (this.#messages === undefined) {
-      if (this.last === undefined) this.#messages = []
-      else {
-        const out = this.items.slice(0, this.size)
-        out.push(messageOf(this.last))
-        this.#messages = out
-      }
+      this.#messages = this.last === undefined ? empty : view(this.items, this.size, messageOf(this.last))
     }
     return this.#messages
   }
