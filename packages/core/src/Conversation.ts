@@ -2,8 +2,8 @@
  * An immutable, pipeable conversation: the system prompt and the turns, with operations that append a turn only if
  * the API would accept it. Each append checks the new turn against the one before it (never the whole history) and
  * shares the history with the previous value instead of copying it: appending is amortised O(1), and `messages` (the
- * request's array, built once per value by one copy of shared references, never by walking the history) is what a
- * loop sends each turn, so it needs no copy of its own. A 10,000-turn conversation is as cheap to extend as a short
+ * request's array: a read-only view of the shared history, O(1) to take, never a copy or a walk) is what a loop
+ * sends each turn, so it needs no copy of its own. A 10,000-turn conversation is as cheap to extend as a short
  * one. `role: "system"` messages (API version 2026-10-21) sit between turns: never merged, never checked as turns.
  *
  * Operations that can fail return `Either<Conversation, ValidationError>`; an `Either` can be `yield*`ed in
@@ -249,7 +249,7 @@ const view = (
  * Appending writes the last entry to the array at `size`: in place when the array ends there, nothing at all when
  * another value already wrote that very entry there (two branches of one parent), and a copy of the first `size`
  * items only when the array holds another entry there (a branch diverging from one that went on). An append is
- * thus amortised O(1), and `messages` is one copy of the array's references, made once per value.
+ * thus amortised O(1), and `messages` is a read-only view of the first `length` items, O(1) to build.
  */
 class ConversationImpl implements Conversation {
   readonly [TypeId]: TypeId = TypeId

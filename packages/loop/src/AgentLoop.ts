@@ -395,7 +395,7 @@ const drive = <R>(
     const state = fromRunState(stored ?? freshState(options.runId ?? newRunId(), conversation), conversation)
 
     // What `Conversation.toRequest` would build, except `messages`: each request takes the conversation's own
-    // (immutable, built once per value) array of turns.
+    // read-only, O(1) view of its turns.
     const { tools: extraTools, ...settings } = options.request ?? {}
     const tools: ReadonlyArray<Request.ToolDefinition> = [...(toolkit?.definitions ?? []), ...(extraTools ?? [])]
     if (extraTools !== undefined && extraTools.length > 0) {
