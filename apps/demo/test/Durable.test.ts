@@ -44,18 +44,26 @@ const withoutStandin = (run: Run): Run => ({
 
 const slow = 90_000
 
+/**
+ * A durable demo run of "What is 17 * 23?" against a slow stand-in, its stdin closed: the journal, what a run
+ * never interrupted prints, the stand-in, the environment and the running process.
+ */
+const startSlowDurableRun = Effect.gen(function* () {
+  const journal = yield* journalFile
+  const expected = (yield* demo(["What is 17 * 23?"])).stdout
+  const standin = yield* slowStandin()
+  const env = offlineEnv(slowEnv(standin))
+  const first = yield* spawnDemo(["--journal", journal, "What is 17 * 23?"], env)
+  first.process.stdin.end()
+  return { journal, expected, standin, env, first }
+})
+
 describe("demo --journal (durable runs, real processes)", () => {
   it.scopedLive(
     "a run SIGKILLed during its second model call is continued by --resume with the whole answer; runs lists it",
     () =>
       Effect.gen(function* () {
-        const journal = yield* journalFile
-        const expected = (yield* demo(["What is 17 * 23?"])).stdout
-        const standin = yield* slowStandin()
-        const env = offlineEnv(slowEnv(standin))
-
-        const first = yield* spawnDemo(["--journal", journal, "What is 17 * 23?"], env)
-        first.process.stdin.end()
+        const { journal, expected, standin, env, first } = yield* startSlowDurableRun
         // Killed once the tool has answered and the second model call is under way (the stand-in streams slowly).
         yield* waitUntil(
           "the second model call",
@@ -179,12 +187,7 @@ describe("demo --journal (durable runs, real processes)", () => {
     "Ctrl-C keeps the run in the journal (exit 130), and --resume finishes it",
     () =>
       Effect.gen(function* () {
-        const journal = yield* journalFile
-        const expected = (yield* demo(["What is 17 * 23?"])).stdout
-        const standin = yield* slowStandin()
-        const env = offlineEnv(slowEnv(standin))
-        const first = yield* spawnDemo(["--journal", journal, "What is 17 * 23?"], env)
-        first.process.stdin.end()
+        const { journal, expected, env, first } = yield* startSlowDurableRun
         yield* waitUntil("the first text", () => first.stdout().length > 0)
         first.process.kill("SIGINT")
         const stopped = yield* first.exited

@@ -93,20 +93,7 @@ describe("API surface fixtures (@anthropic-ai/sdk 1.16.0 types)", () => {
         (fixture, i) => `// ${fixture.file}\nexport const f${i}: ${fixture.sdk} = ${JSON.stringify(fixture.json)}`
       )
     ].join("\n")
-    const options: ts.CompilerOptions = {
-      strict: true,
-      noEmit: true,
-      skipLibCheck: true,
-      types: [],
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      target: ts.ScriptTarget.ES2022
-    }
-    const host = ts.createCompilerHost(options)
-    const getSourceFile = host.getSourceFile.bind(host)
-    host.getSourceFile = (name, language, ...rest) =>
-      name === file ? ts.createSourceFile(name, text, language) : getSourceFile(name, language, ...rest)
-    const program = ts.createProgram([file], options, host)
+    const program = SdkTypes.compileSource(file, text)
     const lines = text.split("\n")
     const problems = ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((diagnostic) => {
       const line = diagnostic.file?.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line ?? 0

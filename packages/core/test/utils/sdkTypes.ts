@@ -16,14 +16,11 @@ export interface SdkTypes {
 
 let cached: SdkTypes | undefined
 
-export const load = (): SdkTypes => {
-  if (cached !== undefined) return cached
-  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), "__sdk_types__.ts")
-  const text = [
-    'import type * as Messages from "@anthropic-ai/sdk/resources/messages/messages"',
-    'import type * as Beta from "@anthropic-ai/sdk/resources/beta/messages/messages"',
-    "export type Unused = [Messages.Message, Beta.BetaMessage]"
-  ].join("\n")
+/**
+ * A strict TypeScript program (NodeNext, no emit) of one source file held in memory as `text` at the path `file`
+ * (so that its imports resolve from there), for tests that check code against the SDK's types.
+ */
+export const compileSource = (file: string, text: string): ts.Program => {
   const options: ts.CompilerOptions = {
     strict: true,
     noEmit: true,
@@ -37,7 +34,18 @@ export const load = (): SdkTypes => {
   const getSourceFile = host.getSourceFile.bind(host)
   host.getSourceFile = (name, language, ...rest) =>
     name === file ? ts.createSourceFile(name, text, language) : getSourceFile(name, language, ...rest)
-  const program = ts.createProgram([file], options, host)
+  return ts.createProgram([file], options, host)
+}
+
+export const load = (): SdkTypes => {
+  if (cached !== undefined) return cached
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), "__sdk_types__.ts")
+  const text = [
+    'import type * as Messages from "@anthropic-ai/sdk/resources/messages/messages"',
+    'import type * as Beta from "@anthropic-ai/sdk/resources/beta/messages/messages"',
+    "export type Unused = [Messages.Message, Beta.BetaMessage]"
+  ].join("\n")
+  const program = compileSource(file, text)
   const checker = program.getTypeChecker()
   const modules = new Map<string, ts.Symbol>()
   for (const statement of program.getSourceFile(file)!.statements) {
